@@ -1,0 +1,286 @@
+//! EF.DIR (FID `2F00`): ISO/IEC 7816-4 application templates.
+//!
+//! ```text
+//! 61 L { 4F AID | 50 label | 51 path | 73 discretionary data | others }
+//! ```
+//!
+//! EF.DIR is linear-fixed (one template per record, padded with `FF`) or
+//! transparent (templates one after the other). [`EfDir::parse`] takes the
+//! transparent content or records laid end to end; [`ApplicationTemplate::parse_record`]
+//! takes one record. `00`/`FF` padding between templates is skipped.
+//! Other tags inside a template (`52`, `53`, ...) are checked for
+//! well-formedness and skipped.
+//!
+//! ```
+//! use scboot::dir::{EfDir, PKCS15_AID};
+//! let bytes = [
+//!     0x61, 0x14, 0x4F, 0x0C, 0xA0, 0x00, 0x00, 0x00, 0x63, 0x50, 0x4B, 0x43, 0x53, 0x2D,
+//!     0x31, 0x35, 0x51, 0x04, 0x3F, 0x00, 0x50, 0x15, 0xFF, 0xFF,
+//! ];
+//! let dir = EfDir::parse(&bytes).unwrap();
+//! let app = dir.pkcs15().unwrap();
+//! assert_eq!(app.aid, PKCS15_AID);
+//! assert_eq!(app.path, Some(&[0x3F, 0x00, 0x50, 0x15][..]));
+//! ```
+
+use crate::ber::{self, Element, Encode, Reader, Tag, Writer, MAX_DEPTH};
+use crate::error::{EncodeError, ErrorKind, Result, Structure};
+use crate::path::{check_path, check_path_value};
+use crate::span::Span;
+
+/// The PKCS#15 application identifier `A0 00 00 00 63 50 4B 43 53 2D 31 35`.
+pub const PKCS15_AID: &[u8] = &[
+    0xA0, 0x00, 0x00, 0x00, 0x63, 0x50, 0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35,
+];
+/// The shortest AID (a registered RID alone).
+pub const MIN_AID_LEN: usize = 5;
+/// The longest AID (RID and an 11-byte PIX).
+pub const MAX_AID_LEN: usize = 16;
+/// The longest application label accepted.
+pub const MAX_LABEL_LEN: usize = 255;
+
+/// `61`: application template.
+pub const TAG_TEMPLATE: Tag = Tag::application(1, true);
+/// `4F`: application identifier.
+pub const TAG_AID: Tag = Tag::application(15, false);
+/// `50`: application label.
+pub const TAG_LABEL: Tag = Tag::application(16, false);
+/// `51`: path.
+pub const TAG_PATH: Tag = Tag::application(17, false);
+/// `73`: discretionary data objects.
+pub const TAG_DDO: Tag = Tag::application(19, true);
+
+/// One application template of EF.DIR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ApplicationTemplate<'a> {
+    /// Application identifier (`4F`), 5 to 16 bytes.
+    pub aid: &'a [u8],
+    /// Application label (`50`), UTF-8.
+    pub label: Option<&'a str>,
+    /// Path of the application DF (`51`).
+    pub path: Option<&'a [u8]>,
+    /// Content of the discretionary data objects (`73`), well-formed BER.
+    pub discretionary: Option<&'a [u8]>,
+}
+
+fn set_once<'a, T>(slot: &mut Option<T>, v: T, what: &'static str, e: &Element<'a>) -> Result<()> {
+    if slot.is_some() {
+        return ber::fail(ErrorKind::DuplicateField(what), e.offset());
+    }
+    *slot = Some(v);
+    Ok(())
+}
+
+impl<'a> ApplicationTemplate<'a> {
+    /// A template with an AID only.
+    pub const fn new(aid: &'a [u8]) -> Self {
+        ApplicationTemplate {
+            aid,
+            label: None,
+            path: None,
+            discretionary: None,
+        }
+    }
+
+    /// Parse one linear-fixed record: a template followed by padding.
+    /// An empty or all-padding record (an unused record) gives `Ok(None)`.
+    pub fn parse_record(record: &'a [u8]) -> Result<Option<ApplicationTemplate<'a>>> {
+        let span = Span::new(record);
+        let Some((t, rest)) = next_template(span, 0)? else {
+            return Ok(None);
+        };
+        let rest = ber::skip_padding(rest);
+        if !rest.is_empty() {
+            return ber::fail(ErrorKind::TrailingData, rest.offset())
+                .map_err(|e: crate::Error| e.within(Structure::EfDir, None));
+        }
+        Ok(Some(t))
+    }
+
+    fn from_element(e: &Element<'a>) -> Result<ApplicationTemplate<'a>> {
+        let (mut aid, mut label, mut path, mut ddo) = (None, None, None, None);
+        let mut r = Reader::new(e.span());
+        while let Some(c) = r.next()? {
+            match c.tag() {
+                TAG_AID => {
+                    let len = c.value().len();
+                    if len < MIN_AID_LEN {
+                        return ber::fail(
+                            ErrorKind::TooShort {
+                                field: "AID",
+                                len,
+                                min: MIN_AID_LEN,
+                            },
+                            c.offset(),
+                        );
+                    }
+                    c.check_max("AID", MAX_AID_LEN)?;
+                    set_once(&mut aid, c.value(), "AID (4F)", &c)?;
+                }
+                TAG_LABEL => {
+                    let l = c.bounded_utf8("label", MAX_LABEL_LEN)?;
+                    set_once(&mut label, l, "label (50)", &c)?;
+                }
+                TAG_PATH => {
+                    check_path(&c, "path")?;
+                    set_once(&mut path, c.value(), "path (51)", &c)?;
+                }
+                TAG_DDO => {
+                    ber::validate_span(c.span(), MAX_DEPTH - 2)?;
+                    set_once(&mut ddo, c.value(), "discretionary data (73)", &c)?;
+                }
+                t if t.is_constructed() => ber::validate_span(c.span(), MAX_DEPTH - 2)?,
+                _ => {}
+            }
+        }
+        let Some(aid) = aid else {
+            return ber::fail(ErrorKind::MissingField("AID (4F)"), e.offset());
+        };
+        Ok(ApplicationTemplate {
+            aid,
+            label,
+            path,
+            discretionary: ddo,
+        })
+    }
+
+    /// Whether this is the PKCS#15 application.
+    pub fn is_pkcs15(&self) -> bool {
+        self.aid == PKCS15_AID
+    }
+
+    fn content_len(&self) -> usize {
+        ber::element_len(TAG_AID, self.aid.len())
+            + self
+                .label
+                .map_or(0, |l| ber::element_len(TAG_LABEL, l.len()))
+            + self.path.map_or(0, |p| ber::element_len(TAG_PATH, p.len()))
+            + self
+                .discretionary
+                .map_or(0, |d| ber::element_len(TAG_DDO, d.len()))
+    }
+}
+
+impl Encode for ApplicationTemplate<'_> {
+    fn encoded_len(&self) -> usize {
+        ber::element_len(TAG_TEMPLATE, self.content_len())
+    }
+
+    fn encode_to(&self, w: &mut Writer<'_>) -> core::result::Result<(), EncodeError> {
+        if !(MIN_AID_LEN..=MAX_AID_LEN).contains(&self.aid.len()) {
+            return Err(EncodeError::InvalidValue("AID must be 5..=16 bytes"));
+        }
+        if self.label.is_some_and(|l| l.len() > MAX_LABEL_LEN) {
+            return Err(EncodeError::InvalidValue("label longer than 255 bytes"));
+        }
+        if let Some(p) = self.path {
+            check_path_value(p)?;
+        }
+        w.header(TAG_TEMPLATE, self.content_len())?;
+        w.element(TAG_AID, self.aid)?;
+        if let Some(l) = self.label {
+            w.element(TAG_LABEL, l.as_bytes())?;
+        }
+        if let Some(p) = self.path {
+            w.element(TAG_PATH, p)?;
+        }
+        if let Some(d) = self.discretionary {
+            w.element(TAG_DDO, d)?;
+        }
+        Ok(())
+    }
+}
+
+/// Skip padding, then parse template number `index`; `None` at the end.
+fn next_template(
+    span: Span<'_>,
+    index: usize,
+) -> Result<Option<(ApplicationTemplate<'_>, Span<'_>)>> {
+    let span = ber::skip_padding(span);
+    if span.is_empty() {
+        return Ok(None);
+    }
+    let at = |e: crate::Error| e.within(Structure::DirTemplate, Some(index));
+    let (e, rest) = ber::next_element(span).map_err(at)?;
+    if e.tag() != TAG_TEMPLATE {
+        return ber::fail(
+            ErrorKind::UnexpectedTag {
+                expected: "application template (61)",
+                found: e.tag(),
+            },
+            e.offset(),
+        )
+        .map_err(at);
+    }
+    let t = ApplicationTemplate::from_element(&e).map_err(at)?;
+    Ok(Some((t, rest)))
+}
+
+/// A validated EF.DIR: iterate with [`EfDir::templates`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EfDir<'a> {
+    bytes: &'a [u8],
+    count: usize,
+}
+
+impl<'a> EfDir<'a> {
+    /// Parse and validate a transparent EF.DIR, or linear-fixed records laid end to end.
+    pub fn parse(bytes: &'a [u8]) -> Result<EfDir<'a>> {
+        let mut span = Span::new(bytes);
+        let mut count = 0;
+        while let Some((_, rest)) =
+            next_template(span, count).map_err(|e| e.within(Structure::EfDir, None))?
+        {
+            span = rest;
+            count += 1;
+        }
+        Ok(EfDir { bytes, count })
+    }
+
+    /// The number of templates.
+    pub const fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether there is no template.
+    pub const fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The templates in file order.
+    pub fn templates(&self) -> Templates<'a> {
+        Templates {
+            rest: Span::new(self.bytes),
+            index: 0,
+        }
+    }
+
+    /// The first template with this AID.
+    pub fn find(&self, aid: &[u8]) -> Option<ApplicationTemplate<'a>> {
+        self.templates().find(|t| t.aid == aid)
+    }
+
+    /// The first PKCS#15 application template.
+    pub fn pkcs15(&self) -> Option<ApplicationTemplate<'a>> {
+        self.find(PKCS15_AID)
+    }
+}
+
+/// Iterator over the templates of a validated [`EfDir`].
+#[derive(Debug, Clone)]
+pub struct Templates<'a> {
+    rest: Span<'a>,
+    index: usize,
+}
+
+impl<'a> Iterator for Templates<'a> {
+    type Item = ApplicationTemplate<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Validated by EfDir::parse: an error here cannot happen; stop if it does.
+        let (t, rest) = next_template(self.rest, self.index).ok()??;
+        self.rest = rest;
+        self.index += 1;
+        Some(t)
+    }
+}

@@ -1,0 +1,440 @@
+//! Typed views of the LwM2M Security (object 0) and Server (object 1)
+//! instances in bootstrap data, over validated TLV records (zero-copy).
+//!
+//! Every known resource is checked for its TLV type and value length;
+//! unknown resources are left to [`SecurityInstance::record`] /
+//! [`ServerInstance::record`]. A resource given twice is an error.
+//!
+//! ```
+//! use scboot::lwm2m::{SecurityInstance, SecurityMode};
+//! use scboot::tlv::Tlv;
+//! let bytes = [0x08, 0x00, 0x0B, 0xC3, 0x00, b'c', b'o', b'a', 0xC1, 0x01, 0x01, 0xC1, 0x02, 0x03];
+//! let inst = Tlv::parse(&bytes).unwrap().records().next().unwrap();
+//! let sec = SecurityInstance::from_record(&inst).unwrap();
+//! assert_eq!(sec.server_uri, Some("coa"));
+//! assert_eq!(sec.bootstrap_server, Some(true));
+//! assert_eq!(sec.security_mode, Some(SecurityMode::NoSec));
+//! ```
+
+use core::fmt;
+
+use crate::error::{Error, ErrorKind, Result, Structure};
+use crate::tlv::{ObjLnk, Records, TlvRecord, TlvType};
+
+/// The Security object id.
+pub const SECURITY_OBJECT: u16 = 0;
+/// The Server object id.
+pub const SERVER_OBJECT: u16 = 1;
+
+/// Security Mode (resource 0/x/2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecurityMode {
+    /// 0: Pre-Shared Key.
+    Psk,
+    /// 1: Raw Public Key.
+    Rpk,
+    /// 2: Certificate.
+    Certificate,
+    /// 3: No security.
+    NoSec,
+    /// 4: Certificate with EST.
+    CertificateEst,
+}
+
+impl SecurityMode {
+    /// The mode for its resource value.
+    pub const fn from_value(v: i64) -> Option<SecurityMode> {
+        Some(match v {
+            0 => SecurityMode::Psk,
+            1 => SecurityMode::Rpk,
+            2 => SecurityMode::Certificate,
+            3 => SecurityMode::NoSec,
+            4 => SecurityMode::CertificateEst,
+            _ => return None,
+        })
+    }
+
+    /// The resource value.
+    pub const fn value(self) -> i64 {
+        self as i64
+    }
+
+    /// `psk`, `rpk`, `certificate`, `nosec`, `certificate_est`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SecurityMode::Psk => "psk",
+            SecurityMode::Rpk => "rpk",
+            SecurityMode::Certificate => "certificate",
+            SecurityMode::NoSec => "nosec",
+            SecurityMode::CertificateEst => "certificate_est",
+        }
+    }
+}
+
+fn err<T>(kind: ErrorKind, offset: usize, s: Structure, instance: u16) -> Result<T> {
+    Err(Error::new(kind, offset).within(s, Some(usize::from(instance))))
+}
+
+/// Walks the resources of an Object Instance, rejecting duplicates of known ids.
+struct Walker<'a> {
+    structure: Structure,
+    instance: u16,
+    seen: u64,
+    children: Records<'a>,
+}
+
+impl<'a> Walker<'a> {
+    fn new(rec: &TlvRecord<'a>, structure: Structure) -> Result<Walker<'a>> {
+        if rec.kind() != TlvType::ObjectInstance {
+            return err(
+                ErrorKind::TlvNesting {
+                    parent: None,
+                    child: rec.kind(),
+                },
+                rec.offset(),
+                structure,
+                rec.id(),
+            );
+        }
+        Ok(Walker {
+            structure,
+            instance: rec.id(),
+            seen: 0,
+            children: rec.children(),
+        })
+    }
+
+    /// The next resource with id < 64 (known ids), type-checked and de-duplicated.
+    fn next(&mut self) -> Result<Option<TlvRecord<'a>>> {
+        for r in self.children.by_ref() {
+            if r.id() >= 64 {
+                continue;
+            }
+            let bit = 1u64 << r.id();
+            if self.seen & bit != 0 {
+                return err(
+                    ErrorKind::DuplicateResource(r.id()),
+                    r.offset(),
+                    self.structure,
+                    self.instance,
+                );
+            }
+            self.seen |= bit;
+            return Ok(Some(r));
+        }
+        Ok(None)
+    }
+
+    fn fix<T>(&self, r: Result<T>) -> Result<T> {
+        r.map_err(|e| {
+            Error::new(e.kind(), e.offset())
+                .within(self.structure, Some(usize::from(self.instance)))
+        })
+    }
+
+    fn single(&self, r: &TlvRecord<'_>) -> Result<()> {
+        if r.kind() != TlvType::Resource {
+            return err(
+                ErrorKind::WrongResourceType { resource: r.id() },
+                r.offset(),
+                self.structure,
+                self.instance,
+            );
+        }
+        Ok(())
+    }
+
+    fn int(&self, r: &TlvRecord<'_>) -> Result<i64> {
+        self.single(r)?;
+        self.fix(r.as_integer())
+    }
+
+    fn u16_range(&self, r: &TlvRecord<'_>, field: &'static str, lo: i64, hi: i64) -> Result<u16> {
+        let v = self.int(r)?;
+        if v < lo || v > hi {
+            return err(
+                ErrorKind::IntegerOutOfRange { field, value: v },
+                r.offset(),
+                self.structure,
+                self.instance,
+            );
+        }
+        Ok(v as u16)
+    }
+
+    fn boolean(&self, r: &TlvRecord<'_>) -> Result<bool> {
+        self.single(r)?;
+        self.fix(r.as_bool())
+    }
+
+    fn string(&self, r: &TlvRecord<'a>) -> Result<&'a str> {
+        self.single(r)?;
+        self.fix(r.as_str())
+    }
+
+    fn opaque(&self, r: &TlvRecord<'a>) -> Result<&'a [u8]> {
+        self.single(r)?;
+        Ok(r.as_opaque())
+    }
+
+    fn objlnk(&self, r: &TlvRecord<'_>) -> Result<ObjLnk> {
+        self.single(r)?;
+        self.fix(r.as_objlnk())
+    }
+}
+
+/// A Security object (0) instance.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SecurityInstance<'a> {
+    /// The Object Instance record (all resources, known or not).
+    pub record: TlvRecord<'a>,
+    /// 0: LwM2M Server URI.
+    pub server_uri: Option<&'a str>,
+    /// 1: Bootstrap-Server.
+    pub bootstrap_server: Option<bool>,
+    /// 2: Security Mode.
+    pub security_mode: Option<SecurityMode>,
+    /// 3: Public Key or Identity (the PSK identity in PSK mode).
+    pub public_key_or_identity: Option<&'a [u8]>,
+    /// 4: Server Public Key.
+    pub server_public_key: Option<&'a [u8]>,
+    /// 5: Secret Key (the PSK in PSK mode). Never printed by `Debug`.
+    pub secret_key: Option<&'a [u8]>,
+    /// 6: SMS Security Mode.
+    pub sms_security_mode: Option<i64>,
+    /// 7: SMS Binding Key Parameters.
+    pub sms_binding_key_parameters: Option<&'a [u8]>,
+    /// 8: SMS Binding Secret Key(s). Never printed by `Debug`.
+    pub sms_binding_secret_keys: Option<&'a [u8]>,
+    /// 9: LwM2M Server SMS Number.
+    pub server_sms_number: Option<&'a str>,
+    /// 10: Short Server ID (1..=65534).
+    pub short_server_id: Option<u16>,
+    /// 11: Client Hold Off Time (s).
+    pub client_hold_off_time: Option<i64>,
+    /// 12: Bootstrap-Server Account Timeout (s).
+    pub bootstrap_server_account_timeout: Option<i64>,
+    /// 13: Matching Type (1.1).
+    pub matching_type: Option<i64>,
+    /// 14: SNI (1.1).
+    pub sni: Option<&'a str>,
+    /// 15: Certificate Usage (1.1).
+    pub certificate_usage: Option<i64>,
+    /// 16: DTLS/TLS Ciphersuite (1.1), a Multiple Resource of integers.
+    pub ciphersuites: Option<TlvRecord<'a>>,
+    /// 17: OSCORE Security Mode (1.1).
+    pub oscore_security_mode: Option<ObjLnk>,
+}
+
+impl fmt::Debug for SecurityInstance<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecurityInstance")
+            .field("instance", &self.record.id())
+            .field("server_uri", &self.server_uri)
+            .field("bootstrap_server", &self.bootstrap_server)
+            .field("security_mode", &self.security_mode)
+            .field("public_key_or_identity", &self.public_key_or_identity)
+            .field("secret_key", &self.secret_key.map(|_| "<redacted>"))
+            .field("short_server_id", &self.short_server_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> SecurityInstance<'a> {
+    /// Decode an Object Instance record of the Security object.
+    pub fn from_record(rec: &TlvRecord<'a>) -> Result<SecurityInstance<'a>> {
+        let mut w = Walker::new(rec, Structure::SecurityInstance)?;
+        let mut s = SecurityInstance {
+            record: *rec,
+            server_uri: None,
+            bootstrap_server: None,
+            security_mode: None,
+            public_key_or_identity: None,
+            server_public_key: None,
+            secret_key: None,
+            sms_security_mode: None,
+            sms_binding_key_parameters: None,
+            sms_binding_secret_keys: None,
+            server_sms_number: None,
+            short_server_id: None,
+            client_hold_off_time: None,
+            bootstrap_server_account_timeout: None,
+            matching_type: None,
+            sni: None,
+            certificate_usage: None,
+            ciphersuites: None,
+            oscore_security_mode: None,
+        };
+        while let Some(r) = w.next()? {
+            match r.id() {
+                0 => s.server_uri = Some(w.string(&r)?),
+                1 => s.bootstrap_server = Some(w.boolean(&r)?),
+                2 => {
+                    let v = w.int(&r)?;
+                    match SecurityMode::from_value(v) {
+                        Some(m) => s.security_mode = Some(m),
+                        None => {
+                            return err(
+                                ErrorKind::IntegerOutOfRange {
+                                    field: "Security Mode",
+                                    value: v,
+                                },
+                                r.offset(),
+                                w.structure,
+                                w.instance,
+                            )
+                        }
+                    }
+                }
+                3 => s.public_key_or_identity = Some(w.opaque(&r)?),
+                4 => s.server_public_key = Some(w.opaque(&r)?),
+                5 => s.secret_key = Some(w.opaque(&r)?),
+                6 => s.sms_security_mode = Some(w.int(&r)?),
+                7 => s.sms_binding_key_parameters = Some(w.opaque(&r)?),
+                8 => s.sms_binding_secret_keys = Some(w.opaque(&r)?),
+                9 => s.server_sms_number = Some(w.string(&r)?),
+                10 => s.short_server_id = Some(w.u16_range(&r, "Short Server ID", 1, 65534)?),
+                11 => s.client_hold_off_time = Some(w.int(&r)?),
+                12 => s.bootstrap_server_account_timeout = Some(w.int(&r)?),
+                13 => s.matching_type = Some(w.int(&r)?),
+                14 => s.sni = Some(w.string(&r)?),
+                15 => s.certificate_usage = Some(w.int(&r)?),
+                16 => {
+                    if r.kind() != TlvType::MultipleResource {
+                        return err(
+                            ErrorKind::WrongResourceType { resource: 16 },
+                            r.offset(),
+                            w.structure,
+                            w.instance,
+                        );
+                    }
+                    for ri in r.children() {
+                        w.fix(ri.as_integer())?;
+                    }
+                    s.ciphersuites = Some(r);
+                }
+                17 => s.oscore_security_mode = Some(w.objlnk(&r)?),
+                _ => {}
+            }
+        }
+        Ok(s)
+    }
+
+    /// The instance id.
+    pub const fn instance_id(&self) -> u16 {
+        self.record.id()
+    }
+}
+
+/// A Server object (1) instance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServerInstance<'a> {
+    /// The Object Instance record (all resources, known or not).
+    pub record: TlvRecord<'a>,
+    /// 0: Short Server ID (1..=65534).
+    pub short_server_id: Option<u16>,
+    /// 1: Lifetime (s).
+    pub lifetime: Option<i64>,
+    /// 2: Default Minimum Period (s).
+    pub default_min_period: Option<i64>,
+    /// 3: Default Maximum Period (s).
+    pub default_max_period: Option<i64>,
+    /// 5: Disable Timeout (s).
+    pub disable_timeout: Option<i64>,
+    /// 6: Notification Storing When Disabled or Offline.
+    pub notification_storing: Option<bool>,
+    /// 7: Binding (`U`, `UQ`, `S`, ...).
+    pub binding: Option<&'a str>,
+    /// 10: APN Link (1.1).
+    pub apn_link: Option<ObjLnk>,
+    /// 11: TLS-DTLS Alert Code (1.1).
+    pub tls_dtls_alert_code: Option<i64>,
+    /// 12: Last Bootstrapped (1.1, time).
+    pub last_bootstrapped: Option<i64>,
+    /// 13: Registration Priority Order (1.1).
+    pub registration_priority_order: Option<i64>,
+    /// 14: Initial Registration Delay Timer (1.1).
+    pub initial_registration_delay_timer: Option<i64>,
+    /// 15: Registration Failure Block (1.1).
+    pub registration_failure_block: Option<bool>,
+    /// 16: Bootstrap on Registration Failure (1.1).
+    pub bootstrap_on_registration_failure: Option<bool>,
+    /// 17: Communication Retry Count (1.1).
+    pub communication_retry_count: Option<i64>,
+    /// 18: Communication Retry Timer (1.1).
+    pub communication_retry_timer: Option<i64>,
+    /// 19: Communication Sequence Delay Timer (1.1).
+    pub communication_sequence_delay_timer: Option<i64>,
+    /// 20: Communication Sequence Retry Count (1.1).
+    pub communication_sequence_retry_count: Option<i64>,
+    /// 21: Trigger (1.1).
+    pub trigger: Option<bool>,
+    /// 22: Preferred Transport (1.1).
+    pub preferred_transport: Option<&'a str>,
+    /// 23: Mute Send (1.1).
+    pub mute_send: Option<bool>,
+}
+
+impl<'a> ServerInstance<'a> {
+    /// Decode an Object Instance record of the Server object.
+    pub fn from_record(rec: &TlvRecord<'a>) -> Result<ServerInstance<'a>> {
+        let mut w = Walker::new(rec, Structure::ServerInstance)?;
+        let mut s = ServerInstance {
+            record: *rec,
+            short_server_id: None,
+            lifetime: None,
+            default_min_period: None,
+            default_max_period: None,
+            disable_timeout: None,
+            notification_storing: None,
+            binding: None,
+            apn_link: None,
+            tls_dtls_alert_code: None,
+            last_bootstrapped: None,
+            registration_priority_order: None,
+            initial_registration_delay_timer: None,
+            registration_failure_block: None,
+            bootstrap_on_registration_failure: None,
+            communication_retry_count: None,
+            communication_retry_timer: None,
+            communication_sequence_delay_timer: None,
+            communication_sequence_retry_count: None,
+            trigger: None,
+            preferred_transport: None,
+            mute_send: None,
+        };
+        while let Some(r) = w.next()? {
+            match r.id() {
+                0 => s.short_server_id = Some(w.u16_range(&r, "Short Server ID", 1, 65534)?),
+                1 => s.lifetime = Some(w.int(&r)?),
+                2 => s.default_min_period = Some(w.int(&r)?),
+                3 => s.default_max_period = Some(w.int(&r)?),
+                5 => s.disable_timeout = Some(w.int(&r)?),
+                6 => s.notification_storing = Some(w.boolean(&r)?),
+                7 => s.binding = Some(w.string(&r)?),
+                10 => s.apn_link = Some(w.objlnk(&r)?),
+                11 => s.tls_dtls_alert_code = Some(w.int(&r)?),
+                12 => s.last_bootstrapped = Some(w.int(&r)?),
+                13 => s.registration_priority_order = Some(w.int(&r)?),
+                14 => s.initial_registration_delay_timer = Some(w.int(&r)?),
+                15 => s.registration_failure_block = Some(w.boolean(&r)?),
+                16 => s.bootstrap_on_registration_failure = Some(w.boolean(&r)?),
+                17 => s.communication_retry_count = Some(w.int(&r)?),
+                18 => s.communication_retry_timer = Some(w.int(&r)?),
+                19 => s.communication_sequence_delay_timer = Some(w.int(&r)?),
+                20 => s.communication_sequence_retry_count = Some(w.int(&r)?),
+                21 => s.trigger = Some(w.boolean(&r)?),
+                22 => s.preferred_transport = Some(w.string(&r)?),
+                23 => s.mute_send = Some(w.boolean(&r)?),
+                // 4, 8, 9 are executable resources: no value to read.
+                _ => {}
+            }
+        }
+        Ok(s)
+    }
+
+    /// The instance id.
+    pub const fn instance_id(&self) -> u16 {
+        self.record.id()
+    }
+}

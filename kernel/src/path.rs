@@ -1,0 +1,162 @@
+//! File paths: the PKCS#15 `Path` type and the ISO 7816-4 path bound.
+//!
+//! ```text
+//! Path ::= SEQUENCE {
+//!     efidOrPath OCTET STRING,
+//!     index      INTEGER (0..pkcs15-ub-index) OPTIONAL,
+//!     length     [0] INTEGER (0..pkcs15-ub-index) OPTIONAL
+//! } -- index and length both present or both absent
+//! ```
+//!
+//! A path is a concatenation of 2-byte file identifiers, 2 to
+//! [`MAX_PATH_LEN`] bytes (ISO 7816-4 paths; the bound fixed buffers in
+//! card stacks rely on).
+//!
+//! ```
+//! use scboot::path::Path;
+//! let p = Path::parse(&[0x30, 0x04, 0x04, 0x02, 0x64, 0x30]).unwrap();
+//! assert_eq!(p.path, &[0x64, 0x30]);
+//! assert_eq!(p.index_length, None);
+//! ```
+
+use crate::ber::{self, Element, Encode, Reader, Tag, Writer};
+use crate::error::{EncodeError, ErrorKind, Result, Structure};
+use crate::span::Span;
+
+/// The longest path accepted, in bytes (8 file identifiers).
+pub const MAX_PATH_LEN: usize = 16;
+/// The shortest path accepted, in bytes (one file identifier).
+pub const MIN_PATH_LEN: usize = 2;
+/// `pkcs15-ub-index`.
+pub const MAX_INDEX: u32 = 65535;
+
+/// Part of a file: byte offset and length (PKCS#15 `Path.index`, `Path.length`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IndexLength {
+    /// Offset of the first byte within the file.
+    pub index: u32,
+    /// Number of bytes.
+    pub length: u32,
+}
+
+/// A PKCS#15 `Path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Path<'a> {
+    /// The file identifier(s), e.g. `64 30` or `3F 00 50 15 64 30`.
+    pub path: &'a [u8],
+    /// The part of the file meant, when not all of it.
+    pub index_length: Option<IndexLength>,
+}
+
+/// Check the bounds of a path value held by element `e` (field name `field`).
+pub(crate) fn check_path(e: &Element<'_>, field: &'static str) -> Result<()> {
+    let len = e.value().len();
+    if len > MAX_PATH_LEN {
+        return ber::fail(
+            ErrorKind::TooLong {
+                field,
+                len,
+                max: MAX_PATH_LEN,
+            },
+            e.offset(),
+        );
+    }
+    if len < MIN_PATH_LEN {
+        return ber::fail(
+            ErrorKind::TooShort {
+                field,
+                len,
+                min: MIN_PATH_LEN,
+            },
+            e.offset(),
+        );
+    }
+    if len % 2 != 0 {
+        return ber::fail(ErrorKind::OddPathLength { len }, e.offset());
+    }
+    Ok(())
+}
+
+/// Check a path held by the caller (for encoders).
+pub(crate) fn check_path_value(path: &[u8]) -> core::result::Result<(), EncodeError> {
+    if path.len() > MAX_PATH_LEN || path.len() < MIN_PATH_LEN || path.len() % 2 != 0 {
+        return Err(EncodeError::InvalidValue(
+            "path must be 2..=16 bytes of 2-byte file identifiers",
+        ));
+    }
+    Ok(())
+}
+
+impl<'a> Path<'a> {
+    /// A whole-file path.
+    pub const fn new(path: &'a [u8]) -> Self {
+        Path {
+            path,
+            index_length: None,
+        }
+    }
+
+    /// Parse a DER/BER `Path` SEQUENCE that spans all of `input`.
+    pub fn parse(input: &'a [u8]) -> Result<Path<'a>> {
+        let span = Span::new(input);
+        let mut r = Reader::new(span);
+        let e = r
+            .required(Tag::SEQUENCE, "Path SEQUENCE (30)")
+            .map_err(|e| e.within(Structure::Path, None))?;
+        let p = Path::from_element(&e).map_err(|e| e.within(Structure::Path, None))?;
+        r.finish().map_err(|e| e.within(Structure::Path, None))?;
+        Ok(p)
+    }
+
+    /// Decode from a SEQUENCE element.
+    pub(crate) fn from_element(e: &Element<'a>) -> Result<Path<'a>> {
+        let mut r = Reader::new(e.span());
+        let p = r.required(Tag::OCTET_STRING, "efidOrPath OCTET STRING (04)")?;
+        check_path(&p, "path")?;
+        let index = r.optional(Tag::INTEGER)?;
+        let length = r.optional(Tag::context(0, false))?;
+        let index_length = match (index, length) {
+            (None, None) => None,
+            (Some(i), Some(l)) => Some(IndexLength {
+                index: i.unsigned("path index", MAX_INDEX)?,
+                length: l.unsigned("path length", MAX_INDEX)?,
+            }),
+            (Some(i), None) => return ber::fail(ErrorKind::IndexWithoutLength, i.offset()),
+            (None, Some(l)) => return ber::fail(ErrorKind::IndexWithoutLength, l.offset()),
+        };
+        r.finish()?;
+        Ok(Path {
+            path: p.value(),
+            index_length,
+        })
+    }
+
+    fn content_len(&self) -> usize {
+        let mut n = ber::element_len(Tag::OCTET_STRING, self.path.len());
+        if let Some(il) = self.index_length {
+            n += ber::integer_len(i64::from(il.index));
+            n += ber::integer_len(i64::from(il.length));
+        }
+        n
+    }
+}
+
+impl Encode for Path<'_> {
+    fn encoded_len(&self) -> usize {
+        ber::element_len(Tag::SEQUENCE, self.content_len())
+    }
+
+    fn encode_to(&self, w: &mut Writer<'_>) -> core::result::Result<(), EncodeError> {
+        check_path_value(self.path)?;
+        w.header(Tag::SEQUENCE, self.content_len())?;
+        w.element(Tag::OCTET_STRING, self.path)?;
+        if let Some(il) = self.index_length {
+            if il.index > MAX_INDEX || il.length > MAX_INDEX {
+                return Err(EncodeError::InvalidValue("path index/length above 65535"));
+            }
+            ber::put_integer(w, Tag::INTEGER, i64::from(il.index))?;
+            ber::put_integer(w, Tag::context(0, false), i64::from(il.length))?;
+        }
+        Ok(())
+    }
+}
