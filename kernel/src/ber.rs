@@ -898,7 +898,7 @@ impl<'b> Writer<'b> {
     /// Append bytes.
     pub fn put(&mut self, bytes: &[u8]) -> core::result::Result<(), EncodeError> {
         let available = self.buf.len();
-        let end = self.pos.checked_add(bytes.len()).unwrap_or(usize::MAX);
+        let end = self.pos.saturating_add(bytes.len());
         match self.buf.get_mut(self.pos..end) {
             Some(dst) => {
                 dst.copy_from_slice(bytes);

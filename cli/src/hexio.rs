@@ -1,0 +1,69 @@
+//! Reading input files (raw or hex text) and writing lowercase hex.
+
+use std::io::Read;
+
+/// Lowercase hex of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// Parse hex text; whitespace (and `:`) between digits is ignored.
+pub fn from_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
+        .collect();
+    if digits.len() % 2 != 0 {
+        return Err(format!(
+            "hex input has an odd number of digits ({})",
+            digits.len()
+        ));
+    }
+    digits
+        .chunks(2)
+        .enumerate()
+        .map(|(i, pair)| {
+            let s = std::str::from_utf8(pair)
+                .map_err(|_| format!("non-ASCII byte in hex input at digit {}", i * 2))?;
+            u8::from_str_radix(s, 16)
+                .map_err(|_| format!("invalid hex digits {s:?} at digit {}", i * 2))
+        })
+        .collect()
+}
+
+/// Read `path` (`-` for stdin), as hex text when `hex` is set.
+pub fn read_input(path: &str, hex: bool) -> Result<Vec<u8>, String> {
+    let mut raw = Vec::new();
+    if path == "-" {
+        std::io::stdin()
+            .read_to_end(&mut raw)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+    } else {
+        raw = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    }
+    if hex {
+        let text = String::from_utf8(raw).map_err(|_| format!("{path}: hex input is not text"))?;
+        from_hex(&text)
+    } else {
+        Ok(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip_and_whitespace() {
+        assert_eq!(from_hex("0A 1b\n\tff").unwrap(), vec![0x0A, 0x1B, 0xFF]);
+        assert_eq!(to_hex(&[0x0A, 0x1B, 0xFF]), "0a1bff");
+        assert!(from_hex("abc").unwrap_err().contains("odd"));
+        assert!(from_hex("zz").unwrap_err().contains("invalid"));
+    }
+}

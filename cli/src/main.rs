@@ -1,0 +1,70 @@
+//! `scboot`: the command line of the scboot kernel.
+//!
+//! * `scboot inspect [--format F] [--json] [--hex] FILE`: decode a card file.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod hexio;
+mod inspect;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "scboot",
+    version,
+    about = "LwM2M bootstrap from a smartcard: inspect, trace, bootstrap"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Decode EF.DIR, ODF, DODF, TokenInfo, a bootstrap file or LwM2M TLV.
+    Inspect {
+        /// The file format (auto: pick it from the structure).
+        #[arg(long, value_enum, default_value = "auto")]
+        format: inspect::Format,
+        /// Print JSON (lowercase hex strings) instead of a tree.
+        #[arg(long)]
+        json: bool,
+        /// The file holds hex text (whitespace ignored).
+        #[arg(long)]
+        hex: bool,
+        /// The file to read; `-` for stdin.
+        file: String,
+    },
+}
+
+fn run(cli: Cli) -> Result<String, String> {
+    match cli.command {
+        Command::Inspect {
+            format,
+            json,
+            hex,
+            file,
+        } => {
+            let bytes = hexio::read_input(&file, hex)?;
+            inspect::inspect(&bytes, format, json)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(out) => {
+            print!("{out}");
+            if !out.ends_with('\n') {
+                println!();
+            }
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("scboot: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
