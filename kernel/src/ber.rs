@@ -421,6 +421,21 @@ impl<'a> Element<'a> {
         self.utf8()
     }
 
+    /// Fail with [`ErrorKind::TooShort`] when the value has fewer than `min` bytes.
+    pub fn check_min(&self, field: &'static str, min: usize) -> Result<()> {
+        if self.value.len() < min {
+            return fail(
+                ErrorKind::TooShort {
+                    field,
+                    len: self.value.len(),
+                    min,
+                },
+                self.offset,
+            );
+        }
+        Ok(())
+    }
+
     /// Fail with [`ErrorKind::TooLong`] when the value exceeds `max` bytes.
     pub fn check_max(&self, field: &'static str, max: usize) -> Result<()> {
         if self.value.len() > max {
@@ -624,20 +639,10 @@ pub(crate) fn decode_ia5<'a>(v: Span<'a>, field: &'static str) -> Result<&'a str
 }
 
 /// GeneralizedTime (X.680 46): `YYYYMMDDHH[MM[SS[.f+]]][Z|+hhmm|-hhmm]`,
-/// checked for shape (digits and separators), at most 32 bytes.
+/// checked for shape (digits and separators). Length bounds are the caller's.
 pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
     const FIELD: &str = "GeneralizedTime";
     let b = v.bytes();
-    if b.len() > 32 {
-        return fail(
-            ErrorKind::TooLong {
-                field: FIELD,
-                len: b.len(),
-                max: 32,
-            },
-            v.offset(),
-        );
-    }
     let bad = |i: usize, byte: u8| {
         fail::<&str>(
             ErrorKind::InvalidCharacter { field: FIELD, byte },
@@ -652,14 +657,7 @@ pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
     if !matches!(i, 10 | 12 | 14) {
         return match b.get(i) {
             Some(&byte) => bad(i, byte),
-            None => fail(
-                ErrorKind::TooShort {
-                    field: FIELD,
-                    len: b.len(),
-                    min: 10,
-                },
-                v.offset(),
-            ),
+            None => fail(ErrorKind::Truncated, v.end()),
         };
     }
     if let Some(&sep) = b.get(i) {

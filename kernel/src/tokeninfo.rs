@@ -34,6 +34,10 @@ use crate::span::Span;
 pub const MAX_LABEL_LEN: usize = 255;
 /// The longest serial number accepted (as `pkcs15-ub-identifier`).
 pub const MAX_SERIAL_LEN: usize = 255;
+/// The longest GeneralizedTime accepted.
+pub const MAX_TIME_LEN: usize = 32;
+/// The shortest GeneralizedTime (`YYYYMMDDHH`).
+pub const MIN_TIME_LEN: usize = 10;
 /// The longest preferredLanguage accepted.
 pub const MAX_LANGUAGE_LEN: usize = 32;
 
@@ -178,6 +182,8 @@ impl<'a> TokenInfo<'a> {
                 };
                 lr.finish()?;
                 if inner.tag() == Tag::GENERALIZED_TIME {
+                    inner.check_max("GeneralizedTime", MAX_TIME_LEN)?;
+                    inner.check_min("GeneralizedTime", MIN_TIME_LEN)?;
                     Some(LastUpdate::Time(ber::decode_generalized_time(
                         inner.span(),
                     )?))

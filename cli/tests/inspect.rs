@@ -1,0 +1,159 @@
+//! `scboot inspect` end to end.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn scboot() -> Command {
+    Command::cargo_bin("scboot").unwrap()
+}
+
+fn corpus(name: &str) -> String {
+    format!("{}/../corpus/vectors/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn json_of(args: &[&str]) -> Value {
+    let out = scboot().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn real_card_bootstrap_json() {
+    // The done-condition of the parser issue.
+    let v = json_of(&["inspect", "--json", &corpus("bootstrap_nrf_real_card.bin")]);
+    let obj = &v["objects"][0];
+    assert_eq!(obj["object_id"], 0);
+    assert_eq!(obj["version"], "1.0");
+    let inst = &obj["instances"][0];
+    assert_eq!(inst["type"], "object_instance");
+    assert_eq!(inst["id"], 0);
+    let res = inst["children"].as_array().unwrap();
+    assert_eq!(res.len(), 3);
+    let uri_hex: String = b"coap://leshan.eclipseprojects.io:5783"
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(res[0]["type"], "resource");
+    assert_eq!(res[0]["id"], 0);
+    assert_eq!(res[0]["value"], uri_hex.as_str());
+    assert_eq!(res[0]["text"], "coap://leshan.eclipseprojects.io:5783");
+    assert_eq!(
+        (res[1]["id"].clone(), res[1]["value"].clone()),
+        (1.into(), "01".into())
+    );
+    assert_eq!(
+        (res[2]["id"].clone(), res[2]["value"].clone()),
+        (2.into(), "03".into())
+    );
+    assert_eq!(res[1]["offset"], 52);
+}
+
+#[test]
+fn dodf_json_and_finder() {
+    let v = json_of(&[
+        "inspect",
+        "--format",
+        "dodf",
+        "--json",
+        &corpus("dodf_nrf_real_card.bin"),
+    ]);
+    let e = &v["entries"][0];
+    assert_eq!(e["kind"], "oid");
+    assert_eq!(e["path"], "6432");
+    assert_eq!(e["private"], false);
+    assert_eq!(e["modifiable"], false);
+    assert_eq!(e["oid_hex"], "0604672b0901");
+    assert_eq!(v["lwm2m_bootstrap"]["entry"], 0);
+    assert_eq!(v["lwm2m_bootstrap"]["rule"], "double_encoded_oid");
+}
+
+#[test]
+fn auto_detects_every_vector() {
+    for (file, key) in [
+        ("ef_dir_design.bin", "applications"),
+        ("odf_design.bin", "entries"),
+        ("dodf_nrf_real_card.bin", "lwm2m_bootstrap"),
+        ("bootstrap_nrf_real_card.bin", "objects"),
+    ] {
+        let v = json_of(&["inspect", "--json", &corpus(file)]);
+        assert!(v.get(key).is_some(), "{file}: {v}");
+    }
+    let v = json_of(&["inspect", "--json", &corpus("ef_dir_design.bin")]);
+    assert_eq!(v["applications"][0]["aid"], "a000000063504b43532d3135");
+    assert_eq!(v["applications"][0]["path"], "3f005015");
+    let v = json_of(&["inspect", "--json", &corpus("odf_design.bin")]);
+    assert_eq!(v["entries"][0]["class"], "dataObjects");
+    assert_eq!(v["entries"][0]["path"], "6430");
+}
+
+#[test]
+fn hex_stdin_tlv_and_tokeninfo() {
+    let out = scboot()
+        .args(["inspect", "--hex", "--format", "tlv", "--json", "-"])
+        .write_stdin("08 00 06\n C1 01 01 C1 02 03")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["type"], "object_instance");
+    assert_eq!(v[0]["children"][1]["offset"], 6);
+    assert_eq!(v[0]["children"][1]["value"], "03");
+
+    let out = scboot()
+        .args(["inspect", "--hex", "--json", "-"])
+        .write_stdin("30 0A 02 01 00 04 02 12 34 03 01 00")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["serial_number"], "1234");
+    assert_eq!(v["version"], 0);
+}
+
+#[test]
+fn tree_output_has_offsets() {
+    let out = scboot()
+        .args(["inspect", &corpus("dodf_nrf_real_card.bin")])
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("@0037 04 OCTET STRING (2 bytes): 6432"), "{s}");
+    assert!(s.contains("rule double_encoded_oid"), "{s}");
+}
+
+#[test]
+fn malformed_input_exit_1_stderr_only() {
+    let out = scboot()
+        .args(["inspect", "--hex", "--format", "bootstrap", "-"])
+        .write_stdin("00 01 00 40")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("at offset 2"), "{err}");
+    assert!(err.contains("header size 64"), "{err}");
+
+    let out = scboot()
+        .args(["inspect", "--hex", "--format", "dodf", "--json", "-"])
+        .write_stdin("A1 02 30 00")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("DODF entry 0 at offset 4"));
+
+    // Not hex at all.
+    let out = scboot()
+        .args(["inspect", "--hex", "-"])
+        .write_stdin("xyz")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+}

@@ -1,0 +1,489 @@
+//! parse(encode(x)) == x over generated values, for every format.
+
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+
+use scboot::ber::{self, Concat, Encode, Oid};
+use scboot::bootstrap::{BootstrapData, BootstrapFile, ObjectData, ObjectVersion};
+use scboot::dir::{ApplicationTemplate, EfDir};
+use scboot::dodf::{
+    CommonDataObjectAttributes, CommonObjectAttributes, DataObject, DataObjectKind, Dodf,
+    ObjectFlags, ObjectValue,
+};
+use scboot::odf::{ObjectClass, Odf, OdfEntry, OdfLocation};
+use scboot::path::{IndexLength, Path};
+use scboot::tlv::{ObjLnk, Records, Tlv, TlvContent, TlvItem, TlvType, ValueBytes};
+use scboot::tokeninfo::{LastUpdate, TokenFlags, TokenInfo};
+
+fn encode<T: Encode>(v: &T) -> Vec<u8> {
+    let mut buf = vec![0u8; v.encoded_len()];
+    let n = v.encode(&mut buf).expect("encodes");
+    assert_eq!(n, v.encoded_len(), "encoded_len is exact");
+    // A buffer one byte short is refused, never overrun.
+    if n > 0 {
+        let mut short = vec![0u8; n - 1];
+        assert!(v.encode(&mut short).is_err());
+    }
+    buf
+}
+
+// ------------------------------------------------------------- generators
+
+fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    vec(any::<u8>(), 0..=max)
+}
+
+fn path_bytes() -> impl Strategy<Value = Vec<u8>> {
+    (1usize..=8).prop_flat_map(|n| vec(any::<u8>(), 2 * n))
+}
+
+fn label() -> impl Strategy<Value = String> {
+    "\\PC{0,24}"
+}
+
+/// Well-formed BER content: a run of primitive context-tagged elements.
+fn ber_content() -> impl Strategy<Value = Vec<u8>> {
+    vec((0u8..=30, bytes(12)), 0..4).prop_map(|els| {
+        let mut out = Vec::new();
+        for (t, v) in els {
+            out.push(0x80 | t);
+            out.push(v.len() as u8);
+            out.extend(v);
+        }
+        out
+    })
+}
+
+/// One whole BER element (an OCTET STRING when `octet`).
+fn one_element(octet: bool) -> impl Strategy<Value = Vec<u8>> {
+    (0u8..=30, bytes(12)).prop_map(move |(t, v)| {
+        let mut out = vec![if octet { 0x04 } else { 0x80 | t }, v.len() as u8];
+        out.extend(v);
+        out
+    })
+}
+
+fn oid_content() -> impl Strategy<Value = Vec<u8>> {
+    (0u32..=2, 0u32..=39, vec(any::<u32>(), 0..6)).prop_map(|(a, b, rest)| {
+        let mut arcs = vec![a, b];
+        arcs.extend(rest);
+        let mut buf = [0u8; 64];
+        let n = ber::encode_oid_arcs(&arcs, &mut buf).unwrap();
+        buf[..n].to_vec()
+    })
+}
+
+#[derive(Debug, Clone)]
+struct OwnedPath(Vec<u8>, Option<(u32, u32)>);
+
+fn owned_path() -> impl Strategy<Value = OwnedPath> {
+    (path_bytes(), option::of((0u32..=65535, 0u32..=65535))).prop_map(|(p, il)| OwnedPath(p, il))
+}
+
+impl OwnedPath {
+    fn view(&self) -> Path<'_> {
+        Path {
+            path: &self.0,
+            index_length: self.1.map(|(index, length)| IndexLength { index, length }),
+        }
+    }
+}
+
+// ------------------------------------------------------------------- tests
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn oid_arcs(a in 0u32..=2, b in 0u32..=39, rest in vec(any::<u32>(), 0..8)) {
+        let mut arcs = vec![a, b];
+        arcs.extend(rest);
+        let mut buf = [0u8; 64];
+        let n = ber::encode_oid_arcs(&arcs, &mut buf).unwrap();
+        let oid = Oid::from_content(&buf[..n]).unwrap();
+        prop_assert_eq!(oid.arcs().collect::<Vec<_>>(), arcs);
+    }
+
+    #[test]
+    fn path(p in owned_path()) {
+        let v = p.view();
+        let enc = encode(&v);
+        prop_assert_eq!(Path::parse(&enc).unwrap(), v);
+    }
+
+    #[test]
+    fn ef_dir(apps in vec((bytes(16).prop_filter("aid", |a| a.len() >= 5), option::of(label()), option::of(path_bytes()), option::of(ber_content())), 0..4), pad in 0usize..8) {
+        let views: Vec<ApplicationTemplate> = apps.iter().map(|(aid, l, p, d)| ApplicationTemplate {
+            aid, label: l.as_deref(), path: p.as_deref(), discretionary: d.as_deref(),
+        }).collect();
+        let mut enc = encode(&Concat(&views));
+        enc.extend(std::iter::repeat_n(0xFF, pad));
+        let dir = EfDir::parse(&enc).unwrap();
+        prop_assert_eq!(dir.templates().collect::<Vec<_>>(), views.clone());
+        // Each template as a linear-fixed record.
+        for v in &views {
+            let mut rec = encode(v);
+            rec.extend([0xFF; 3]);
+            prop_assert_eq!(ApplicationTemplate::parse_record(&rec).unwrap(), Some(*v));
+        }
+    }
+
+    #[test]
+    fn odf(entries in vec((0usize..9, prop_oneof![owned_path().prop_map(Ok), ber_content().prop_map(Err)]), 0..5)) {
+        let views: Vec<OdfEntry> = entries.iter().map(|(c, loc)| OdfEntry {
+            class: ObjectClass::ALL[*c],
+            location: match loc { Ok(p) => OdfLocation::Path(p.view()), Err(d) => OdfLocation::Direct(d) },
+        }).collect();
+        let enc = encode(&Concat(&views));
+        prop_assert_eq!(Odf::parse(&enc).unwrap().entries().collect::<Vec<_>>(), views);
+    }
+}
+
+#[derive(Debug, Clone)]
+enum OwnedValue {
+    Path(OwnedPath),
+    Url(String),
+    UrlWithDigest(Vec<u8>),
+    Direct(Vec<u8>),
+}
+
+#[derive(Debug, Clone)]
+struct OwnedDo {
+    kind: u8,
+    oid: Vec<u8>,
+    label: Option<String>,
+    flags: Option<u32>,
+    auth_id: Option<Vec<u8>>,
+    user_consent: Option<u8>,
+    acr: Option<Vec<u8>>,
+    app_name: Option<String>,
+    app_oid: Option<Vec<u8>>,
+    sub_class: Option<Vec<u8>>,
+    value: OwnedValue,
+}
+
+fn owned_do() -> impl Strategy<Value = OwnedDo> {
+    (
+        (
+            0u8..3,
+            oid_content(),
+            option::of(label()),
+            option::of(any::<u32>()),
+            option::of(bytes(8)),
+            option::of(1u8..=15),
+        ),
+        (
+            option::of(ber_content()),
+            option::of(label()),
+            option::of(oid_content()),
+            option::of(ber_content()),
+        ),
+        prop_oneof![
+            owned_path().prop_map(OwnedValue::Path),
+            "[ -~]{0,30}".prop_map(OwnedValue::Url),
+            ber_content().prop_map(OwnedValue::UrlWithDigest),
+            Just(()).prop_map(|_| OwnedValue::Direct(Vec::new())),
+        ],
+        one_element(true),
+        one_element(false),
+    )
+        .prop_map(
+            |(
+                (kind, oid, label, flags, auth_id, user_consent),
+                (acr, app_name, app_oid, sub_class),
+                value,
+                octet,
+                any_el,
+            )| {
+                let value = match value {
+                    OwnedValue::Direct(_) => {
+                        OwnedValue::Direct(if kind == 0 { octet } else { any_el })
+                    }
+                    v => v,
+                };
+                OwnedDo {
+                    kind,
+                    oid,
+                    label,
+                    flags,
+                    auth_id,
+                    user_consent,
+                    acr,
+                    app_name,
+                    app_oid,
+                    sub_class,
+                    value,
+                }
+            },
+        )
+}
+
+impl OwnedDo {
+    fn view(&self) -> DataObject<'_> {
+        DataObject {
+            kind: match self.kind {
+                0 => DataObjectKind::Opaque,
+                1 => DataObjectKind::External,
+                _ => DataObjectKind::Oid(Oid::from_content(&self.oid).unwrap()),
+            },
+            common: CommonObjectAttributes {
+                label: self.label.as_deref(),
+                flags: self.flags.map(ObjectFlags),
+                auth_id: self.auth_id.as_deref(),
+                user_consent: self.user_consent,
+                access_control_rules: self.acr.as_deref(),
+            },
+            data: CommonDataObjectAttributes {
+                application_name: self.app_name.as_deref(),
+                application_oid: self
+                    .app_oid
+                    .as_deref()
+                    .map(|o| Oid::from_content(o).unwrap()),
+            },
+            sub_class: self.sub_class.as_deref(),
+            value: match &self.value {
+                OwnedValue::Path(p) => ObjectValue::Path(p.view()),
+                OwnedValue::Url(u) => ObjectValue::Url(u),
+                OwnedValue::UrlWithDigest(d) => ObjectValue::UrlWithDigest(d),
+                OwnedValue::Direct(d) => ObjectValue::Direct(d),
+            },
+        }
+    }
+}
+
+fn gen_time() -> impl Strategy<Value = String> {
+    (
+        1950u32..2100,
+        1u32..=12,
+        1u32..=28,
+        0u32..24,
+        0u32..60,
+        0u32..60,
+        any::<bool>(),
+    )
+        .prop_map(|(y, mo, d, h, mi, s, z)| {
+            format!(
+                "{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}{}",
+                if z { "Z" } else { "" }
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn dodf(objs in vec(owned_do(), 0..4)) {
+        let views: Vec<DataObject> = objs.iter().map(OwnedDo::view).collect();
+        let enc = encode(&Concat(&views));
+        let dodf = Dodf::parse(&enc).unwrap();
+        prop_assert_eq!(dodf.entries().collect::<Vec<_>>(), views.clone());
+        let expected = views.iter().enumerate().find_map(|(i, o)| o.bootstrap_rule().map(|r| (i, r)));
+        prop_assert_eq!(dodf.find_lwm2m_bootstrap().map(|m| (m.entry, m.rule)), expected);
+    }
+
+    #[test]
+    fn tokeninfo(
+        version in 0u32..=3,
+        serial in bytes(20),
+        (m, l, i, h) in (option::of(label()), option::of(label()), option::of(label()), option::of(label())),
+        flags in any::<u32>(),
+        (se, ri, sa) in (option::of(ber_content()), option::of(ber_content()), option::of(ber_content())),
+        lu in option::of(prop_oneof![gen_time().prop_map(Ok), one_element(false).prop_map(Err)]),
+        lang in option::of("[a-z]{2}(-[A-Z]{2})?"),
+    ) {
+        let v = TokenInfo {
+            version,
+            serial_number: &serial,
+            manufacturer_id: m.as_deref(),
+            label: l.as_deref(),
+            token_flags: TokenFlags(flags),
+            se_info: se.as_deref(),
+            record_info: ri.as_deref(),
+            supported_algorithms: sa.as_deref(),
+            issuer_id: i.as_deref(),
+            holder_id: h.as_deref(),
+            last_update: lu.as_ref().map(|x| match x { Ok(t) => LastUpdate::Time(t), Err(r) => LastUpdate::Referenced(r) }),
+            preferred_language: lang.as_deref(),
+        };
+        let mut enc = encode(&v);
+        enc.extend([0xFF, 0x00]);
+        prop_assert_eq!(TokenInfo::parse(&enc).unwrap(), v);
+    }
+}
+
+// -------------------------------------------------------------------- TLV
+
+#[derive(Debug, Clone, PartialEq)]
+enum OwnedTlv {
+    Leaf(TlvType, u16, Vec<u8>),
+    Node(TlvType, u16, Vec<OwnedTlv>),
+}
+
+fn leaf_value() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![bytes(10), bytes(300)]
+}
+
+fn resource_instance() -> impl Strategy<Value = OwnedTlv> {
+    (any::<u16>(), leaf_value())
+        .prop_map(|(id, v)| OwnedTlv::Leaf(TlvType::ResourceInstance, id, v))
+}
+
+fn resource_like() -> impl Strategy<Value = OwnedTlv> {
+    prop_oneof![
+        (any::<u16>(), leaf_value()).prop_map(|(id, v)| OwnedTlv::Leaf(TlvType::Resource, id, v)),
+        (any::<u16>(), vec(resource_instance(), 0..4)).prop_map(|(id, c)| OwnedTlv::Node(
+            TlvType::MultipleResource,
+            id,
+            c
+        )),
+    ]
+}
+
+fn object_instance() -> impl Strategy<Value = OwnedTlv> {
+    (any::<u16>(), vec(resource_like(), 0..5))
+        .prop_map(|(id, c)| OwnedTlv::Node(TlvType::ObjectInstance, id, c))
+}
+
+fn top_level() -> impl Strategy<Value = OwnedTlv> {
+    prop_oneof![object_instance(), resource_like(), resource_instance()]
+}
+
+/// Encode with the kernel: children one level down through `TlvContent::Children`,
+/// grandchildren through pre-encoded `TlvContent::Value`.
+fn encode_tlv(items: &[OwnedTlv]) -> Vec<u8> {
+    items.iter().flat_map(encode_one).collect()
+}
+
+fn encode_one(t: &OwnedTlv) -> Vec<u8> {
+    match t {
+        OwnedTlv::Leaf(k, id, v) => encode(&TlvItem {
+            kind: *k,
+            id: *id,
+            content: TlvContent::Value(v),
+        }),
+        OwnedTlv::Node(k, id, cs) => {
+            let bufs: Vec<Vec<u8>> = cs
+                .iter()
+                .map(|c| match c {
+                    OwnedTlv::Leaf(_, _, v) => v.clone(),
+                    OwnedTlv::Node(_, _, g) => encode_tlv(g),
+                })
+                .collect();
+            let items: Vec<TlvItem> = cs
+                .iter()
+                .zip(&bufs)
+                .map(|(c, b)| match c {
+                    OwnedTlv::Leaf(k, id, _) | OwnedTlv::Node(k, id, _) => TlvItem {
+                        kind: *k,
+                        id: *id,
+                        content: TlvContent::Value(b),
+                    },
+                })
+                .collect();
+            encode(&TlvItem {
+                kind: *k,
+                id: *id,
+                content: TlvContent::Children(&items),
+            })
+        }
+    }
+}
+
+fn owned(records: Records<'_>) -> Vec<OwnedTlv> {
+    records
+        .map(|r| {
+            if r.kind().is_container() {
+                OwnedTlv::Node(r.kind(), r.id(), owned(r.children()))
+            } else {
+                OwnedTlv::Leaf(r.kind(), r.id(), r.value().to_vec())
+            }
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn tlv(items in vec(top_level(), 0..4)) {
+        let enc = encode_tlv(&items);
+        let tlv = Tlv::parse(&enc).unwrap();
+        prop_assert_eq!(owned(tlv.records()), items);
+    }
+
+    #[test]
+    fn bootstrap(objs in vec((any::<u16>(), option::of((1u8..=255, any::<u8>())), vec(object_instance(), 0..3)), 0..4), pad in 0usize..6) {
+        let tlvs: Vec<Vec<u8>> = objs.iter().map(|(_, _, insts)| encode_tlv(insts)).collect();
+        let data: Vec<ObjectData> = objs.iter().zip(&tlvs).map(|((id, v, _), t)| ObjectData {
+            object_id: *id,
+            version: v.map_or(ObjectVersion::Implicit, |(major, minor)| ObjectVersion::Explicit { major, minor }),
+            tlv: t,
+        }).collect();
+        let mut enc = encode(&BootstrapData { objects: &data });
+        enc.extend(std::iter::repeat_n(0xFF, pad));
+        let bf = BootstrapFile::parse(&enc).unwrap();
+        prop_assert_eq!(bf.objects().map(|o| o.data()).collect::<Vec<_>>(), data);
+        for (o, (_, _, insts)) in bf.objects().zip(&objs) {
+            prop_assert_eq!(&owned(o.instances()), insts);
+        }
+    }
+
+    #[test]
+    fn tlv_values(i in any::<i64>(), u in any::<u64>(), f in any::<f64>().prop_filter("not NaN", |f| !f.is_nan()), b in any::<bool>(), o in any::<u16>(), n in any::<u16>()) {
+        let rec = |v: ValueBytes| {
+            let enc = encode(&TlvItem::resource(7, v.as_bytes()));
+            let t = Tlv::parse(&enc).unwrap();
+            let r = t.records().next().unwrap();
+            (r.as_integer().ok(), r.as_unsigned().ok(), r.as_float().ok(), r.as_bool().ok(), r.as_objlnk().ok())
+        };
+        prop_assert_eq!(rec(ValueBytes::integer(i)).0, Some(i));
+        prop_assert_eq!(rec(ValueBytes::unsigned(u)).1, Some(u));
+        prop_assert_eq!(rec(ValueBytes::float(f)).2, Some(f));
+        prop_assert_eq!(rec(ValueBytes::boolean(b)).3, Some(b));
+        prop_assert_eq!(rec(ValueBytes::objlnk(ObjLnk { object_id: o, instance_id: n })).4, Some(ObjLnk { object_id: o, instance_id: n }));
+    }
+}
+
+#[test]
+fn encoders_refuse_what_the_format_cannot_carry() {
+    use scboot::EncodeError;
+    let long = [0u8; 18];
+    let mut buf = [0u8; 64];
+    assert!(matches!(
+        Path::new(&long).encode(&mut buf),
+        Err(EncodeError::InvalidValue(_))
+    ));
+    assert!(matches!(
+        ApplicationTemplate::new(&[1, 2, 3]).encode(&mut buf),
+        Err(EncodeError::InvalidValue(_))
+    ));
+    // A Resource cannot hold children; an Object Instance cannot hold an Object Instance.
+    let child = [TlvItem::resource(1, &[1])];
+    let bad = TlvItem {
+        kind: TlvType::Resource,
+        id: 0,
+        content: TlvContent::Children(&child),
+    };
+    assert!(matches!(
+        bad.encode(&mut buf),
+        Err(EncodeError::InvalidValue(_))
+    ));
+    let inner = [TlvItem::object_instance(0, &[])];
+    let bad = TlvItem::object_instance(0, &inner);
+    assert!(matches!(
+        bad.encode(&mut buf),
+        Err(EncodeError::InvalidValue(_))
+    ));
+    // An object's TLV must be Object Instances.
+    let data = [ObjectData {
+        object_id: 0,
+        version: ObjectVersion::Implicit,
+        tlv: &[0xC1, 0x00, 0x01],
+    }];
+    assert!(matches!(
+        BootstrapData { objects: &data }.encode(&mut buf),
+        Err(EncodeError::InvalidValue(_))
+    ));
+}
