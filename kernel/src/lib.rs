@@ -43,9 +43,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod apdu;
 pub mod ber;
 pub mod bootstrap;
 pub mod dir;
@@ -54,6 +55,7 @@ pub mod error;
 pub mod lwm2m;
 pub mod odf;
 pub mod path;
+pub mod scp03;
 mod span;
 pub mod tlv;
 pub mod tokeninfo;

@@ -1,0 +1,311 @@
+//! The host (off-card entity) role: INITIALIZE UPDATE, card cryptogram
+//! check, EXTERNAL AUTHENTICATE, then command wrapping and response unwrapping.
+
+use zeroize::Zeroize;
+
+use super::session::{Response, Session};
+use super::{
+    ct_equal, pseudo_random_challenge, InitUpdateResponse, Mode, Scp03Error, SecurityLevel,
+    SessionKeys, StaticKeys,
+};
+use crate::apdu::class_on_channel;
+
+/// What the host asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostConfig<'a> {
+    /// The security level for EXTERNAL AUTHENTICATE.
+    pub level: SecurityLevel,
+    /// S8 or S16.
+    pub mode: Mode,
+    /// The logical channel (0..=19).
+    pub channel: u8,
+    /// The AID of the selected application: when set and the card uses a
+    /// pseudo-random challenge, the challenge is checked against the
+    /// sequence counter and this AID.
+    pub card_aid: Option<&'a [u8]>,
+}
+
+impl Default for HostConfig<'_> {
+    /// Level 33 (LwM2M Appendix H), S8, basic channel, no challenge check.
+    fn default() -> Self {
+        HostConfig {
+            level: SecurityLevel::ALL,
+            mode: Mode::S8,
+            channel: 0,
+            card_aid: None,
+        }
+    }
+}
+
+/// After INITIALIZE UPDATE was built: waiting for its response.
+#[derive(Debug)]
+pub struct HostHandshake {
+    host_challenge: [u8; 16],
+    level: SecurityLevel,
+    mode: Mode,
+    channel: u8,
+    kvn: u8,
+    aid: [u8; 16],
+    aid_len: u8,
+}
+
+impl Drop for HostHandshake {
+    fn drop(&mut self) {
+        self.host_challenge.zeroize();
+    }
+}
+
+/// After EXTERNAL AUTHENTICATE was built: waiting for its status word.
+pub struct PendingSession {
+    session: Session,
+    response: InitUpdateResponse,
+    host_cryptogram: [u8; 16],
+}
+
+/// An open host-side Secure Channel Session.
+pub struct HostSession {
+    session: Session,
+    response: InitUpdateResponse,
+}
+
+impl core::fmt::Debug for PendingSession {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PendingSession")
+            .field("level", &self.session.level)
+            .finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for HostSession {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HostSession")
+            .field("level", &self.session.level)
+            .field("mode", &self.session.mode)
+            .field("channel", &self.session.channel)
+            .field("open", &self.session.is_open())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HostHandshake {
+    /// Build INITIALIZE UPDATE (`80 50 KVN 00 Lc host_challenge 00`, class
+    /// on the configured channel) into `out`. `host_challenge` must be fresh
+    /// random bytes, 8 (S8) or 16 (S16) of them.
+    pub fn start(
+        keys: &StaticKeys,
+        cfg: &HostConfig<'_>,
+        host_challenge: &[u8],
+        out: &mut [u8],
+    ) -> Result<(HostHandshake, usize), Scp03Error> {
+        let m = cfg.mode.size();
+        if host_challenge.len() != m {
+            return Err(Scp03Error::WrongChallengeLength {
+                expected: m,
+                found: host_challenge.len(),
+            });
+        }
+        let cla = class_on_channel(0x80, cfg.channel, false)
+            .ok_or(Scp03Error::InvalidChannel(cfg.channel))?;
+        let total = 6 + m;
+        let dst = out
+            .get_mut(..total)
+            .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
+        let (head, rest) = dst.split_at_mut(5);
+        head.copy_from_slice(&[cla, 0x50, keys.kvn(), 0x00, m as u8]);
+        let (data, le) = rest.split_at_mut(m);
+        data.copy_from_slice(host_challenge);
+        le.fill(0);
+        let mut hs = HostHandshake {
+            host_challenge: [0; 16],
+            level: cfg.level,
+            mode: cfg.mode,
+            channel: cfg.channel,
+            kvn: keys.kvn(),
+            aid: [0; 16],
+            aid_len: 0,
+        };
+        hs.host_challenge
+            .get_mut(..m)
+            .unwrap_or(&mut [])
+            .copy_from_slice(host_challenge);
+        if let Some(aid) = cfg.card_aid {
+            let dst = hs
+                .aid
+                .get_mut(..aid.len())
+                .ok_or(Scp03Error::MalformedCommand("AID longer than 16 bytes"))?;
+            dst.copy_from_slice(aid);
+            hs.aid_len = aid.len() as u8;
+        }
+        Ok((hs, total))
+    }
+
+    /// The host challenge sent.
+    pub fn host_challenge(&self) -> &[u8] {
+        self.host_challenge.get(..self.mode.size()).unwrap_or(&[])
+    }
+
+    /// Check the INITIALIZE UPDATE response data (status word removed):
+    /// strict lengths, SCP 03, key version, level offered by `i`, the
+    /// pseudo-random challenge when configured, and the card cryptogram
+    /// (constant time). Then derive the session keys and build EXTERNAL
+    /// AUTHENTICATE into `out`.
+    pub fn authenticate(
+        self,
+        keys: &StaticKeys,
+        iu_response: &[u8],
+        out: &mut [u8],
+    ) -> Result<(PendingSession, usize), Scp03Error> {
+        let r = InitUpdateResponse::parse(iu_response, self.mode)?;
+        if self.kvn != 0 && r.kvn != self.kvn {
+            return Err(Scp03Error::KvnMismatch {
+                expected: self.kvn,
+                found: r.kvn,
+            });
+        }
+        if !self.level.offered_by(r.i) {
+            return Err(Scp03Error::LevelNotOffered {
+                level: self.level.bits(),
+                i: r.i,
+            });
+        }
+        let m = self.mode.size();
+        if let (Some(seq), true) = (r.sequence_counter, self.aid_len > 0) {
+            let aid = self.aid.get(..usize::from(self.aid_len)).unwrap_or(&[]);
+            let expected = pseudo_random_challenge(keys, self.mode, seq, aid)?;
+            if !ct_equal(expected.get(..m).unwrap_or(&[]), r.card_challenge()) {
+                return Err(Scp03Error::CardChallengeMismatch);
+            }
+        }
+        let hc = self.host_challenge();
+        let session_keys = SessionKeys::derive(keys, hc, r.card_challenge())?;
+        let mut card_cg = session_keys.card_cryptogram(self.mode, hc, r.card_challenge())?;
+        let ok = ct_equal(card_cg.get(..m).unwrap_or(&[]), r.card_cryptogram());
+        card_cg.zeroize();
+        if !ok {
+            return Err(Scp03Error::CardCryptogramMismatch);
+        }
+        let host_cryptogram = session_keys.host_cryptogram(self.mode, hc, r.card_challenge())?;
+
+        // EXTERNAL AUTHENTICATE: 84 82 level 00 Lc host_cryptogram C-MAC (chain 16 x 00).
+        let total = 5 + 2 * m;
+        let dst = out
+            .get_mut(..total)
+            .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
+        let mut session = Session::new(&session_keys, self.level, self.mode, self.channel)?;
+        let header = [0x84, 0x82, self.level.bits(), 0x00, (2 * m) as u8];
+        let cg = host_cryptogram.get(..m).unwrap_or(&[]);
+        let mac = session.external_authenticate_mac(&header, cg);
+        let wire_cla = class_on_channel(0x80, self.channel, true)
+            .ok_or(Scp03Error::InvalidChannel(self.channel))?;
+        let (head, rest) = dst.split_at_mut(5);
+        head.copy_from_slice(&[wire_cla, 0x82, self.level.bits(), 0x00, (2 * m) as u8]);
+        let (c, mac_out) = rest.split_at_mut(m);
+        c.copy_from_slice(cg);
+        mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[]));
+        Ok((
+            PendingSession {
+                session,
+                response: r,
+                host_cryptogram,
+            },
+            total,
+        ))
+    }
+}
+
+impl PendingSession {
+    /// The card's INITIALIZE UPDATE response, parsed.
+    pub const fn init_update_response(&self) -> &InitUpdateResponse {
+        &self.response
+    }
+
+    /// The host cryptogram sent.
+    pub fn host_cryptogram(&self) -> &[u8] {
+        self.host_cryptogram
+            .get(..self.session.mode.size())
+            .unwrap_or(&[])
+    }
+
+    /// The status word of EXTERNAL AUTHENTICATE: `9000` opens the session;
+    /// anything else ends it (no R-MAC is expected on this response).
+    pub fn confirm(mut self, sw: u16) -> Result<HostSession, Scp03Error> {
+        if sw != 0x9000 {
+            self.session.terminate();
+            return Err(Scp03Error::AuthenticationRefused(sw));
+        }
+        Ok(HostSession {
+            session: core::mem::replace(&mut self.session, Session::closed()),
+            response: self.response,
+        })
+    }
+}
+
+impl Drop for PendingSession {
+    fn drop(&mut self) {
+        self.host_cryptogram.zeroize();
+    }
+}
+
+impl HostSession {
+    /// Protect a plain command APDU (case 1..4, short or extended; the class
+    /// byte's family is kept, its channel and secure messaging bits are set)
+    /// into `out`; returns the wire length. The MAC chain and the encryption
+    /// counter advance whatever the card answers.
+    pub fn wrap(&mut self, command: &[u8], out: &mut [u8]) -> Result<usize, Scp03Error> {
+        self.session.wrap_command(command, out)
+    }
+
+    /// Verify (R-MAC, constant time) then decrypt (R-ENC) a whole response
+    /// (data, R-MAC, SW) into `out`. Any failure terminates the session and
+    /// leaves no decrypted byte in `out`. Bare error status words are
+    /// accepted without an R-MAC.
+    pub fn unwrap(&mut self, response: &[u8], out: &mut [u8]) -> Result<Response, Scp03Error> {
+        self.session.unwrap_response(response, out)
+    }
+
+    /// The security level in force.
+    pub const fn level(&self) -> SecurityLevel {
+        self.session.level
+    }
+
+    /// S8 or S16.
+    pub const fn mode(&self) -> Mode {
+        self.session.mode
+    }
+
+    /// The logical channel.
+    pub const fn channel(&self) -> u8 {
+        self.session.channel
+    }
+
+    /// Whether the session is still open.
+    pub const fn is_open(&self) -> bool {
+        self.session.is_open()
+    }
+
+    /// The encryption counter of the last wrapped command (0 before the first).
+    pub const fn counter(&self) -> u32 {
+        self.session.counter()
+    }
+
+    /// The current MAC chaining value, for diagnostics and test vectors.
+    /// It is session state: do not log it in production.
+    pub const fn mac_chaining_value(&self) -> [u8; 16] {
+        self.session.chain()
+    }
+
+    /// The card's INITIALIZE UPDATE response.
+    pub const fn init_update_response(&self) -> &InitUpdateResponse {
+        &self.response
+    }
+
+    /// End the session now (keys zeroized).
+    pub fn terminate(&mut self) {
+        self.session.terminate();
+    }
+
+    #[cfg(test)]
+    pub(crate) fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+}

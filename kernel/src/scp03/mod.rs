@@ -1,0 +1,821 @@
+//! GlobalPlatform Secure Channel Protocol '03' (Card Specification
+//! Amendment D v1.1.1; S16 from v1.2): key derivation, mutual
+//! authentication, and command/response protection, for both roles.
+//!
+//! * [`StaticKeys`]: Key-ENC, Key-MAC, Key-DEK (AES-128/192/256) and their
+//!   key version number; zeroized on drop.
+//! * Host role: [`HostHandshake`] → [`PendingSession`] → [`HostSession`].
+//! * Card role: [`CardChannel`].
+//!
+//! Every MAC and cryptogram comparison is constant-time (`subtle`). On any
+//! verification failure the session is terminated, its session keys and
+//! MAC chaining value are zeroized, no decrypted byte is returned, and every
+//! later call answers [`Scp03Error::SessionTerminated`]. Sessions are plain
+//! values owned by the caller; there is no global state and no heap.
+//!
+//! ```
+//! use scboot::scp03::*;
+//! let keys = StaticKeys::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16]).unwrap();
+//! let mut card = CardChannel::new(keys.clone(), CardConfig::new(0x70, &[0xA0, 0, 0, 0, 0x63]).unwrap());
+//! let cfg = HostConfig::default(); // level 33 (C-MAC, C-DEC, R-MAC, R-ENC), S8, channel 0
+//! let (mut buf, mut resp) = ([0u8; 300], [0u8; 300]);
+//!
+//! let (hs, n) = HostHandshake::start(&keys, &cfg, &[1, 2, 3, 4, 5, 6, 7, 8], &mut buf).unwrap();
+//! let m = card.initialize_update(&buf[..n], &[0; 8], &mut resp).unwrap();
+//! let (pending, n) = hs.authenticate(&keys, &resp[..m], &mut buf).unwrap();
+//! card.external_authenticate(&buf[..n]).unwrap();
+//! let mut host = pending.confirm(0x9000).unwrap();
+//!
+//! // READ BINARY under the secure channel.
+//! let n = host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x04], &mut buf).unwrap();
+//! let m = card.unwrap_command(&buf[..n], &mut resp).unwrap();
+//! assert_eq!(&resp[..m], &[0x00, 0xB0, 0x00, 0x00, 0x04]);
+//! let n = card.wrap_response(b"data", 0x9000, &mut buf).unwrap();
+//! let r = host.unwrap(&buf[..n], &mut resp).unwrap();
+//! assert_eq!((&resp[..r.len], r.sw), (&b"data"[..], 0x9000));
+//! ```
+
+use core::fmt;
+
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+mod card;
+mod crypto;
+mod host;
+mod session;
+
+pub use card::{CardChannel, CardConfig};
+pub use host::{HostConfig, HostHandshake, HostSession, PendingSession};
+pub use session::Response;
+
+use crypto::kdf as kdf_parts;
+
+/// Derivation constants (Amendment D Table 4-1).
+pub mod constants {
+    /// Card cryptogram.
+    pub const CARD_CRYPTOGRAM: u8 = 0x00;
+    /// Host cryptogram.
+    pub const HOST_CRYPTOGRAM: u8 = 0x01;
+    /// Pseudo-random card challenge.
+    pub const CARD_CHALLENGE: u8 = 0x02;
+    /// S-ENC.
+    pub const S_ENC: u8 = 0x04;
+    /// S-MAC.
+    pub const S_MAC: u8 = 0x06;
+    /// S-RMAC.
+    pub const S_RMAC: u8 = 0x07;
+}
+
+/// `i` parameter bits (Amendment D Table 5-1).
+pub mod i_param {
+    /// S16 mode (16-byte challenges, cryptograms and MACs).
+    pub const S16: u8 = 0x01;
+    /// Pseudo-random card challenge (the IU response carries the sequence counter).
+    pub const PSEUDO_RANDOM_CHALLENGE: u8 = 0x10;
+    /// R-MAC support.
+    pub const R_MAC: u8 = 0x20;
+    /// R-ENCRYPTION support (with [`R_MAC`]).
+    pub const R_ENC: u8 = 0x40;
+}
+
+/// What went wrong in the secure channel. None of them says which byte differed.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scp03Error {
+    /// A static key is not 16, 24 or 32 bytes, or the three differ in length.
+    InvalidKey,
+    /// A security level that is not 00, 01, 03, 11, 13 or 33.
+    InvalidLevel(u8),
+    /// The level needs R-MAC or R-ENCRYPTION, which the card's `i` does not offer.
+    LevelNotOffered {
+        /// The level asked for.
+        level: u8,
+        /// The card's `i` parameter.
+        i: u8,
+    },
+    /// A logical channel above 19.
+    InvalidChannel(u8),
+    /// A host challenge of the wrong length for the mode.
+    WrongChallengeLength {
+        /// The length the mode needs.
+        expected: usize,
+        /// The length given.
+        found: usize,
+    },
+    /// The INITIALIZE UPDATE response is malformed.
+    MalformedInitializeUpdateResponse(&'static str),
+    /// The card answered with a Secure Channel Protocol other than 03.
+    UnsupportedProtocol(u8),
+    /// The card's `i` says S8 where S16 was asked, or the reverse.
+    ModeMismatch,
+    /// The card used another key version than the host's keys.
+    KvnMismatch {
+        /// The host's key version.
+        expected: u8,
+        /// The card's.
+        found: u8,
+    },
+    /// The card cryptogram is wrong: the card does not hold these keys.
+    CardCryptogramMismatch,
+    /// The pseudo-random card challenge does not match the sequence counter and AID.
+    CardChallengeMismatch,
+    /// The host cryptogram is wrong (card role).
+    HostCryptogramMismatch,
+    /// A C-MAC did not verify (card role).
+    CMacMismatch,
+    /// An R-MAC did not verify.
+    RMacMismatch,
+    /// Decrypted data has bad padding, or ciphertext is not whole blocks.
+    BadPadding,
+    /// The session was terminated (by an earlier failure or on purpose).
+    SessionTerminated,
+    /// The encryption counter is exhausted; the session is over.
+    CounterExhausted,
+    /// The card's sequence counter is exhausted (card role).
+    SequenceCounterExhausted,
+    /// The card refused EXTERNAL AUTHENTICATE with this status word.
+    AuthenticationRefused(u16),
+    /// A command APDU that cannot be parsed or wrapped.
+    MalformedCommand(&'static str),
+    /// A response APDU that cannot be unwrapped.
+    MalformedResponse(&'static str),
+    /// A command out of order (card role), e.g. EXTERNAL AUTHENTICATE first.
+    UnexpectedCommand(&'static str),
+    /// The output buffer is too small.
+    BufferTooSmall {
+        /// Bytes required.
+        needed: usize,
+    },
+}
+
+impl Scp03Error {
+    /// The status word a card answers with for this error.
+    pub const fn status_word(&self) -> u16 {
+        match self {
+            Scp03Error::WrongChallengeLength { .. } => 0x6700,
+            Scp03Error::KvnMismatch { .. } => 0x6A88,
+            Scp03Error::HostCryptogramMismatch => 0x6300,
+            Scp03Error::SequenceCounterExhausted => 0x6985,
+            Scp03Error::LevelNotOffered { .. } | Scp03Error::InvalidLevel(_) => 0x6A86,
+            Scp03Error::UnexpectedCommand(_) => 0x6985,
+            _ => 0x6982,
+        }
+    }
+
+    /// Whether this error ended the session.
+    pub const fn terminates_session(&self) -> bool {
+        matches!(
+            self,
+            Scp03Error::CardCryptogramMismatch
+                | Scp03Error::CardChallengeMismatch
+                | Scp03Error::HostCryptogramMismatch
+                | Scp03Error::CMacMismatch
+                | Scp03Error::RMacMismatch
+                | Scp03Error::BadPadding
+                | Scp03Error::SessionTerminated
+                | Scp03Error::CounterExhausted
+                | Scp03Error::AuthenticationRefused(_)
+        )
+    }
+}
+
+impl fmt::Display for Scp03Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Scp03Error::*;
+        match *self {
+            InvalidKey => f.write_str("static keys must be 16, 24 or 32 bytes, all of one length"),
+            InvalidLevel(l) => write!(
+                f,
+                "security level {l:02x} is not one of 00, 01, 03, 11, 13, 33"
+            ),
+            LevelNotOffered { level, i } => write!(
+                f,
+                "level not offered by card: level {level:02x}, card i = {i:02x}"
+            ),
+            InvalidChannel(c) => write!(f, "logical channel {c} (at most 19)"),
+            WrongChallengeLength { expected, found } => {
+                write!(
+                    f,
+                    "host challenge is {found} bytes, the mode needs {expected}"
+                )
+            }
+            MalformedInitializeUpdateResponse(w) => {
+                write!(f, "malformed INITIALIZE UPDATE response: {w}")
+            }
+            UnsupportedProtocol(p) => write!(f, "card answered SCP {p:02x}, not 03"),
+            ModeMismatch => f.write_str("card i disagrees with the host's S8/S16 mode"),
+            KvnMismatch { expected, found } => write!(
+                f,
+                "card used key version {found:02x}, host has {expected:02x}"
+            ),
+            CardCryptogramMismatch => f.write_str("card cryptogram mismatch"),
+            CardChallengeMismatch => f.write_str("pseudo-random card challenge mismatch"),
+            HostCryptogramMismatch => f.write_str("host cryptogram mismatch"),
+            CMacMismatch => f.write_str("C-MAC mismatch"),
+            RMacMismatch => f.write_str("R-MAC mismatch"),
+            BadPadding => f.write_str("bad padding"),
+            SessionTerminated => f.write_str("session terminated"),
+            CounterExhausted => f.write_str("encryption counter exhausted"),
+            SequenceCounterExhausted => f.write_str("sequence counter exhausted"),
+            AuthenticationRefused(sw) => {
+                write!(f, "EXTERNAL AUTHENTICATE refused with status {sw:04x}")
+            }
+            MalformedCommand(w) => write!(f, "malformed command: {w}"),
+            MalformedResponse(w) => write!(f, "malformed response: {w}"),
+            UnexpectedCommand(w) => write!(f, "unexpected command: {w}"),
+            BufferTooSmall { needed } => {
+                write!(f, "output buffer too small, {needed} bytes needed")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Scp03Error {}
+
+/// A key of 16, 24 or 32 bytes, zeroized on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+struct KeyBytes {
+    bytes: [u8; 32],
+    len: u8,
+}
+
+impl KeyBytes {
+    fn new(key: &[u8]) -> Result<KeyBytes, Scp03Error> {
+        if !matches!(key.len(), 16 | 24 | 32) {
+            return Err(Scp03Error::InvalidKey);
+        }
+        let mut bytes = [0u8; 32];
+        bytes
+            .get_mut(..key.len())
+            .ok_or(Scp03Error::InvalidKey)?
+            .copy_from_slice(key);
+        Ok(KeyBytes {
+            bytes,
+            len: key.len() as u8,
+        })
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+/// The static Secure Channel keys of one key set (Amendment D Table 6-1).
+#[derive(Clone)]
+pub struct StaticKeys {
+    kvn: u8,
+    enc: KeyBytes,
+    mac: KeyBytes,
+    dek: KeyBytes,
+}
+
+impl fmt::Debug for StaticKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticKeys")
+            .field("kvn", &self.kvn)
+            .field("len", &self.enc.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StaticKeys {
+    /// Key-ENC, Key-MAC, Key-DEK of one length (16, 24 or 32) and their key version.
+    pub fn new(kvn: u8, enc: &[u8], mac: &[u8], dek: &[u8]) -> Result<StaticKeys, Scp03Error> {
+        if enc.len() != mac.len() || enc.len() != dek.len() {
+            return Err(Scp03Error::InvalidKey);
+        }
+        Ok(StaticKeys {
+            kvn,
+            enc: KeyBytes::new(enc)?,
+            mac: KeyBytes::new(mac)?,
+            dek: KeyBytes::new(dek)?,
+        })
+    }
+
+    /// The key version number (0: "first available" when asking a card).
+    pub const fn kvn(&self) -> u8 {
+        self.kvn
+    }
+
+    /// The key length in bytes.
+    pub const fn key_len(&self) -> usize {
+        self.enc.len as usize
+    }
+
+    /// Key-DEK, used as is to encrypt sensitive data (PUT KEY, STORE DATA).
+    pub fn dek(&self) -> &[u8] {
+        self.dek.as_slice()
+    }
+}
+
+/// S8 or S16 (Amendment D v1.2 Table 5-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// 8-byte challenges, cryptograms, C-MACs and R-MACs.
+    S8,
+    /// 16-byte challenges, cryptograms, C-MACs and R-MACs.
+    S16,
+}
+
+impl Mode {
+    /// Size in bytes of challenges, cryptograms, C-MACs and R-MACs.
+    pub const fn size(self) -> usize {
+        match self {
+            Mode::S8 => 8,
+            Mode::S16 => 16,
+        }
+    }
+
+    /// The mode an `i` parameter names.
+    pub const fn from_i(i: u8) -> Mode {
+        if i & i_param::S16 != 0 {
+            Mode::S16
+        } else {
+            Mode::S8
+        }
+    }
+}
+
+/// The security level of EXTERNAL AUTHENTICATE P1 (Amendment D Table 7-6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SecurityLevel(u8);
+
+impl SecurityLevel {
+    /// `00`: authenticated, no secure messaging expected.
+    pub const AUTHENTICATED: SecurityLevel = SecurityLevel(0x00);
+    /// `01`: C-MAC.
+    pub const C_MAC: SecurityLevel = SecurityLevel(0x01);
+    /// `03`: C-DECRYPTION and C-MAC.
+    pub const C_DEC: SecurityLevel = SecurityLevel(0x03);
+    /// `11`: C-MAC and R-MAC.
+    pub const C_MAC_R_MAC: SecurityLevel = SecurityLevel(0x11);
+    /// `13`: C-DECRYPTION, C-MAC and R-MAC.
+    pub const C_DEC_R_MAC: SecurityLevel = SecurityLevel(0x13);
+    /// `33`: C-DECRYPTION, R-ENCRYPTION, C-MAC and R-MAC (LwM2M Appendix H).
+    pub const ALL: SecurityLevel = SecurityLevel(0x33);
+
+    /// Every valid level.
+    pub const VALID: [SecurityLevel; 6] = [
+        SecurityLevel::AUTHENTICATED,
+        SecurityLevel::C_MAC,
+        SecurityLevel::C_DEC,
+        SecurityLevel::C_MAC_R_MAC,
+        SecurityLevel::C_DEC_R_MAC,
+        SecurityLevel::ALL,
+    ];
+
+    /// The level for a P1 value, if valid.
+    pub fn new(p1: u8) -> Result<SecurityLevel, Scp03Error> {
+        SecurityLevel::VALID
+            .iter()
+            .copied()
+            .find(|l| l.0 == p1)
+            .ok_or(Scp03Error::InvalidLevel(p1))
+    }
+
+    /// The P1 byte.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Commands carry a C-MAC.
+    pub const fn c_mac(self) -> bool {
+        self.0 & 0x01 != 0
+    }
+
+    /// Command data is encrypted.
+    pub const fn c_dec(self) -> bool {
+        self.0 & 0x02 != 0
+    }
+
+    /// Responses carry an R-MAC.
+    pub const fn r_mac(self) -> bool {
+        self.0 & 0x10 != 0
+    }
+
+    /// Response data is encrypted.
+    pub const fn r_enc(self) -> bool {
+        self.0 & 0x20 != 0
+    }
+
+    /// Whether a card with parameter `i` offers this level.
+    pub const fn offered_by(self, i: u8) -> bool {
+        (!self.r_mac() || i & i_param::R_MAC != 0)
+            && (!self.r_enc()
+                || i & (i_param::R_MAC | i_param::R_ENC) == (i_param::R_MAC | i_param::R_ENC))
+    }
+}
+
+/// The session keys of one Secure Channel Session (Amendment D 6.2.1), zeroized on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SessionKeys {
+    s_enc: KeyBytes,
+    s_mac: KeyBytes,
+    s_rmac: KeyBytes,
+}
+
+impl fmt::Debug for SessionKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionKeys { .. }")
+    }
+}
+
+impl SessionKeys {
+    /// Derive S-ENC, S-MAC, S-RMAC from the static keys and the two challenges.
+    pub fn derive(
+        keys: &StaticKeys,
+        host_challenge: &[u8],
+        card_challenge: &[u8],
+    ) -> Result<SessionKeys, Scp03Error> {
+        let n = keys.key_len();
+        let ctx: [&[u8]; 2] = [host_challenge, card_challenge];
+        let mut buf = [0u8; 32];
+        let mut make = |key: &KeyBytes, constant: u8| -> Result<KeyBytes, Scp03Error> {
+            let out = buf.get_mut(..n).ok_or(Scp03Error::InvalidKey)?;
+            kdf_parts(key.as_slice(), constant, &ctx, out)?;
+            let k = KeyBytes::new(out);
+            out.zeroize();
+            k
+        };
+        Ok(SessionKeys {
+            s_enc: make(&keys.enc, constants::S_ENC)?,
+            s_mac: make(&keys.mac, constants::S_MAC)?,
+            s_rmac: make(&keys.mac, constants::S_RMAC)?,
+        })
+    }
+
+    /// S-ENC.
+    pub fn s_enc(&self) -> &[u8] {
+        self.s_enc.as_slice()
+    }
+
+    /// S-MAC.
+    pub fn s_mac(&self) -> &[u8] {
+        self.s_mac.as_slice()
+    }
+
+    /// S-RMAC.
+    pub fn s_rmac(&self) -> &[u8] {
+        self.s_rmac.as_slice()
+    }
+
+    /// The card cryptogram (Amendment D 6.2.2.2): `mode.size()` bytes into `out`.
+    pub fn card_cryptogram(
+        &self,
+        mode: Mode,
+        host_challenge: &[u8],
+        card_challenge: &[u8],
+    ) -> Result<[u8; 16], Scp03Error> {
+        self.cryptogram(
+            constants::CARD_CRYPTOGRAM,
+            mode,
+            host_challenge,
+            card_challenge,
+        )
+    }
+
+    /// The host cryptogram (Amendment D 6.2.2.3).
+    pub fn host_cryptogram(
+        &self,
+        mode: Mode,
+        host_challenge: &[u8],
+        card_challenge: &[u8],
+    ) -> Result<[u8; 16], Scp03Error> {
+        self.cryptogram(
+            constants::HOST_CRYPTOGRAM,
+            mode,
+            host_challenge,
+            card_challenge,
+        )
+    }
+
+    fn cryptogram(
+        &self,
+        constant: u8,
+        mode: Mode,
+        hc: &[u8],
+        cc: &[u8],
+    ) -> Result<[u8; 16], Scp03Error> {
+        let mut out = [0u8; 16];
+        kdf_parts(
+            self.s_mac(),
+            constant,
+            &[hc, cc],
+            out.get_mut(..mode.size()).ok_or(Scp03Error::InvalidKey)?,
+        )?;
+        Ok(out)
+    }
+}
+
+/// The SCP03 data derivation scheme (Amendment D 4.1.5; NIST SP 800-108
+/// counter mode, PRF = AES-CMAC): `out.len()` bytes (L = 8 x that) derived
+/// from `key` with derivation `constant` over `context`.
+///
+/// ```
+/// // blaufish/scp03_kdf_testvectors, line 4 (constant 04, 128-bit output).
+/// let key = [0x2A, 0xF2, 0xB9, 0x61, 0x3F, 0x5B, 0x87, 0xB9, 0xE3, 0x3F, 0x28, 0xF3, 0x9E, 0xDC, 0x83, 0x76,
+///            0xDD, 0xB4, 0xB6, 0xFE, 0x77, 0x01, 0x23, 0x2D, 0xDD, 0x54, 0x77, 0xCE, 0xB1, 0x7D, 0xA9, 0xF7];
+/// let ctx = [0x0E, 0x6F, 0x2B, 0x49, 0xDC, 0x94, 0x63, 0x3D, 0x02, 0x54, 0x94, 0x05, 0xEA, 0x86, 0x61, 0x2C,
+///            0x71, 0x7E, 0xAF, 0x8C, 0xB9, 0xEF, 0x3D, 0x7D, 0x80, 0xDD, 0xFC, 0x37, 0x92, 0x18, 0x4D, 0x34];
+/// let mut out = [0u8; 16];
+/// scboot::scp03::kdf(&key, 0x04, &ctx, &mut out).unwrap();
+/// assert_eq!(out[..4], [0xB8, 0x63, 0xB9, 0xA5]);
+/// ```
+pub fn kdf(key: &[u8], constant: u8, context: &[u8], out: &mut [u8]) -> Result<(), Scp03Error> {
+    crypto::kdf(key, constant, &[context], out)
+}
+
+/// The pseudo-random card challenge (Amendment D 6.2.2.1):
+/// KDF(Key-ENC, 02, L, sequence counter (3 bytes) || AID).
+pub fn pseudo_random_challenge(
+    keys: &StaticKeys,
+    mode: Mode,
+    sequence_counter: [u8; 3],
+    aid: &[u8],
+) -> Result<[u8; 16], Scp03Error> {
+    let mut out = [0u8; 16];
+    kdf_parts(
+        keys.enc.as_slice(),
+        constants::CARD_CHALLENGE,
+        &[&sequence_counter, aid],
+        out.get_mut(..mode.size()).ok_or(Scp03Error::InvalidKey)?,
+    )?;
+    Ok(out)
+}
+
+/// The INITIALIZE UPDATE response data (Amendment D Table 7-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InitUpdateResponse {
+    /// Key diversification data.
+    pub kdd: [u8; 10],
+    /// Key version number.
+    pub kvn: u8,
+    /// Secure Channel Protocol identifier (03).
+    pub scp: u8,
+    /// The `i` parameter.
+    pub i: u8,
+    card_challenge: [u8; 16],
+    card_cryptogram: [u8; 16],
+    /// The sequence counter, present with a pseudo-random challenge.
+    pub sequence_counter: Option<[u8; 3]>,
+}
+
+impl InitUpdateResponse {
+    /// Parse strictly: lengths consistent with `i`, SCP 03, and the mode the host asked for.
+    pub fn parse(data: &[u8], mode: Mode) -> Result<InitUpdateResponse, Scp03Error> {
+        let m = mode.size();
+        let bad = Scp03Error::MalformedInitializeUpdateResponse;
+        let base = 13 + 2 * m;
+        if data.len() != base && data.len() != base + 3 {
+            return Err(bad("length is not 29/32 (S8) or 45/48 (S16)"));
+        }
+        let get = |r: core::ops::Range<usize>| data.get(r).ok_or(bad("truncated"));
+        let mut kdd = [0u8; 10];
+        kdd.copy_from_slice(get(0..10)?);
+        let [kvn, scp, i] = *data
+            .get(10..13)
+            .and_then(|s| s.first_chunk::<3>())
+            .ok_or(bad("truncated"))?;
+        if scp != 0x03 {
+            return Err(Scp03Error::UnsupportedProtocol(scp));
+        }
+        if Mode::from_i(i) != mode {
+            return Err(Scp03Error::ModeMismatch);
+        }
+        let has_seq = data.len() == base + 3;
+        if has_seq != (i & i_param::PSEUDO_RANDOM_CHALLENGE != 0) {
+            return Err(bad("sequence counter presence disagrees with i"));
+        }
+        let mut card_challenge = [0u8; 16];
+        let mut card_cryptogram = [0u8; 16];
+        card_challenge
+            .get_mut(..m)
+            .ok_or(bad("truncated"))?
+            .copy_from_slice(get(13..13 + m)?);
+        card_cryptogram
+            .get_mut(..m)
+            .ok_or(bad("truncated"))?
+            .copy_from_slice(get(13 + m..13 + 2 * m)?);
+        let sequence_counter = if has_seq {
+            let mut s = [0u8; 3];
+            s.copy_from_slice(get(base..base + 3)?);
+            Some(s)
+        } else {
+            None
+        };
+        Ok(InitUpdateResponse {
+            kdd,
+            kvn,
+            scp,
+            i,
+            card_challenge,
+            card_cryptogram,
+            sequence_counter,
+        })
+    }
+
+    /// The mode `i` names.
+    pub const fn mode(&self) -> Mode {
+        Mode::from_i(self.i)
+    }
+
+    /// The card challenge (8 or 16 bytes).
+    pub fn card_challenge(&self) -> &[u8] {
+        self.card_challenge.get(..self.mode().size()).unwrap_or(&[])
+    }
+
+    /// The card cryptogram (8 or 16 bytes).
+    pub fn card_cryptogram(&self) -> &[u8] {
+        self.card_cryptogram
+            .get(..self.mode().size())
+            .unwrap_or(&[])
+    }
+}
+
+/// Constant-time equality of two byte strings of public length.
+pub(crate) fn ct_equal(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// Length of `buf` without its ISO 9797-1 method 2 padding (`80 00..`),
+/// computed in constant time over the last block; `None` when the padding is
+/// bad (that outcome is public: the session ends on it).
+pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
+    let n = buf.len();
+    let last = buf.get(n.saturating_sub(16)..).unwrap_or(&[]);
+    let mut found = Choice::from(0u8);
+    let mut bad = Choice::from(u8::from(n == 0 || n % 16 != 0));
+    let mut pad = 0u8;
+    for (j, b) in last.iter().rev().enumerate() {
+        let is_zero = b.ct_eq(&0x00);
+        let is_marker = b.ct_eq(&0x80);
+        let searching = !found;
+        bad |= searching & !is_zero & !is_marker;
+        pad.conditional_assign(&(j as u8 + 1), searching & is_marker);
+        found |= is_marker;
+    }
+    bad |= !found;
+    if bool::from(bad) {
+        None
+    } else {
+        Some(n.saturating_sub(usize::from(pad)))
+    }
+}
+
+/// Status words protected by an R-MAC: 9000 and warnings 62xx, 63xx.
+pub const fn is_protected_status(sw: u16) -> bool {
+    sw == 0x9000 || (sw >> 8) == 0x62 || (sw >> 8) == 0x63
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AID: &[u8] = &[0xA0, 0x00, 0x00, 0x00, 0x63];
+
+    fn pair(level: SecurityLevel) -> (HostSession, CardChannel) {
+        let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
+        let mut card = CardChannel::new(k.clone(), CardConfig::new(0x70, AID).unwrap());
+        let cfg = HostConfig {
+            level,
+            ..HostConfig::default()
+        };
+        let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+        let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 8], &mut a).unwrap();
+        let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
+        let (p, n) = hs.authenticate(&k, &b[..m], &mut a).unwrap();
+        card.external_authenticate(&a[..n]).unwrap();
+        (p.confirm(0x9000).unwrap(), card)
+    }
+
+    #[test]
+    fn host_counter_exhaustion_ends_the_session() {
+        let (mut host, _) = pair(SecurityLevel::ALL);
+        host.session_mut().set_counter(u32::MAX - 1);
+        let mut out = [0u8; 64];
+        host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x10], &mut out)
+            .unwrap();
+        assert_eq!(host.counter(), u32::MAX);
+        assert_eq!(
+            host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x10], &mut out),
+            Err(Scp03Error::CounterExhausted)
+        );
+        assert!(!host.is_open());
+        assert_eq!(host.mac_chaining_value(), [0; 16], "chain zeroized");
+        assert_eq!(
+            host.wrap(&[0x00, 0xB0, 0x00, 0x00], &mut out),
+            Err(Scp03Error::SessionTerminated)
+        );
+    }
+
+    #[test]
+    fn card_counter_exhaustion_ends_the_session() {
+        let (mut host, mut card) = pair(SecurityLevel::C_MAC);
+        let mut w = [0u8; 64];
+        let mut p = [0u8; 64];
+        card.session_mut().unwrap().set_counter(u32::MAX);
+        let n = host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x10], &mut w).unwrap();
+        assert_eq!(
+            card.unwrap_command(&w[..n], &mut p),
+            Err(Scp03Error::CounterExhausted)
+        );
+        assert!(!card.is_open());
+    }
+
+    #[test]
+    fn bad_padding_after_a_good_r_mac_returns_nothing() {
+        for bad in [[0x11u8; 16], [0u8; 16], {
+            let mut b = [0u8; 16];
+            b[3] = 0x80;
+            b[9] = 0x01; // a non-zero byte after the marker
+            b
+        }] {
+            let (mut host, mut card) = pair(SecurityLevel::ALL);
+            let (mut w, mut p) = ([0u8; 128], [0u8; 128]);
+            let n = host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x10], &mut w).unwrap();
+            card.unwrap_command(&w[..n], &mut p).unwrap();
+            let r = card
+                .session_mut()
+                .unwrap()
+                .wrap_response_unpadded(&bad, 0x9000, &mut w);
+            let mut out = [0xEEu8; 128];
+            assert_eq!(host.unwrap(&w[..r], &mut out), Err(Scp03Error::BadPadding));
+            assert!(
+                out[..16].iter().all(|&b| b == 0),
+                "decrypted bytes left in the buffer"
+            );
+            assert!(!host.is_open());
+        }
+        // A good padding through the same hook is accepted (the hook is sound).
+        let (mut host, mut card) = pair(SecurityLevel::ALL);
+        let (mut w, mut p) = ([0u8; 128], [0u8; 128]);
+        let n = host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x10], &mut w).unwrap();
+        card.unwrap_command(&w[..n], &mut p).unwrap();
+        let mut good = [0u8; 16];
+        good[..3].copy_from_slice(b"abc");
+        good[3] = 0x80;
+        let r = card
+            .session_mut()
+            .unwrap()
+            .wrap_response_unpadded(&good, 0x9000, &mut w);
+        let resp = host.unwrap(&w[..r], &mut p).unwrap();
+        assert_eq!(&p[..resp.len], b"abc");
+    }
+
+    #[test]
+    fn unpadding_rules() {
+        let mut b = [0u8; 32];
+        b[31] = 0x80;
+        assert_eq!(unpadded_len(&b), Some(31));
+        b[31] = 0;
+        b[16] = 0x80;
+        assert_eq!(unpadded_len(&b), Some(16));
+        b[16] = 0;
+        assert_eq!(unpadded_len(&b), None, "no marker in the last block");
+        b[15] = 0x80;
+        assert_eq!(unpadded_len(&b), None, "marker outside the last block");
+        assert_eq!(unpadded_len(&[]), None);
+        assert_eq!(unpadded_len(&[0x80; 15]), None, "not whole blocks");
+        let mut c = [0x80u8; 16];
+        c[15] = 0x80;
+        assert_eq!(unpadded_len(&c), Some(15), "last 80 is the marker");
+    }
+
+    #[test]
+    fn level_rules() {
+        for p1 in 0..=255u8 {
+            let ok = SecurityLevel::new(p1).is_ok();
+            assert_eq!(
+                ok,
+                matches!(p1, 0x00 | 0x01 | 0x03 | 0x11 | 0x13 | 0x33),
+                "{p1:02x}"
+            );
+        }
+        assert!(SecurityLevel::ALL.offered_by(0x60));
+        assert!(!SecurityLevel::ALL.offered_by(0x20));
+        assert!(!SecurityLevel::ALL.offered_by(0x40));
+        assert!(SecurityLevel::C_DEC_R_MAC.offered_by(0x20));
+        assert!(SecurityLevel::C_DEC.offered_by(0x00));
+    }
+
+    #[test]
+    fn keys_are_checked_and_redacted() {
+        assert_eq!(
+            StaticKeys::new(1, &[0; 16], &[0; 24], &[0; 16]).unwrap_err(),
+            Scp03Error::InvalidKey
+        );
+        assert_eq!(
+            StaticKeys::new(1, &[0; 15], &[0; 15], &[0; 15]).unwrap_err(),
+            Scp03Error::InvalidKey
+        );
+        let k = StaticKeys::new(1, &[0xAB; 32], &[0xAB; 32], &[0xAB; 32]).unwrap();
+        let dbg = std::format!("{k:?}");
+        assert!(
+            !dbg.contains("171") && !dbg.to_lowercase().contains("ab, "),
+            "{dbg}"
+        );
+        let sk = SessionKeys::derive(&k, &[0; 8], &[0; 8]).unwrap();
+        assert_eq!(std::format!("{sk:?}"), "SessionKeys { .. }");
+    }
+}

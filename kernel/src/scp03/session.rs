@@ -1,0 +1,508 @@
+//! The state of an open Secure Channel Session and the four protection
+//! steps: wrap a command (host), unwrap a command (card), wrap a response
+//! (card), unwrap a response (host).
+
+use zeroize::Zeroize;
+
+use super::crypto::{Cipher, Prf};
+use super::{
+    ct_equal, is_protected_status, unpadded_len, Mode, Scp03Error, SecurityLevel, SessionKeys,
+};
+use crate::apdu::{class_on_channel, split_response, Command};
+
+/// An unwrapped response: `len` bytes of data were written to the caller's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Response {
+    /// Data bytes written.
+    pub len: usize,
+    /// The status word.
+    pub sw: u16,
+}
+
+/// Session state: keys, MAC chaining value, encryption counter.
+pub(crate) struct Session {
+    enc: Cipher,
+    cmac: Prf,
+    rmac: Prf,
+    chain: [u8; 16],
+    counter: u32,
+    pub(crate) level: SecurityLevel,
+    pub(crate) mode: Mode,
+    pub(crate) channel: u8,
+    open: bool,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Cipher and Prf zeroize their key schedules when dropped.
+        self.chain.zeroize();
+    }
+}
+
+fn pad_len(n: usize) -> usize {
+    (n / 16 + 1) * 16
+}
+
+impl Session {
+    pub(crate) fn new(
+        keys: &SessionKeys,
+        level: SecurityLevel,
+        mode: Mode,
+        channel: u8,
+    ) -> Result<Session, Scp03Error> {
+        Ok(Session {
+            enc: Cipher::new(keys.s_enc())?,
+            cmac: Prf::new(keys.s_mac())?,
+            rmac: Prf::new(keys.s_rmac())?,
+            chain: [0; 16],
+            counter: 0,
+            level,
+            mode,
+            channel,
+            open: true,
+        })
+    }
+
+    /// A session that is already over (holds no keys).
+    pub(crate) const fn closed() -> Session {
+        Session {
+            enc: Cipher::Cleared,
+            cmac: Prf::Cleared,
+            rmac: Prf::Cleared,
+            chain: [0; 16],
+            counter: 0,
+            level: SecurityLevel::AUTHENTICATED,
+            mode: Mode::S8,
+            channel: 0,
+            open: false,
+        }
+    }
+
+    /// End the session: keys and chaining value are zeroized now.
+    pub(crate) fn terminate(&mut self) {
+        self.enc = Cipher::Cleared;
+        self.cmac = Prf::Cleared;
+        self.rmac = Prf::Cleared;
+        self.chain.zeroize();
+        self.open = false;
+    }
+
+    pub(crate) const fn is_open(&self) -> bool {
+        self.open
+    }
+
+    pub(crate) const fn counter(&self) -> u32 {
+        self.counter
+    }
+
+    pub(crate) const fn chain(&self) -> [u8; 16] {
+        self.chain
+    }
+
+    #[cfg(test)]
+    pub(crate) fn set_counter(&mut self, c: u32) {
+        self.counter = c;
+    }
+
+    fn fail<T>(&mut self, e: Scp03Error) -> Result<T, Scp03Error> {
+        self.terminate();
+        Err(e)
+    }
+
+    fn check_open(&self) -> Result<(), Scp03Error> {
+        if self.open {
+            Ok(())
+        } else {
+            Err(Scp03Error::SessionTerminated)
+        }
+    }
+
+    fn next_counter(&mut self) -> Result<(), Scp03Error> {
+        match self.counter.checked_add(1) {
+            Some(c) => {
+                self.counter = c;
+                Ok(())
+            }
+            None => self.fail(Scp03Error::CounterExhausted),
+        }
+    }
+
+    /// The ICV for command (`response = false`) or response encryption.
+    fn icv(&self, response: bool) -> [u8; 16] {
+        let mut block = [0u8; 16];
+        block[12..].copy_from_slice(&self.counter.to_be_bytes());
+        if response {
+            block[0] = 0x80;
+        }
+        self.enc.encrypt_block(&mut block);
+        block
+    }
+
+    /// C-MAC over the header and data as the MAC sees them; the chain becomes the full MAC.
+    pub(crate) fn mac_command(&mut self, header: &[u8], data: &[u8]) -> [u8; 16] {
+        let full = self.cmac.mac(&[&self.chain, header, data]);
+        self.chain = full;
+        full
+    }
+
+    /// Begin a session with its first chaining value (16 x 00) and the EA MAC.
+    pub(crate) fn external_authenticate_mac(
+        &mut self,
+        header: &[u8],
+        host_cryptogram: &[u8],
+    ) -> [u8; 16] {
+        self.chain = [0; 16];
+        self.mac_command(header, host_cryptogram)
+    }
+
+    // ------------------------------------------------------------ host side
+
+    /// Protect a plain command APDU; writes the wire APDU into `out`.
+    pub(crate) fn wrap_command(
+        &mut self,
+        plain: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Scp03Error> {
+        self.check_open()?;
+        let cmd = Command::parse(plain)
+            .map_err(|_| Scp03Error::MalformedCommand("not a command APDU"))?;
+        let sm = self.level.c_mac();
+        let wire_cla = class_on_channel(cmd.cla, self.channel, sm)
+            .ok_or(Scp03Error::InvalidChannel(self.channel))?;
+        if !sm {
+            let c = Command {
+                cla: wire_cla,
+                ..cmd
+            };
+            return c.encode(out).map_err(|e| match e {
+                crate::apdu::ApduError::BufferTooSmall { needed } => {
+                    Scp03Error::BufferTooSmall { needed }
+                }
+                _ => Scp03Error::MalformedCommand("command too long"),
+            });
+        }
+        let m = self.mode.size();
+        let encrypt = self.level.c_dec() && !cmd.data.is_empty();
+        let data_len = if encrypt {
+            pad_len(cmd.data.len())
+        } else {
+            cmd.data.len()
+        };
+        let lc = data_len + m;
+        if lc > crate::apdu::MAX_EXTENDED_DATA {
+            return Err(Scp03Error::MalformedCommand(
+                "command data too long for an APDU",
+            ));
+        }
+        let extended =
+            cmd.extended || lc > crate::apdu::MAX_SHORT_DATA || cmd.le.is_some_and(|l| l > 256);
+        let hdr_len = if extended { 7 } else { 5 };
+        let le_len = match cmd.le {
+            None => 0,
+            Some(_) if extended => 2,
+            Some(_) => 1,
+        };
+        let total = hdr_len + lc + le_len;
+        let out = out
+            .get_mut(..total)
+            .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
+        self.next_counter()?;
+
+        // The header as the MAC sees it: channel zeroed, GP secure messaging set.
+        let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
+        let mut header = [mac_cla, cmd.ins, cmd.p1, cmd.p2, 0, 0, 0];
+        if extended {
+            header[5] = (lc >> 8) as u8;
+            header[6] = lc as u8;
+        } else {
+            header[4] = lc as u8;
+        }
+        let (head, rest) = out.split_at_mut(hdr_len);
+        let (data, tail) = rest.split_at_mut(data_len);
+        data.get_mut(..cmd.data.len())
+            .unwrap_or(&mut [])
+            .copy_from_slice(cmd.data);
+        if encrypt {
+            if let Some((first, zeros)) = data
+                .get_mut(cmd.data.len()..)
+                .and_then(|p| p.split_first_mut())
+            {
+                *first = 0x80;
+                zeros.fill(0);
+            }
+            let icv = self.icv(false);
+            self.enc.cbc_encrypt(&icv, data);
+        }
+        let mac = self.mac_command(header.get(..hdr_len).unwrap_or(&[]), data);
+        header[0] = wire_cla;
+        head.copy_from_slice(header.get(..hdr_len).unwrap_or(&[]));
+        let (mac_out, le_out) = tail.split_at_mut(m);
+        mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[]));
+        if let Some(le) = cmd.le {
+            let v = if extended {
+                let v = if le == 65536 { 0 } else { le };
+                [(v >> 8) as u8, v as u8]
+            } else {
+                [if le == 256 { 0 } else { le as u8 }, 0]
+            };
+            le_out.copy_from_slice(v.get(..le_len).unwrap_or(&[]));
+        }
+        Ok(total)
+    }
+
+    /// Verify and decrypt a response; data goes to `out`.
+    pub(crate) fn unwrap_response(
+        &mut self,
+        resp: &[u8],
+        out: &mut [u8],
+    ) -> Result<Response, Scp03Error> {
+        self.check_open()?;
+        let (body, sw) = split_response(resp)
+            .ok_or(Scp03Error::MalformedResponse("shorter than a status word"))?;
+        if !self.level.r_mac() {
+            let dst = out
+                .get_mut(..body.len())
+                .ok_or(Scp03Error::BufferTooSmall { needed: body.len() })?;
+            dst.copy_from_slice(body);
+            return Ok(Response {
+                len: body.len(),
+                sw,
+            });
+        }
+        if !is_protected_status(sw) {
+            // Error status words come bare (Amendment D 6.2.5).
+            if !body.is_empty() {
+                return self.fail(Scp03Error::MalformedResponse(
+                    "data with an error status word",
+                ));
+            }
+            return Ok(Response { len: 0, sw });
+        }
+        let m = self.mode.size();
+        let Some(split) = body.len().checked_sub(m) else {
+            return self.fail(Scp03Error::MalformedResponse(
+                "response shorter than its R-MAC",
+            ));
+        };
+        let (data, mac) = body.split_at(split);
+        let out = out
+            .get_mut(..data.len())
+            .ok_or(Scp03Error::BufferTooSmall { needed: data.len() })?;
+        let mut expected = self.rmac.mac(&[&self.chain, data, &sw.to_be_bytes()]);
+        let ok = ct_equal(expected.get(..m).unwrap_or(&[]), mac);
+        expected.zeroize();
+        if !ok {
+            return self.fail(Scp03Error::RMacMismatch);
+        }
+        if !self.level.r_enc() || data.is_empty() {
+            out.copy_from_slice(data);
+            return Ok(Response {
+                len: data.len(),
+                sw,
+            });
+        }
+        if data.len() % 16 != 0 {
+            return self.fail(Scp03Error::BadPadding);
+        }
+        let icv = self.icv(true);
+        self.enc.cbc_decrypt(&icv, data, out);
+        let Some(len) = unpadded_len(out) else {
+            out.zeroize();
+            return self.fail(Scp03Error::BadPadding);
+        };
+        // Clear the padding bytes left behind the data.
+        out.get_mut(len..).unwrap_or(&mut []).fill(0);
+        Ok(Response { len, sw })
+    }
+
+    // ------------------------------------------------------------ card side
+
+    /// Verify and decrypt a wire command; the plain command APDU goes to `out`.
+    pub(crate) fn unwrap_command(
+        &mut self,
+        wire: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Scp03Error> {
+        self.check_open()?;
+        let cmd = match Command::parse(wire) {
+            Ok(c) => c,
+            Err(_) => return self.fail(Scp03Error::MalformedCommand("not a command APDU")),
+        };
+        let channel = crate::apdu::channel_of(cmd.cla);
+        let plain_cla = class_on_channel(cmd.cla, channel, false).unwrap_or(cmd.cla);
+        if !self.level.c_mac() {
+            let c = Command {
+                cla: plain_cla,
+                ..cmd
+            };
+            return c
+                .encode(out)
+                .map_err(|_| Scp03Error::BufferTooSmall { needed: wire.len() });
+        }
+        // The class byte must be exactly the secure-messaging class on this
+        // session's channel: the MAC covers b8 and b5 only (GP 6.2.4), and a
+        // command below the current level is a security error (GP 5.6).
+        if class_on_channel(cmd.cla, self.channel, true) != Some(cmd.cla) {
+            return self.fail(Scp03Error::MalformedCommand(
+                "class byte: wrong channel or no secure messaging indication",
+            ));
+        }
+        let m = self.mode.size();
+        let Some(split) = cmd.data.len().checked_sub(m) else {
+            return self.fail(Scp03Error::CMacMismatch);
+        };
+        let (data, mac) = cmd.data.split_at(split);
+        let decrypt = self.level.c_dec() && !data.is_empty();
+        // Room for the largest plain form: 7-byte header, data, 2-byte Le.
+        let needed = 7 + data.len() + 3;
+        if out.len() < needed {
+            return Err(Scp03Error::BufferTooSmall { needed });
+        }
+        let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
+        let lc = cmd.data.len();
+        let header: [u8; 7] = [
+            mac_cla,
+            cmd.ins,
+            cmd.p1,
+            cmd.p2,
+            0,
+            (lc >> 8) as u8,
+            lc as u8,
+        ];
+        let header = if cmd.extended {
+            &header[..]
+        } else {
+            &[mac_cla, cmd.ins, cmd.p1, cmd.p2, lc as u8][..]
+        };
+        let mut expected = self.cmac.mac(&[&self.chain, header, data]);
+        let ok = ct_equal(expected.get(..m).unwrap_or(&[]), mac);
+        if !ok {
+            expected.zeroize();
+            return self.fail(Scp03Error::CMacMismatch);
+        }
+        self.chain = expected;
+        self.next_counter()?;
+        let plain_len = if decrypt {
+            if data.len() % 16 != 0 {
+                return self.fail(Scp03Error::BadPadding);
+            }
+            let icv = self.icv(false);
+            let dst = out.get_mut(7..7 + data.len()).unwrap_or(&mut []);
+            self.enc.cbc_decrypt(&icv, data, dst);
+            let Some(len) = unpadded_len(dst) else {
+                out.zeroize();
+                return self.fail(Scp03Error::BadPadding);
+            };
+            dst.get_mut(len..).unwrap_or(&mut []).fill(0);
+            len
+        } else {
+            if let Some(dst) = out.get_mut(7..7 + data.len()) {
+                dst.copy_from_slice(data);
+            }
+            data.len()
+        };
+        let extended = cmd.extended || plain_len > crate::apdu::MAX_SHORT_DATA;
+        let hdr = match (plain_len, extended) {
+            (0, _) => 4,
+            (_, false) => 5,
+            (_, true) => 7,
+        };
+        out.copy_within(7..7 + plain_len, hdr);
+        let mut w = crate::apdu::Cursor { buf: out, pos: 0 };
+        w.put(&[plain_cla, cmd.ins, cmd.p1, cmd.p2]);
+        if plain_len > 0 {
+            if extended {
+                w.put(&[0, (plain_len >> 8) as u8, plain_len as u8]);
+            } else {
+                w.put(&[plain_len as u8]);
+            }
+        }
+        w.pos += plain_len;
+        if let Some(le) = cmd.le {
+            if extended {
+                if plain_len == 0 {
+                    w.put(&[0]);
+                }
+                let v = if le == 65536 { 0 } else { le };
+                w.put(&[(v >> 8) as u8, v as u8]);
+            } else {
+                w.put(&[if le == 256 { 0 } else { le as u8 }]);
+            }
+        }
+        let n = w.pos;
+        // Nothing of the decryption scratch area may remain past the command.
+        out.get_mut(n..needed).unwrap_or(&mut []).fill(0);
+        Ok(n)
+    }
+
+    /// Test hook: encrypt whole blocks as given (no padding added), then R-MAC.
+    #[cfg(test)]
+    pub(crate) fn wrap_response_unpadded(
+        &mut self,
+        blocks: &[u8],
+        sw: u16,
+        out: &mut [u8],
+    ) -> usize {
+        let m = self.mode.size();
+        let n = blocks.len();
+        out[..n].copy_from_slice(blocks);
+        let icv = self.icv(true);
+        self.enc.cbc_encrypt(&icv, &mut out[..n]);
+        let mac = self.rmac.mac(&[&self.chain, &out[..n], &sw.to_be_bytes()]);
+        out[n..n + m].copy_from_slice(&mac[..m]);
+        out[n + m..n + m + 2].copy_from_slice(&sw.to_be_bytes());
+        n + m + 2
+    }
+
+    /// Protect a response: `data`, then R-MAC, then SW, into `out`.
+    pub(crate) fn wrap_response(
+        &mut self,
+        data: &[u8],
+        sw: u16,
+        out: &mut [u8],
+    ) -> Result<usize, Scp03Error> {
+        self.check_open()?;
+        let swb = sw.to_be_bytes();
+        if !self.level.r_mac() || !is_protected_status(sw) {
+            // With R-MAC on, an error status word goes bare (Amendment D 6.2.5).
+            let data = if self.level.r_mac() { &[][..] } else { data };
+            let total = data.len() + 2;
+            let dst = out
+                .get_mut(..total)
+                .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
+            let (d, s) = dst.split_at_mut(data.len());
+            d.copy_from_slice(data);
+            s.copy_from_slice(&swb);
+            return Ok(total);
+        }
+        let m = self.mode.size();
+        let encrypt = self.level.r_enc() && !data.is_empty();
+        let data_len = if encrypt {
+            pad_len(data.len())
+        } else {
+            data.len()
+        };
+        let total = data_len + m + 2;
+        let dst = out
+            .get_mut(..total)
+            .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
+        let (d, rest) = dst.split_at_mut(data_len);
+        d.get_mut(..data.len())
+            .unwrap_or(&mut [])
+            .copy_from_slice(data);
+        if encrypt {
+            if let Some((first, zeros)) = d.get_mut(data.len()..).and_then(|p| p.split_first_mut())
+            {
+                *first = 0x80;
+                zeros.fill(0);
+            }
+            let icv = self.icv(true);
+            self.enc.cbc_encrypt(&icv, d);
+        }
+        let mac = self.rmac.mac(&[&self.chain, d, &swb]);
+        let (mac_out, sw_out) = rest.split_at_mut(m);
+        mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[]));
+        sw_out.copy_from_slice(&swb);
+        Ok(total)
+    }
+}
