@@ -1,6 +1,7 @@
 //! `scboot`: the command line of the scboot kernel.
 //!
 //! * `scboot inspect [--format F] [--json] [--hex] FILE`: decode a card file.
+//! * `scboot scp03 trace ...`: replay the host side of a captured SCP03 session.
 
 use std::process::ExitCode;
 
@@ -8,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod hexio;
 mod inspect;
+mod trace;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,6 +38,18 @@ enum Command {
         /// The file to read; `-` for stdin.
         file: String,
     },
+    /// GlobalPlatform SCP03 tools.
+    Scp03 {
+        #[command(subcommand)]
+        command: Scp03Command,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Scp03Command {
+    /// Derive the session keys and cryptograms of a captured session, wrap its
+    /// commands and unwrap its responses; print JSON (lowercase hex).
+    Trace(trace::TraceArgs),
 }
 
 fn run(cli: Cli) -> Result<String, String> {
@@ -49,6 +63,9 @@ fn run(cli: Cli) -> Result<String, String> {
             let bytes = hexio::read_input(&file, hex)?;
             inspect::inspect(&bytes, format, json)
         }
+        Command::Scp03 {
+            command: Scp03Command::Trace(args),
+        } => trace::trace(&args),
     }
 }
 
