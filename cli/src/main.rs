@@ -49,7 +49,7 @@ enum Command {
 enum Scp03Command {
     /// Derive the session keys and cryptograms of a captured session, wrap its
     /// commands and unwrap its responses; print JSON (lowercase hex).
-    Trace(trace::TraceArgs),
+    Trace(Box<trace::TraceArgs>),
 }
 
 fn run(cli: Cli) -> Result<String, String> {
