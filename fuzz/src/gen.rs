@@ -1,0 +1,696 @@
+//! `arbitrary` structures for the round-trip and SCP03 targets, normalised
+//! into the formats' bounds, with what each must parse back to.
+
+use arbitrary::Arbitrary;
+use scboot::ber::{self, Concat, Encode, Oid};
+use scboot_reference::ber::RefPath;
+use scboot_reference::dir::RefTemplate;
+use scboot_reference::dodf::{RefDataObject, RefValue};
+use scboot_reference::mirror;
+use scboot_reference::odf::{RefLocation, RefOdfEntry};
+use scboot_reference::tlv::RefTlv;
+use scboot_reference::tokeninfo::{RefLastUpdate, RefTokenInfo};
+
+fn encode<T: Encode>(v: &T) -> Vec<u8> {
+    let mut out = vec![0u8; v.encoded_len()];
+    v.encode(&mut out).expect("normalised values encode");
+    out
+}
+
+fn fit(v: &[u8], min: usize, max: usize, even: bool) -> Vec<u8> {
+    let mut v: Vec<u8> = v.iter().copied().take(max).collect();
+    while v.len() < min {
+        v.push(0x3F);
+    }
+    if even && v.len() % 2 == 1 {
+        v.pop();
+        if v.len() < min {
+            v.extend([0x3F, 0x00]);
+        }
+    }
+    v
+}
+
+fn text(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if out.len() + c.len_utf8() > max {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Well-formed BER content: primitive context-specific elements.
+fn ber(els: &[(u8, Vec<u8>)]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for (t, x) in els.iter().take(4) {
+        let x = &x[..x.len().min(60)];
+        v.push(0x80 | (t % 31));
+        v.push(x.len() as u8);
+        v.extend_from_slice(x);
+    }
+    v
+}
+
+/// A path.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct APath {
+    path: Vec<u8>,
+    index_length: Option<(u16, u16)>,
+}
+
+impl APath {
+    fn norm(&self) -> RefPath {
+        RefPath {
+            path: fit(&self.path, 2, 16, true),
+            index_length: self.index_length.map(|(i, l)| (u32::from(i), u32::from(l))),
+        }
+    }
+}
+
+fn kpath(p: &RefPath) -> scboot::path::Path<'_> {
+    scboot::path::Path {
+        path: &p.path,
+        index_length: p
+            .index_length
+            .map(|(index, length)| scboot::path::IndexLength { index, length }),
+    }
+}
+
+// ------------------------------------------------------------------ EF.DIR
+
+/// An EF.DIR.
+#[derive(Arbitrary, Debug)]
+pub struct Dir {
+    templates: Vec<(
+        Vec<u8>,
+        Option<String>,
+        Option<Vec<u8>>,
+        Option<Vec<(u8, Vec<u8>)>>,
+    )>,
+    padding: u8,
+}
+
+/// Encode, then parse with kernel and model.
+pub fn roundtrip_dir(d: &Dir) {
+    let expected: Vec<RefTemplate> = d
+        .templates
+        .iter()
+        .take(6)
+        .map(|(aid, label, path, ddo)| RefTemplate {
+            aid: fit(aid, 5, 16, false),
+            label: label.as_deref().map(|l| text(l, 255)),
+            path: path.as_deref().map(|p| fit(p, 2, 16, true)),
+            discretionary: ddo.as_deref().map(ber),
+        })
+        .collect();
+    let views: Vec<scboot::dir::ApplicationTemplate> = expected
+        .iter()
+        .map(|t| scboot::dir::ApplicationTemplate {
+            aid: &t.aid,
+            label: t.label.as_deref(),
+            path: t.path.as_deref(),
+            discretionary: t.discretionary.as_deref(),
+        })
+        .collect();
+    let mut enc = encode(&Concat(&views));
+    enc.extend(std::iter::repeat_n(0xFF, usize::from(d.padding % 8)));
+    assert_eq!(mirror::dir(&enc).expect("kernel parses"), expected);
+    assert_eq!(
+        scboot_reference::dir::parse(&enc).expect("model parses"),
+        expected
+    );
+}
+
+// --------------------------------------------------------------------- ODF
+
+/// Where an ODF entry points.
+#[derive(Arbitrary, Debug)]
+pub enum ALocation {
+    /// A path.
+    Path(APath),
+    /// Direct objects.
+    Direct(Vec<(u8, Vec<u8>)>),
+}
+
+/// An ODF.
+#[derive(Arbitrary, Debug)]
+pub struct Odf {
+    entries: Vec<(u8, ALocation)>,
+}
+
+/// Encode, then parse with kernel and model.
+pub fn roundtrip_odf(o: &Odf) {
+    let expected: Vec<RefOdfEntry> = o
+        .entries
+        .iter()
+        .take(9)
+        .map(|(c, l)| RefOdfEntry {
+            class: u32::from(c % 9),
+            location: match l {
+                ALocation::Path(p) => RefLocation::Path(p.norm()),
+                ALocation::Direct(d) => RefLocation::Direct(ber(d)),
+            },
+        })
+        .collect();
+    let views: Vec<scboot::odf::OdfEntry> = expected
+        .iter()
+        .map(|e| scboot::odf::OdfEntry {
+            class: scboot::odf::ObjectClass::ALL[e.class as usize],
+            location: match &e.location {
+                RefLocation::Path(p) => scboot::odf::OdfLocation::Path(kpath(p)),
+                RefLocation::Direct(d) => scboot::odf::OdfLocation::Direct(d),
+            },
+        })
+        .collect();
+    let enc = encode(&Concat(&views));
+    assert_eq!(mirror::odf(&enc).expect("kernel parses"), expected);
+    assert_eq!(
+        scboot_reference::odf::parse(&enc).expect("model parses"),
+        expected
+    );
+}
+
+// -------------------------------------------------------------------- DODF
+
+fn oid(arcs: &[u32]) -> Vec<u8> {
+    let a0 = arcs.first().copied().unwrap_or(2) % 3;
+    let a1 = arcs.get(1).copied().unwrap_or(23);
+    let a1 = if a0 < 2 {
+        a1 % 40
+    } else {
+        a1 % (u32::MAX - 80)
+    };
+    let mut all = vec![a0, a1];
+    all.extend(arcs.iter().skip(2).take(8));
+    let mut buf = [0u8; 64];
+    let n = ber::encode_oid_arcs(&all, &mut buf).expect("normalised arcs encode");
+    buf[..n].to_vec()
+}
+
+/// An ObjectValue.
+#[derive(Arbitrary, Debug)]
+pub enum AValue {
+    /// Path.
+    Path(APath),
+    /// URL.
+    Url(String),
+    /// urlWithDigest contents.
+    UrlWithDigest(Vec<(u8, Vec<u8>)>),
+    /// Direct value.
+    Direct(u8, Vec<u8>),
+    /// The LwM2M registered OID, to exercise the finder.
+    Lwm2m,
+}
+
+/// A DODF entry.
+#[derive(Arbitrary, Debug)]
+pub struct ADataObject {
+    kind: u8,
+    id: Vec<u32>,
+    double_encoded: bool,
+    label: Option<String>,
+    flags: Option<u32>,
+    auth_id: Option<Vec<u8>>,
+    user_consent: Option<u8>,
+    acr: Option<Vec<(u8, Vec<u8>)>>,
+    app_name: Option<String>,
+    app_oid: Option<Vec<u32>>,
+    lwm2m_app_oid: bool,
+    sub_class: Option<Vec<(u8, Vec<u8>)>>,
+    value: AValue,
+}
+
+/// A DODF.
+#[derive(Arbitrary, Debug)]
+pub struct Dodf {
+    entries: Vec<ADataObject>,
+}
+
+fn norm_do(a: &ADataObject) -> RefDataObject {
+    let kind = a.kind % 3;
+    let id = if kind == 2 {
+        Some(match (&a.value, a.double_encoded) {
+            (AValue::Lwm2m, false) => vec![0x67, 0x2B, 0x09, 0x01],
+            (AValue::Lwm2m, true) => vec![0x06, 0x04, 0x67, 0x2B, 0x09, 0x01],
+            _ => oid(&a.id),
+        })
+    } else {
+        None
+    };
+    let value = match &a.value {
+        AValue::Path(p) => RefValue::Path(p.norm()),
+        AValue::Lwm2m => RefValue::Path(RefPath {
+            path: vec![0x64, 0x32],
+            index_length: None,
+        }),
+        AValue::Url(u) => RefValue::Url(text(
+            &u.chars().filter(char::is_ascii).collect::<String>(),
+            1024,
+        )),
+        AValue::UrlWithDigest(d) => RefValue::UrlWithDigest(ber(d)),
+        AValue::Direct(t, x) => {
+            let x = &x[..x.len().min(100)];
+            let mut v = vec![
+                if kind == 0 { 0x04 } else { 0x80 | (t % 31) },
+                x.len() as u8,
+            ];
+            v.extend_from_slice(x);
+            RefValue::Direct(v)
+        }
+    };
+    RefDataObject {
+        kind,
+        id,
+        label: a.label.as_deref().map(|l| text(l, 255)),
+        flags: a.flags,
+        auth_id: a.auth_id.as_deref().map(|x| x[..x.len().min(255)].to_vec()),
+        user_consent: a.user_consent.map(|u| u % 15 + 1),
+        access_control_rules: a.acr.as_deref().map(ber),
+        application_name: a.app_name.as_deref().map(|l| text(l, 255)),
+        application_oid: if a.lwm2m_app_oid {
+            Some(vec![0x67, 0x2B, 0x09, 0x01])
+        } else {
+            a.app_oid.as_deref().map(oid)
+        },
+        sub_class: a.sub_class.as_deref().map(ber),
+        value,
+    }
+}
+
+fn kdo(r: &RefDataObject) -> scboot::dodf::DataObject<'_> {
+    use scboot::dodf::*;
+    DataObject {
+        kind: match r.kind {
+            0 => DataObjectKind::Opaque,
+            1 => DataObjectKind::External,
+            _ => DataObjectKind::Oid(
+                Oid::from_content(r.id.as_deref().unwrap_or(&[])).expect("normalised OID"),
+            ),
+        },
+        common: CommonObjectAttributes {
+            label: r.label.as_deref(),
+            flags: r.flags.map(ObjectFlags),
+            auth_id: r.auth_id.as_deref(),
+            user_consent: r.user_consent,
+            access_control_rules: r.access_control_rules.as_deref(),
+        },
+        data: CommonDataObjectAttributes {
+            application_name: r.application_name.as_deref(),
+            application_oid: r
+                .application_oid
+                .as_deref()
+                .map(|o| Oid::from_content(o).expect("normalised OID")),
+        },
+        sub_class: r.sub_class.as_deref(),
+        value: match &r.value {
+            RefValue::Path(p) => ObjectValue::Path(kpath(p)),
+            RefValue::Url(u) => ObjectValue::Url(u),
+            RefValue::UrlWithDigest(d) => ObjectValue::UrlWithDigest(d),
+            RefValue::Direct(d) => ObjectValue::Direct(d),
+        },
+    }
+}
+
+/// Encode, then parse with kernel and model; the finders agree with the rules.
+pub fn roundtrip_dodf(d: &Dodf) {
+    let expected: Vec<RefDataObject> = d.entries.iter().take(6).map(norm_do).collect();
+    let views: Vec<_> = expected.iter().map(kdo).collect();
+    let enc = encode(&Concat(&views));
+    let found = scboot_reference::dodf::find_bootstrap(&expected);
+    assert_eq!(
+        mirror::dodf(&enc).expect("kernel parses"),
+        (expected.clone(), found)
+    );
+    assert_eq!(
+        mirror::model_dodf(&enc).expect("model parses"),
+        (expected, found)
+    );
+}
+
+// --------------------------------------------------------------- TokenInfo
+
+/// A TokenInfo.
+#[derive(Arbitrary, Debug)]
+pub struct TokenInfo {
+    version: u8,
+    serial: Vec<u8>,
+    labels: [Option<String>; 4],
+    flags: u32,
+    raws: [Option<Vec<(u8, Vec<u8>)>>; 3],
+    time: Option<Result<(u16, u8, u8, u8, u8, u8, bool), (u8, Vec<u8>)>>,
+    language: Option<String>,
+}
+
+/// Encode, then parse with kernel and model.
+pub fn roundtrip_tokeninfo(t: &TokenInfo) {
+    let l = |i: usize| t.labels[i].as_deref().map(|s| text(s, 255));
+    let r = |i: usize| t.raws[i].as_deref().map(ber);
+    let expected = RefTokenInfo {
+        version: u32::from(t.version),
+        serial_number: t.serial[..t.serial.len().min(255)].to_vec(),
+        manufacturer_id: l(0),
+        label: l(1),
+        token_flags: t.flags,
+        se_info: r(0),
+        record_info: r(1),
+        supported_algorithms: r(2),
+        issuer_id: l(2),
+        holder_id: l(3),
+        last_update: t.time.as_ref().map(|x| match x {
+            Ok((y, mo, d, h, mi, s, z)) => RefLastUpdate::Time(format!(
+                "{:04}{:02}{:02}{:02}{:02}{:02}{}",
+                y % 10000,
+                mo % 100,
+                d % 100,
+                h % 100,
+                mi % 100,
+                s % 100,
+                if *z { "Z" } else { "" }
+            )),
+            Err((tag, v)) => {
+                let v = &v[..v.len().min(60)];
+                let mut e = vec![0x80 | (tag % 31), v.len() as u8];
+                e.extend_from_slice(v);
+                RefLastUpdate::Referenced(e)
+            }
+        }),
+        preferred_language: t.language.as_deref().map(|s| {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .take(32)
+                .collect()
+        }),
+    };
+    let view = scboot::tokeninfo::TokenInfo {
+        version: expected.version,
+        serial_number: &expected.serial_number,
+        manufacturer_id: expected.manufacturer_id.as_deref(),
+        label: expected.label.as_deref(),
+        token_flags: scboot::tokeninfo::TokenFlags(expected.token_flags),
+        se_info: expected.se_info.as_deref(),
+        record_info: expected.record_info.as_deref(),
+        supported_algorithms: expected.supported_algorithms.as_deref(),
+        issuer_id: expected.issuer_id.as_deref(),
+        holder_id: expected.holder_id.as_deref(),
+        last_update: expected.last_update.as_ref().map(|x| match x {
+            RefLastUpdate::Time(s) => scboot::tokeninfo::LastUpdate::Time(s),
+            RefLastUpdate::Referenced(r) => scboot::tokeninfo::LastUpdate::Referenced(r),
+        }),
+        preferred_language: expected.preferred_language.as_deref(),
+    };
+    let enc = encode(&view);
+    assert_eq!(mirror::tokeninfo(&enc).expect("kernel parses"), expected);
+    assert_eq!(
+        scboot_reference::tokeninfo::parse(&enc).expect("model parses"),
+        expected
+    );
+}
+
+// --------------------------------------------------------------------- TLV
+
+/// A TLV record's shape (offsets dropped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    kind: u8,
+    id: u16,
+    value: Option<Vec<u8>>,
+    children: Vec<Shape>,
+}
+
+/// Drop offsets from a record tree.
+pub fn shape(r: &[RefTlv]) -> Vec<Shape> {
+    r.iter()
+        .map(|x| Shape {
+            kind: x.kind,
+            id: x.id,
+            value: if x.kind == 0 || x.kind == 2 {
+                None
+            } else {
+                Some(x.value.clone())
+            },
+            children: shape(&x.children),
+        })
+        .collect()
+}
+
+/// A resource inside an Object Instance.
+#[derive(Arbitrary, Debug, Clone)]
+pub enum ARes {
+    /// Resource with value.
+    Single(u16, Vec<u8>),
+    /// Multiple Resource.
+    Multiple(u16, Vec<(u16, Vec<u8>)>),
+}
+
+/// A top-level TLV record.
+#[derive(Arbitrary, Debug, Clone)]
+pub enum ATlv {
+    /// Object Instance.
+    Instance(u16, Vec<ARes>),
+    /// Resource or Multiple Resource.
+    Res(ARes),
+    /// Resource Instance.
+    Ri(u16, Vec<u8>),
+}
+
+fn leaf(kind: u8, id: u16, v: &[u8]) -> Shape {
+    Shape {
+        kind,
+        id,
+        value: Some(v[..v.len().min(300)].to_vec()),
+        children: vec![],
+    }
+}
+
+fn res_shape(r: &ARes) -> Shape {
+    match r {
+        ARes::Single(id, v) => leaf(3, *id, v),
+        ARes::Multiple(id, ris) => Shape {
+            kind: 2,
+            id: *id,
+            value: None,
+            children: ris.iter().take(5).map(|(i, v)| leaf(1, *i, v)).collect(),
+        },
+    }
+}
+
+fn tlv_shape(t: &ATlv) -> Shape {
+    match t {
+        ATlv::Instance(id, rs) => Shape {
+            kind: 0,
+            id: *id,
+            value: None,
+            children: rs.iter().take(6).map(res_shape).collect(),
+        },
+        ATlv::Res(r) => res_shape(r),
+        ATlv::Ri(id, v) => leaf(1, *id, v),
+    }
+}
+
+fn kind_of(k: u8) -> scboot::tlv::TlvType {
+    use scboot::tlv::TlvType::*;
+    [ObjectInstance, ResourceInstance, MultipleResource, Resource][usize::from(k)]
+}
+
+/// Encode a shape with the kernel: children through `TlvContent::Children`,
+/// grandchildren pre-encoded through `TlvContent::Value`.
+pub fn encode_shape(s: &Shape) -> Vec<u8> {
+    use scboot::tlv::{TlvContent, TlvItem};
+    match &s.value {
+        Some(v) => encode(&TlvItem {
+            kind: kind_of(s.kind),
+            id: s.id,
+            content: TlvContent::Value(v),
+        }),
+        None => {
+            let bufs: Vec<Vec<u8>> = s
+                .children
+                .iter()
+                .map(|c| match &c.value {
+                    Some(v) => v.clone(),
+                    None => c.children.iter().flat_map(encode_shape).collect(),
+                })
+                .collect();
+            let items: Vec<TlvItem> = s
+                .children
+                .iter()
+                .zip(&bufs)
+                .map(|(c, b)| TlvItem {
+                    kind: kind_of(c.kind),
+                    id: c.id,
+                    content: TlvContent::Value(b),
+                })
+                .collect();
+            encode(&TlvItem {
+                kind: kind_of(s.kind),
+                id: s.id,
+                content: TlvContent::Children(&items),
+            })
+        }
+    }
+}
+
+/// TLV records.
+#[derive(Arbitrary, Debug)]
+pub struct Tlv {
+    records: Vec<ATlv>,
+}
+
+/// Encode, then parse with kernel and model.
+pub fn roundtrip_tlv(t: &Tlv) {
+    let expected: Vec<Shape> = t.records.iter().take(6).map(tlv_shape).collect();
+    let enc: Vec<u8> = expected.iter().flat_map(encode_shape).collect();
+    assert_eq!(shape(&mirror::tlv(&enc).expect("kernel parses")), expected);
+    assert_eq!(
+        shape(&scboot_reference::tlv::parse(&enc).expect("model parses")),
+        expected
+    );
+}
+
+/// A bootstrap file.
+#[derive(Arbitrary, Debug)]
+pub struct Bootstrap {
+    objects: Vec<(u16, Option<(u8, u8)>, Vec<(u16, Vec<ARes>)>)>,
+    padding: u8,
+}
+
+/// Encode, then parse with kernel and model.
+pub fn roundtrip_bootstrap(b: &Bootstrap) {
+    use scboot::bootstrap::{BootstrapData, ObjectData, ObjectVersion};
+    let objs: Vec<(u16, Option<(u8, u8)>, Vec<Shape>, Vec<u8>)> = b
+        .objects
+        .iter()
+        .take(5)
+        .map(|(id, v, insts)| {
+            let shapes: Vec<Shape> = insts
+                .iter()
+                .take(4)
+                .map(|(i, rs)| tlv_shape(&ATlv::Instance(*i, rs.clone())))
+                .collect();
+            let tlv: Vec<u8> = shapes.iter().flat_map(encode_shape).collect();
+            (*id, v.map(|(ma, mi)| (ma.max(1), mi)), shapes, tlv)
+        })
+        .collect();
+    let data: Vec<ObjectData> = objs
+        .iter()
+        .map(|(id, v, _, tlv)| ObjectData {
+            object_id: *id,
+            version: v.map_or(ObjectVersion::Implicit, |(major, minor)| {
+                ObjectVersion::Explicit { major, minor }
+            }),
+            tlv,
+        })
+        .collect();
+    let whole = BootstrapData { objects: &data };
+    if whole.encoded_len() > scboot::bootstrap::MAX_FILE_LEN {
+        return;
+    }
+    let mut enc = encode(&whole);
+    enc.extend(std::iter::repeat_n(0xFF, usize::from(b.padding % 8)));
+    for got in [
+        mirror::bootstrap(&enc).expect("kernel parses"),
+        scboot_reference::bootstrap::parse(&enc).expect("model parses"),
+    ] {
+        assert_eq!(got.len(), objs.len());
+        for (g, (id, v, shapes, tlv)) in got.iter().zip(&objs) {
+            assert_eq!((g.object_id, g.version, &g.tlv), (*id, *v, tlv));
+            assert_eq!(&shape(&g.instances), shapes);
+        }
+    }
+}
+
+// ------------------------------------------------------------------- SCP03
+
+/// One exchange: a well-formed command or any bytes, a response, bit flips.
+#[derive(Arbitrary, Debug)]
+pub struct AExchange {
+    command: Result<(u8, u8, u8, u8, Vec<u8>, Option<u16>, bool), Vec<u8>>,
+    flip_command: Option<u16>,
+    data: Vec<u8>,
+    sw: u8,
+    flip_response: Option<u16>,
+}
+
+/// A session script.
+#[derive(Arbitrary, Debug)]
+pub struct Session {
+    key_len: u8,
+    keys: [u8; 32],
+    i: u8,
+    level: u8,
+    mode: Option<bool>,
+    channel: u8,
+    host_challenge: [u8; 16],
+    card_random: [u8; 16],
+    seq: u32,
+    exchanges: Vec<AExchange>,
+}
+
+/// Run the four parties in lockstep.
+pub fn scp03(s: &Session) {
+    use scboot_reference::mirror::{Exchange, Script};
+    const IS: [u8; 12] = [
+        0x60, 0x70, 0x61, 0x71, 0x70, 0x71, 0x00, 0x10, 0x20, 0x30, 0x11, 0x40,
+    ];
+    const LEVELS: [u8; 8] = [0x33, 0x33, 0x13, 0x11, 0x03, 0x01, 0x00, 0x07];
+    const SWS: [u16; 6] = [0x9000, 0x9000, 0x6283, 0x6300, 0x6A82, 0x6982];
+    let i = IS[usize::from(s.i) % IS.len()];
+    let mut key_bytes = [0u8; 96];
+    for (k, b) in key_bytes.iter_mut().enumerate() {
+        *b = s.keys[k % 32].wrapping_add(k as u8);
+    }
+    let exchanges = s
+        .exchanges
+        .iter()
+        .take(8)
+        .map(|x| Exchange {
+            command: match &x.command {
+                Ok((cla, ins, p1, p2, data, le, ext)) => {
+                    let data = &data[..data.len().min(600)];
+                    let mut c = scboot::apdu::Command::new(
+                        *cla,
+                        *ins,
+                        *p1,
+                        *p2,
+                        data,
+                        le.map(|l| u32::from(l).max(1)),
+                    );
+                    c.extended |= *ext;
+                    let mut v = vec![0u8; c.encoded_len()];
+                    match c.encode(&mut v) {
+                        Ok(n) => v[..n].to_vec(),
+                        Err(_) => vec![*cla, *ins],
+                    }
+                }
+                Err(raw) => raw[..raw.len().min(40)].to_vec(),
+            },
+            flip_command: x.flip_command.map(usize::from),
+            data: x.data[..x.data.len().min(300)].to_vec(),
+            sw: SWS[usize::from(x.sw) % SWS.len()],
+            flip_response: x.flip_response.map(usize::from),
+        })
+        .collect();
+    let script = Script {
+        key_len: [16, 24, 32][usize::from(s.key_len) % 3],
+        key_bytes,
+        i,
+        level: LEVELS[usize::from(s.level) % LEVELS.len()],
+        s16: s.mode.unwrap_or(i & 1 == 1),
+        channel: s.channel % 20,
+        host_challenge: s.host_challenge,
+        card_random: s.card_random,
+        seq: match s.seq % 4 {
+            0 => 0,
+            1 => 0xFF_FFFE,
+            2 => 0xFF_FFFF,
+            _ => s.seq & 0xFFFF,
+        },
+        exchanges,
+    };
+    if let Err(e) = scboot_reference::mirror::scp03_lockstep(&script) {
+        panic!("SCP03 divergence: {e}");
+    }
+}

@@ -1,0 +1,221 @@
+//! The bodies of the fuzz targets, shared by the targets and the corpus
+//! replay test. Each panics on a finding.
+
+pub mod gen;
+
+use scboot::ber::{Concat, Encode};
+use scboot_reference::mirror;
+
+fn encode<T: Encode>(v: &T) -> Vec<u8> {
+    let mut out = vec![0u8; v.encoded_len()];
+    let n = v.encode(&mut out).expect("a parsed value re-encodes");
+    assert_eq!(n, out.len());
+    out
+}
+
+/// Every error formats (the CLI prints them).
+fn show(e: &scboot::Error) {
+    let s = e.to_string();
+    assert!(s.contains("at offset"), "{s}");
+}
+
+/// EF.DIR: parse, walk, re-encode each template, re-parse.
+pub fn parse_dir(data: &[u8]) {
+    match scboot::dir::EfDir::parse(data) {
+        Ok(d) => {
+            let ts: Vec<_> = d.templates().collect();
+            assert_eq!(ts.len(), d.len());
+            let again = encode(&Concat(&ts));
+            let d2 = scboot::dir::EfDir::parse(&again).expect("re-encoded EF.DIR parses");
+            assert!(d2.templates().eq(ts.iter().copied()));
+            let _ = d.pkcs15();
+        }
+        Err(e) => show(&e),
+    }
+    if let Err(e) = scboot::dir::ApplicationTemplate::parse_record(data) {
+        show(&e);
+    }
+}
+
+/// ODF.
+pub fn parse_odf(data: &[u8]) {
+    match scboot::odf::Odf::parse(data) {
+        Ok(o) => {
+            let es: Vec<_> = o.entries().collect();
+            assert_eq!(es.len(), o.len());
+            let again = encode(&Concat(&es));
+            assert!(scboot::odf::Odf::parse(&again)
+                .expect("re-encoded ODF parses")
+                .entries()
+                .eq(es.iter().copied()));
+            let _ = o.data_object_paths().count();
+        }
+        Err(e) => show(&e),
+    }
+}
+
+/// DODF with the finder.
+pub fn parse_dodf(data: &[u8]) {
+    match scboot::dodf::Dodf::parse(data) {
+        Ok(d) => {
+            let es: Vec<_> = d.entries().collect();
+            assert_eq!(es.len(), d.len());
+            let again = encode(&Concat(&es));
+            let d2 = scboot::dodf::Dodf::parse(&again).expect("re-encoded DODF parses");
+            assert!(d2.entries().eq(es.iter().copied()));
+            let found = d.find_lwm2m_bootstrap();
+            let first = es.iter().position(|o| o.bootstrap_rule().is_some());
+            assert_eq!(found.map(|m| m.entry), first);
+        }
+        Err(e) => show(&e),
+    }
+}
+
+/// TokenInfo.
+pub fn parse_tokeninfo(data: &[u8]) {
+    match scboot::tokeninfo::TokenInfo::parse(data) {
+        Ok(t) => {
+            let again = encode(&t);
+            assert_eq!(
+                scboot::tokeninfo::TokenInfo::parse(&again).expect("re-encoded TokenInfo parses"),
+                t
+            );
+        }
+        Err(e) => show(&e),
+    }
+}
+
+fn walk(records: scboot::tlv::Records<'_>, depth: usize) -> usize {
+    records
+        .map(|r| {
+            assert!(depth < 3, "a TLV record nested beyond 3 levels");
+            let _ = (
+                r.as_integer(),
+                r.as_unsigned(),
+                r.as_float(),
+                r.as_bool(),
+                r.as_str(),
+                r.as_objlnk(),
+            );
+            if let Err(e) = scboot::lwm2m::SecurityInstance::from_record(&r) {
+                show(&e);
+            }
+            if let Err(e) = scboot::lwm2m::ServerInstance::from_record(&r) {
+                show(&e);
+            }
+            1 + walk(r.children(), depth + 1)
+        })
+        .sum()
+}
+
+/// The bootstrap file.
+pub fn parse_bootstrap(data: &[u8]) {
+    match scboot::bootstrap::BootstrapFile::parse(data) {
+        Ok(f) => {
+            let objs: Vec<_> = f.objects().map(|o| o.data()).collect();
+            assert_eq!(objs.len(), usize::from(f.object_count()));
+            for o in f.objects() {
+                walk(o.instances(), 0);
+            }
+            let again = encode(&scboot::bootstrap::BootstrapData { objects: &objs });
+            let f2 = scboot::bootstrap::BootstrapFile::parse(&again)
+                .expect("re-encoded bootstrap file parses");
+            assert!(f2.objects().map(|o| o.data()).eq(objs.iter().copied()));
+        }
+        Err(e) => show(&e),
+    }
+}
+
+/// Bare TLV.
+pub fn parse_tlv(data: &[u8]) {
+    match scboot::tlv::Tlv::parse(data) {
+        Ok(t) => {
+            walk(t.records(), 0);
+            let items: Vec<_> = t.records().map(|r| r.to_item()).collect();
+            let again = encode(&Concat(&items));
+            assert!(again.len() <= data.len(), "minimal headers never grow");
+            let t2 = scboot::tlv::Tlv::parse(&again).expect("re-encoded TLV parses");
+            assert_eq!(
+                gen::shape(&mirror::tlv_tree(t2.records())),
+                gen::shape(&mirror::tlv_tree(t.records()))
+            );
+        }
+        Err(e) => show(&e),
+    }
+}
+
+fn check(r: Result<(), String>) {
+    if let Err(e) = r {
+        panic!("divergence: {e}");
+    }
+}
+
+/// Kernel vs model: EF.DIR (file and record).
+pub fn diff_dir(data: &[u8]) {
+    check(mirror::compare(
+        "EF.DIR",
+        mirror::dir(data),
+        scboot_reference::dir::parse(data),
+    ));
+    check(mirror::compare(
+        "EF.DIR record",
+        mirror::dir_record(data),
+        scboot_reference::dir::parse_record(data),
+    ));
+}
+
+/// Kernel vs model: ODF.
+pub fn diff_odf(data: &[u8]) {
+    check(mirror::compare(
+        "ODF",
+        mirror::odf(data),
+        scboot_reference::odf::parse(data),
+    ));
+}
+
+/// Kernel vs model: DODF and the finder.
+pub fn diff_dodf(data: &[u8]) {
+    check(mirror::compare(
+        "DODF",
+        mirror::dodf(data),
+        mirror::model_dodf(data),
+    ));
+}
+
+/// Kernel vs model: TokenInfo.
+pub fn diff_tokeninfo(data: &[u8]) {
+    check(mirror::compare(
+        "TokenInfo",
+        mirror::tokeninfo(data),
+        scboot_reference::tokeninfo::parse(data),
+    ));
+}
+
+/// Kernel vs model: bootstrap file, then accessors and typed views of its records.
+pub fn diff_bootstrap(data: &[u8]) {
+    check(mirror::compare(
+        "bootstrap",
+        mirror::bootstrap(data),
+        scboot_reference::bootstrap::parse(data),
+    ));
+    if let (Ok(k), Ok(m)) = (
+        scboot::bootstrap::BootstrapFile::parse(data),
+        scboot_reference::bootstrap::parse(data),
+    ) {
+        for (ko, mo) in k.objects().zip(&m) {
+            for (ki, mi) in ko.instances().zip(&mo.instances) {
+                check(mirror::compare_typed(&ki, mi));
+            }
+        }
+    }
+}
+
+/// Kernel vs model: TLV, accessors, typed views.
+pub fn diff_tlv(data: &[u8]) {
+    check(mirror::compare(
+        "TLV",
+        mirror::tlv(data),
+        scboot_reference::tlv::parse(data),
+    ));
+    check(mirror::compare_accessors(data));
+}
