@@ -42,6 +42,13 @@ fn text(s: &str, max: usize) -> String {
     out
 }
 
+/// Primitive context-specific elements `(tag number, value)`.
+pub type Elements = Vec<(u8, Vec<u8>)>;
+/// AID, label, path, discretionary data.
+pub type TemplateParts = (Vec<u8>, Option<String>, Option<Vec<u8>>, Option<Elements>);
+/// A GeneralizedTime's fields, or a referenced value `(tag, bytes)`.
+pub type TimeParts = Result<(u16, u8, u8, u8, u8, u8, bool), (u8, Vec<u8>)>;
+
 /// Well-formed BER content: primitive context-specific elements.
 fn ber(els: &[(u8, Vec<u8>)]) -> Vec<u8> {
     let mut v = Vec::new();
@@ -84,12 +91,7 @@ fn kpath(p: &RefPath) -> scboot::path::Path<'_> {
 /// An EF.DIR.
 #[derive(Arbitrary, Debug)]
 pub struct Dir {
-    templates: Vec<(
-        Vec<u8>,
-        Option<String>,
-        Option<Vec<u8>>,
-        Option<Vec<(u8, Vec<u8>)>>,
-    )>,
+    templates: Vec<TemplateParts>,
     padding: u8,
 }
 
@@ -339,8 +341,8 @@ pub struct TokenInfo {
     serial: Vec<u8>,
     labels: [Option<String>; 4],
     flags: u32,
-    raws: [Option<Vec<(u8, Vec<u8>)>>; 3],
-    time: Option<Result<(u16, u8, u8, u8, u8, u8, bool), (u8, Vec<u8>)>>,
+    raws: [Option<Elements>; 3],
+    time: Option<TimeParts>,
     language: Option<String>,
 }
 
