@@ -49,6 +49,13 @@ pub type TemplateParts = (Vec<u8>, Option<String>, Option<Vec<u8>>, Option<Eleme
 /// A GeneralizedTime's fields, or a referenced value `(tag, bytes)`.
 pub type TimeParts = Result<(u16, u8, u8, u8, u8, u8, bool), (u8, Vec<u8>)>;
 
+/// A bootstrap object: id, explicit version, Object Instances `(id, resources)`.
+pub type ObjectParts = (u16, Option<(u8, u8)>, Vec<(u16, Vec<ARes>)>);
+/// CLA, INS, P1, P2, data, Le, extended; or raw bytes.
+pub type CommandParts = Result<(u8, u8, u8, u8, Vec<u8>, Option<u16>, bool), Vec<u8>>;
+/// An object as expected back: id, version, instance shapes, TLV bytes.
+type ExpectedObject = (u16, Option<(u8, u8)>, Vec<Shape>, Vec<u8>);
+
 /// Well-formed BER content: primitive context-specific elements.
 fn ber(els: &[(u8, Vec<u8>)]) -> Vec<u8> {
     let mut v = Vec::new();
@@ -555,14 +562,14 @@ pub fn roundtrip_tlv(t: &Tlv) {
 /// A bootstrap file.
 #[derive(Arbitrary, Debug)]
 pub struct Bootstrap {
-    objects: Vec<(u16, Option<(u8, u8)>, Vec<(u16, Vec<ARes>)>)>,
+    objects: Vec<ObjectParts>,
     padding: u8,
 }
 
 /// Encode, then parse with kernel and model.
 pub fn roundtrip_bootstrap(b: &Bootstrap) {
     use scboot::bootstrap::{BootstrapData, ObjectData, ObjectVersion};
-    let objs: Vec<(u16, Option<(u8, u8)>, Vec<Shape>, Vec<u8>)> = b
+    let objs: Vec<ExpectedObject> = b
         .objects
         .iter()
         .take(5)
@@ -609,7 +616,7 @@ pub fn roundtrip_bootstrap(b: &Bootstrap) {
 /// One exchange: a well-formed command or any bytes, a response, bit flips.
 #[derive(Arbitrary, Debug)]
 pub struct AExchange {
-    command: Result<(u8, u8, u8, u8, Vec<u8>, Option<u16>, bool), Vec<u8>>,
+    command: CommandParts,
     flip_command: Option<u16>,
     data: Vec<u8>,
     sw: u8,
