@@ -702,4 +702,51 @@ pub fn scp03(s: &Session) {
     if let Err(e) = scboot_reference::mirror::scp03_lockstep(&script) {
         panic!("SCP03 divergence: {e}");
     }
+    host_api(s);
+}
+
+/// The host API's own checks: challenge length, KVN, channel, AID, errors' texts.
+fn host_api(s: &Session) {
+    use scboot::scp03::*;
+    let keys = StaticKeys::new(s.key_len, &s.keys[..16], &s.keys[..16], &s.keys[16..])
+        .expect("16-byte keys");
+    let _ = (
+        keys.kvn(),
+        keys.key_len(),
+        keys.dek().len(),
+        format!("{keys:?}"),
+    );
+    let n = usize::from(s.channel % 20);
+    let cfg = HostConfig {
+        channel: s.channel,
+        card_aid: Some(&s.card_random[..n.min(16)]),
+        mode: if s.i & 1 == 1 { Mode::S16 } else { Mode::S8 },
+        ..HostConfig::default()
+    };
+    let hc = &s.host_challenge[..usize::from(s.level % 17)];
+    let mut buf = [0u8; 64];
+    match HostHandshake::start(&keys, &cfg, hc, &mut buf) {
+        Ok((hs, _)) => {
+            let _ = (hs.host_challenge(), format!("{hs:?}"));
+            let mut resp = [0u8; 48];
+            resp[..16].copy_from_slice(&s.card_random);
+            resp[16..32].copy_from_slice(&s.host_challenge);
+            let len = 29 + (s.seq % 20) as usize;
+            match hs.authenticate(&keys, &resp[..len.min(48)], &mut buf) {
+                Ok((p, _)) => {
+                    let _ = (
+                        p.init_update_response().mode(),
+                        p.host_cryptogram(),
+                        format!("{p:?}"),
+                    );
+                }
+                Err(e) => {
+                    let _ = (e.to_string(), e.status_word(), e.terminates_session());
+                }
+            }
+        }
+        Err(e) => {
+            let _ = (e.to_string(), e.status_word(), e.terminates_session());
+        }
+    }
 }

@@ -13,10 +13,53 @@ fn encode<T: Encode>(v: &T) -> Vec<u8> {
     out
 }
 
-/// Every error formats (the CLI prints them).
+/// Every error formats (the CLI prints them), with its parts.
 fn show(e: &scboot::Error) {
     let s = e.to_string();
     assert!(s.contains("at offset"), "{s}");
+    let _ = (
+        format!("{e:?}"),
+        e.structure().name(),
+        e.index(),
+        e.kind().to_string(),
+    );
+}
+
+/// The generic BER API over the same bytes: element, children, walker.
+fn generic_ber(data: &[u8]) {
+    match scboot::ber::Element::parse(data) {
+        Ok((e, rest)) => {
+            assert_eq!(e.encoded_len() + rest.len(), data.len());
+            assert_eq!(e.value_offset(), e.header_len());
+            let _ = (
+                format!("{e:?} {}", e.tag()),
+                e.tag().first_byte(),
+                e.tag().class(),
+            );
+            for c in e.children().take(64) {
+                match c {
+                    Ok(c) => {
+                        let _ = (
+                            c.integer(),
+                            c.bit_string().map(|b| (b.len(), b.is_empty(), b.bit(3))),
+                            c.utf8(),
+                        );
+                        if let Ok(o) = c.oid() {
+                            let _ = format!("{o} {o:?}");
+                        }
+                    }
+                    Err(e) => show(&e),
+                }
+            }
+        }
+        Err(e) => show(&e),
+    }
+    if let Err(e) = scboot::ber::validate(data, scboot::ber::MAX_DEPTH) {
+        show(&e);
+    }
+    for e in scboot::ber::Elements::new(data).take(64).flatten() {
+        let _ = e.tag().is_encodable();
+    }
 }
 
 /// EF.DIR: parse, walk, re-encode each template, re-parse.
@@ -29,12 +72,18 @@ pub fn parse_dir(data: &[u8]) {
             let d2 = scboot::dir::EfDir::parse(&again).expect("re-encoded EF.DIR parses");
             assert!(d2.templates().eq(ts.iter().copied()));
             let _ = d.pkcs15();
+            let _ = (
+                d.is_empty(),
+                format!("{d:?}"),
+                ts.iter().map(|t| (t.is_pkcs15(), format!("{t:?}"))).count(),
+            );
         }
         Err(e) => show(&e),
     }
     if let Err(e) = scboot::dir::ApplicationTemplate::parse_record(data) {
         show(&e);
     }
+    generic_ber(data);
 }
 
 /// ODF.
@@ -49,6 +98,23 @@ pub fn parse_odf(data: &[u8]) {
                 .entries()
                 .eq(es.iter().copied()));
             let _ = o.data_object_paths().count();
+            let _ = (
+                o.is_empty(),
+                format!("{o:?}"),
+                es.iter()
+                    .map(|e| (e.class.name(), format!("{e:?}")))
+                    .count(),
+            );
+        }
+        Err(e) => show(&e),
+    }
+    match scboot::path::Path::parse(data) {
+        Ok(p) => {
+            let again = encode(&p);
+            assert_eq!(
+                scboot::path::Path::parse(&again).expect("re-encoded Path parses"),
+                p
+            );
         }
         Err(e) => show(&e),
     }
@@ -66,6 +132,20 @@ pub fn parse_dodf(data: &[u8]) {
             let found = d.find_lwm2m_bootstrap();
             let first = es.iter().position(|o| o.bootstrap_rule().is_some());
             assert_eq!(found.map(|m| m.entry), first);
+            if let Some(m) = found {
+                let _ = (m.rule.name(), format!("{m:?}"));
+            }
+            for o in &es {
+                let f = o.common.flags.unwrap_or_default();
+                let _ = (
+                    f.private(),
+                    f.modifiable(),
+                    o.kind.name(),
+                    o.value.path(),
+                    format!("{o:?}"),
+                );
+            }
+            let _ = (d.is_empty(), format!("{d:?}"));
         }
         Err(e) => show(&e),
     }
@@ -116,7 +196,15 @@ pub fn parse_bootstrap(data: &[u8]) {
             assert_eq!(objs.len(), usize::from(f.object_count()));
             for o in f.objects() {
                 walk(o.instances(), 0);
+                let _ = (
+                    o.offset(),
+                    o.version.to_string(),
+                    o.version.major_minor(),
+                    o.tlv().offset(),
+                    format!("{o:?}"),
+                );
             }
+            let _ = (f.size(), f.object_bytes().len(), format!("{f:?}"));
             let again = encode(&scboot::bootstrap::BootstrapData { objects: &objs });
             let f2 = scboot::bootstrap::BootstrapFile::parse(&again)
                 .expect("re-encoded bootstrap file parses");
@@ -131,6 +219,7 @@ pub fn parse_tlv(data: &[u8]) {
     match scboot::tlv::Tlv::parse(data) {
         Ok(t) => {
             walk(t.records(), 0);
+            let _ = (t.offset(), t.as_bytes().len(), format!("{t:?}"));
             let items: Vec<_> = t.records().map(|r| r.to_item()).collect();
             let again = encode(&Concat(&items));
             assert!(again.len() <= data.len(), "minimal headers never grow");
