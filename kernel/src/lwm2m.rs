@@ -438,3 +438,38 @@ impl<'a> ServerInstance<'a> {
         self.record.id()
     }
 }
+
+/// A Security instance with the Server instance of the same Short Server ID.
+#[derive(Debug, Clone, Copy)]
+pub struct Account<'a> {
+    /// The Security (0) instance.
+    pub security: SecurityInstance<'a>,
+    /// The Server (1) instance, absent for a bootstrap-server account.
+    pub server: Option<ServerInstance<'a>>,
+}
+
+/// The accounts of a bootstrap file: every Security instance, paired with
+/// the Server instance whose Short Server ID matches. No allocation.
+pub fn accounts<'a>(
+    file: &crate::bootstrap::BootstrapFile<'a>,
+) -> impl Iterator<Item = Result<Account<'a>>> + 'a {
+    let f = *file;
+    f.objects()
+        .filter(|o| o.object_id == SECURITY_OBJECT)
+        .flat_map(|o| o.instances())
+        .map(move |rec| {
+            let security = SecurityInstance::from_record(&rec)?;
+            let mut server = None;
+            if let Some(ssid) = security.short_server_id {
+                for o in f.objects().filter(|o| o.object_id == SERVER_OBJECT) {
+                    for r in o.instances() {
+                        let s = ServerInstance::from_record(&r)?;
+                        if s.short_server_id == Some(ssid) && server.is_none() {
+                            server = Some(s);
+                        }
+                    }
+                }
+            }
+            Ok(Account { security, server })
+        })
+}

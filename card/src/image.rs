@@ -1,0 +1,153 @@
+//! The card image: everything the card holds, as JSON (load and save).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{from_hex, to_hex};
+
+/// Who may read or update a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Anyone.
+    Always,
+    /// Only under an open SCP03 session on the channel.
+    SecureChannel,
+    /// Only after VERIFY of the card PIN on the channel.
+    Pin,
+    /// Nobody.
+    Never,
+}
+
+/// File structure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "type")]
+pub enum Structure {
+    /// A dedicated file (MF, DF, ADF).
+    Df {
+        /// The AID of an application DF.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        aid: Option<String>,
+    },
+    /// A transparent EF.
+    Transparent {
+        /// Contents (hex).
+        data: String,
+    },
+    /// A linear-fixed EF.
+    LinearFixed {
+        /// Record length.
+        record_len: usize,
+        /// Records (hex, each padded to `record_len` with FF).
+        records: Vec<String>,
+    },
+}
+
+/// One file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct File {
+    /// The path from the MF, hex (`3f00`, `3f002f00`, `3f0050156432`).
+    pub path: String,
+    /// The structure and contents.
+    #[serde(flatten)]
+    pub structure: Structure,
+    /// Read access.
+    pub read: Access,
+    /// Update access.
+    pub update: Access,
+}
+
+/// The card's SCP03 key set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Keys {
+    /// Key version number.
+    pub kvn: u8,
+    /// Key-ENC (hex).
+    pub enc: String,
+    /// Key-MAC (hex).
+    pub mac: String,
+    /// Key-DEK (hex).
+    pub dek: String,
+}
+
+impl Keys {
+    /// The kernel's key set.
+    pub fn static_keys(&self) -> Result<scboot::scp03::StaticKeys, String> {
+        scboot::scp03::StaticKeys::new(
+            self.kvn,
+            &from_hex(&self.enc)?,
+            &from_hex(&self.mac)?,
+            &from_hex(&self.dek)?,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    /// Keys from raw bytes.
+    pub fn new(kvn: u8, enc: &[u8], mac: &[u8], dek: &[u8]) -> Keys {
+        Keys {
+            kvn,
+            enc: to_hex(enc),
+            mac: to_hex(mac),
+            dek: to_hex(dek),
+        }
+    }
+}
+
+/// Transport behaviours a test may switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Quirks {
+    /// Answer data-bearing responses with `61xx` first (as T=0 cards do).
+    #[serde(default)]
+    pub get_response: bool,
+    /// Answer a plain READ RECORD with the wrong Le by `6Cxx`.
+    #[serde(default)]
+    pub strict_le: bool,
+}
+
+/// Everything the card holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardImage {
+    /// Answer to reset (hex).
+    pub atr: String,
+    /// SCP03 keys.
+    pub keys: Keys,
+    /// SCP03 `i` parameter (e.g. `0x70`: R-MAC, R-ENC, pseudo-random challenge, S8).
+    pub scp03_i: u8,
+    /// The key set's sequence counter.
+    pub sequence_counter: u32,
+    /// The card PIN (hex, VERIFY data) and its reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<(u8, String)>,
+    /// Transport behaviours.
+    #[serde(default)]
+    pub quirks: Quirks,
+    /// The files.
+    pub files: Vec<File>,
+}
+
+impl CardImage {
+    /// Load a JSON image.
+    pub fn load(path: &std::path::Path) -> Result<CardImage, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Save as JSON.
+    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The file at `path` (hex).
+    pub fn file_mut(&mut self, path: &str) -> Option<&mut File> {
+        self.files
+            .iter_mut()
+            .find(|f| f.path.eq_ignore_ascii_case(path))
+    }
+
+    /// The file at `path` (hex).
+    pub fn file(&self, path: &str) -> Option<&File> {
+        self.files
+            .iter()
+            .find(|f| f.path.eq_ignore_ascii_case(path))
+    }
+}

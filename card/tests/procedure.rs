@@ -1,0 +1,556 @@
+//! The kernel's procedure against the virtual card.
+
+use scboot::lwm2m::{accounts, SecurityMode};
+use scboot::monitor::{Monitor, Verdict};
+use scboot::procedure::{run, Card, Config, ProcedureError, RunError, SecurePolicy, StepName};
+use scboot::scp03::{Mode, Scp03Error, SecurityLevel, StaticKeys};
+use scboot_card::config::{build, CardConfig, DodfForm, DEMO_CONFIG};
+use scboot_card::VirtualCard;
+
+fn demo() -> CardConfig {
+    CardConfig::parse(DEMO_CONFIG).unwrap()
+}
+
+fn keys(cfg: &CardConfig) -> StaticKeys {
+    let h = |s: &str| scboot_card::from_hex(s).unwrap();
+    StaticKeys::new(
+        cfg.keys.kvn,
+        &h(&cfg.keys.enc),
+        &h(&cfg.keys.mac),
+        &h(&cfg.keys.dek),
+    )
+    .unwrap()
+}
+
+fn card(cfg: &CardConfig) -> VirtualCard {
+    VirtualCard::new(build(cfg).unwrap()).unwrap()
+}
+
+fn config(level: SecurityLevel, seed: u8) -> Config {
+    Config {
+        level,
+        ..Config::new([seed; 16])
+    }
+}
+
+fn check_demo_accounts(file: &scboot::bootstrap::BootstrapFile<'_>) {
+    let accts: Vec<_> = accounts(file).collect::<Result<_, _>>().unwrap();
+    assert_eq!(accts.len(), 2);
+    let a = &accts[0];
+    assert_eq!(
+        a.security.server_uri,
+        Some("coaps://leshan.eclipseprojects.io:5684")
+    );
+    assert_eq!(a.security.security_mode, Some(SecurityMode::Psk));
+    assert_eq!(
+        a.security.public_key_or_identity,
+        Some(&b"scboot-demo-device"[..])
+    );
+    assert_eq!(a.security.secret_key.map(<[u8]>::len), Some(16));
+    assert_eq!(a.security.short_server_id, Some(101));
+    let srv = a.server.expect("server instance");
+    assert_eq!((srv.lifetime, srv.binding), (Some(86400), Some("U")));
+    assert_eq!(accts[1].security.bootstrap_server, Some(true));
+    assert!(accts[1].server.is_none());
+}
+
+#[test]
+fn every_level_and_policy() {
+    let cfg = demo();
+    let k = keys(&cfg);
+    for (policy, level) in [
+        (SecurePolicy::Required, SecurityLevel::ALL),
+        (SecurePolicy::Required, SecurityLevel::C_DEC_R_MAC),
+        (SecurePolicy::Required, SecurityLevel::C_MAC_R_MAC),
+        (SecurePolicy::Required, SecurityLevel::C_DEC),
+        (SecurePolicy::Required, SecurityLevel::C_MAC),
+        (SecurePolicy::Required, SecurityLevel::AUTHENTICATED),
+        (SecurePolicy::IfOffered, SecurityLevel::ALL),
+        (SecurePolicy::Off, SecurityLevel::ALL),
+    ] {
+        let mut c = card(&cfg);
+        let mut ws = [0u8; 4096];
+        let b = run(
+            &mut c,
+            &k,
+            Config {
+                policy,
+                ..config(level, 1)
+            },
+            &mut ws,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{policy:?} {level:?}: {e}"));
+        check_demo_accounts(&b.file);
+        let p = b.provenance;
+        assert_eq!(p.aid.as_bytes(), scboot::dir::PKCS15_AID);
+        assert_eq!(p.application_path.as_bytes(), &[0x3F, 0x00, 0x50, 0x15]);
+        assert_eq!(p.file_path.as_bytes(), &[0x64, 0x32]);
+        assert_eq!(p.dodf_path.as_bytes(), &[0x64, 0x30]);
+        assert_eq!(p.channel, 1);
+        assert_eq!(
+            p.level,
+            if policy == SecurePolicy::Off {
+                None
+            } else {
+                Some(level)
+            }
+        );
+        assert!(!c.secure_channel_open(1), "channel closed at the end");
+    }
+}
+
+#[test]
+fn every_dodf_form_s8_and_s16_and_key_sizes() {
+    for (form, rule) in [
+        (DodfForm::Oid, scboot::dodf::BootstrapRule::RegisteredOid),
+        (
+            DodfForm::OidDouble,
+            scboot::dodf::BootstrapRule::DoubleEncodedOid,
+        ),
+        (
+            DodfForm::Opaque,
+            scboot::dodf::BootstrapRule::OpaqueApplicationOid,
+        ),
+    ] {
+        for (i, mode, key_hex) in [
+            (0x70u8, Mode::S8, "404142434445464748494a4b4c4d4e4f"),
+            (
+                0x71,
+                Mode::S16,
+                "404142434445464748494a4b4c4d4e4f404142434445464748494a4b4c4d4e4f",
+            ),
+        ] {
+            let mut cfg = demo();
+            cfg.dodf_form = form;
+            cfg.keys.i = i;
+            cfg.keys.enc = key_hex.into();
+            cfg.keys.mac = key_hex.into();
+            cfg.keys.dek = key_hex.into();
+            let mut c = card(&cfg);
+            let mut ws = [0u8; 4096];
+            let b = run(
+                &mut c,
+                &keys(&cfg),
+                Config {
+                    mode,
+                    ..config(SecurityLevel::ALL, 2)
+                },
+                &mut ws,
+                None,
+            )
+            .unwrap();
+            assert_eq!(b.provenance.rule, rule);
+            check_demo_accounts(&b.file);
+        }
+    }
+}
+
+#[test]
+fn basic_channel_get_response_and_wrong_le() {
+    let mut cfg = demo();
+    cfg.quirks.get_response = true;
+    cfg.quirks.strict_le = true;
+    let k = keys(&cfg);
+    for logical_channel in [true, false] {
+        let mut c = card(&cfg);
+        let mut ws = [0u8; 4096];
+        let b = run(
+            &mut c,
+            &k,
+            Config {
+                logical_channel,
+                ..config(SecurityLevel::ALL, 3)
+            },
+            &mut ws,
+            None,
+        )
+        .unwrap();
+        check_demo_accounts(&b.file);
+        assert_eq!(b.provenance.channel, if logical_channel { 1 } else { 0 });
+    }
+}
+
+#[test]
+fn apdu_counts_and_digest_are_stable() {
+    let cfg = demo();
+    let k = keys(&cfg);
+    let mut c = card(&cfg);
+    let mut ws1 = [0u8; 4096];
+    let a = run(&mut c, &k, config(SecurityLevel::ALL, 4), &mut ws1, None).unwrap();
+    let mut ws2 = [0u8; 4096];
+    let b = run(&mut c, &k, config(SecurityLevel::ALL, 5), &mut ws2, None).unwrap();
+    assert_eq!(a.provenance.digest, b.provenance.digest);
+    // SELECT DIR, 1 READ RECORD, MANAGE CHANNEL, SELECT AID, IU, EA, SELECT+READ ODF,
+    // SELECT+READ DODF, SELECT + 2 READ BINARY (200 + 75 bytes of the bootstrap file), close.
+    assert_eq!(a.provenance.apdus, 15);
+}
+
+#[test]
+fn private_entry_needs_the_pin() {
+    let mut cfg = demo();
+    cfg.private = true;
+    cfg.pin = Some("31323334".into());
+    let k = keys(&cfg);
+    let mut ws = [0u8; 4096];
+    let e = run(
+        &mut card(&cfg),
+        &k,
+        config(SecurityLevel::ALL, 6),
+        &mut ws,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e, RunError::Procedure(ProcedureError::PinRequired));
+    let e = run(
+        &mut card(&cfg),
+        &k,
+        config(SecurityLevel::ALL, 6),
+        &mut ws,
+        Some((0x81, b"0000")),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        RunError::Procedure(ProcedureError::Status {
+            step: StepName::Verify,
+            sw: 0x63C2
+        })
+    );
+    let b = run(
+        &mut card(&cfg),
+        &k,
+        config(SecurityLevel::ALL, 6),
+        &mut ws,
+        Some((0x81, b"1234")),
+    )
+    .unwrap();
+    assert!(b.provenance.private);
+    check_demo_accounts(&b.file);
+}
+
+#[test]
+fn secure_read_without_secure_channel_is_refused() {
+    let mut cfg = demo();
+    cfg.secure_read = true;
+    let k = keys(&cfg);
+    let mut ws = [0u8; 4096];
+    let e = run(
+        &mut card(&cfg),
+        &k,
+        Config {
+            policy: SecurePolicy::Off,
+            ..config(SecurityLevel::ALL, 7)
+        },
+        &mut ws,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        RunError::Procedure(ProcedureError::Status {
+            step: StepName::ReadBootstrap,
+            sw: 0x6982
+        })
+    );
+    assert!(run(
+        &mut card(&cfg),
+        &k,
+        config(SecurityLevel::ALL, 7),
+        &mut ws,
+        None
+    )
+    .is_ok());
+}
+
+#[test]
+fn level_not_offered_required_vs_if_offered() {
+    let mut cfg = demo();
+    cfg.keys.i = 0x30; // R-MAC only, no R-ENC
+    let k = keys(&cfg);
+    let mut ws = [0u8; 4096];
+    let e = run(
+        &mut card(&cfg),
+        &k,
+        config(SecurityLevel::ALL, 8),
+        &mut ws,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        RunError::Procedure(ProcedureError::SecureChannel {
+            step: StepName::InitializeUpdate,
+            error: Scp03Error::LevelNotOffered {
+                level: 0x33,
+                i: 0x30
+            }
+        })
+    );
+    let b = run(
+        &mut card(&cfg),
+        &k,
+        Config {
+            policy: SecurePolicy::IfOffered,
+            ..config(SecurityLevel::ALL, 8)
+        },
+        &mut ws,
+        None,
+    )
+    .unwrap();
+    assert_eq!(b.provenance.level, Some(SecurityLevel::C_DEC_R_MAC));
+}
+
+/// A card that can be pulled out.
+struct Slot(Option<VirtualCard>);
+
+impl Card for Slot {
+    type Error = &'static str;
+    fn transmit(&mut self, c: &[u8], r: &mut [u8]) -> Result<usize, &'static str> {
+        match &mut self.0 {
+            Some(card) => Ok(card.transmit(c, r).unwrap_or(0)),
+            None => Err("no card in the slot"),
+        }
+    }
+}
+
+/// Rewrite the bootstrap file over SCP03 (as an over-the-air update would).
+fn ota_update(c: &mut VirtualCard, k: &StaticKeys, new_file: &[u8]) {
+    use scboot::scp03::*;
+    let mut t = |cmd: &[u8]| c.process(cmd);
+    let open = t(&[0x00, 0x70, 0x00, 0x00, 0x01]);
+    let ch = open[0];
+    let cla = VirtualCard::class_for(ch);
+    let mut sel = vec![cla, 0xA4, 0x04, 0x04, 12];
+    sel.extend_from_slice(scboot::dir::PKCS15_AID);
+    t(&sel);
+    let cfg = HostConfig {
+        channel: ch,
+        ..HostConfig::default()
+    };
+    let mut buf = [0u8; 300];
+    let (hs, n) = HostHandshake::start(k, &cfg, &[9; 8], &mut buf).unwrap();
+    let r = t(&buf[..n]);
+    let (p, n) = hs.authenticate(k, &r[..r.len() - 2], &mut buf).unwrap();
+    let r = t(&buf[..n]);
+    let mut s = p.confirm(u16::from_be_bytes([r[0], r[1]])).unwrap();
+    let mut send = |plain: &[u8]| {
+        let mut w = [0u8; 300];
+        let n = s.wrap(plain, &mut w).unwrap();
+        let r = t(&w[..n]);
+        let mut out = [0u8; 300];
+        let resp = s.unwrap(&r, &mut out).unwrap();
+        assert_eq!(resp.sw, 0x9000);
+    };
+    send(&[cla, 0xA4, 0x00, 0x0C, 0x02, 0x64, 0x32]);
+    for (i, chunk) in new_file.chunks(128).enumerate() {
+        let off = i * 128;
+        let mut cmd = vec![cla, 0xD6, (off >> 8) as u8, off as u8, chunk.len() as u8];
+        cmd.extend_from_slice(chunk);
+        send(&cmd);
+    }
+}
+
+#[test]
+fn monitor_scenarios() {
+    let cfg = demo();
+    let k = keys(&cfg);
+    let mut slot = Slot(Some(card(&cfg)));
+    let mut monitor = Monitor::new();
+    let mut ws = [0u8; 4096];
+    let first = run(&mut slot, &k, config(SecurityLevel::ALL, 10), &mut ws, None).unwrap();
+    monitor.applied(&first);
+    assert!(monitor.holds_card_data());
+
+    // 1. Unchanged.
+    let mut ws = [0u8; 4096];
+    let v = monitor
+        .check(run(
+            &mut slot,
+            &k,
+            config(SecurityLevel::ALL, 11),
+            &mut ws,
+            None,
+        ))
+        .unwrap();
+    assert_eq!(v, Verdict::Unchanged);
+
+    // 2. The bootstrap data updated over the air (through SCP03 UPDATE BINARY).
+    let mut cfg2 = demo();
+    cfg2.server[0].lifetime = Some(3600);
+    let mut new_file = scboot_card::config::bootstrap_data(&cfg2.server).unwrap();
+    new_file.resize(512, 0xFF);
+    ota_update(slot.0.as_mut().unwrap(), &k, &new_file);
+    let mut ws = [0u8; 4096];
+    match monitor
+        .check(run(
+            &mut slot,
+            &k,
+            config(SecurityLevel::ALL, 12),
+            &mut ws,
+            None,
+        ))
+        .unwrap()
+    {
+        Verdict::Changed(b) => {
+            let a = accounts(&b.file).next().unwrap().unwrap();
+            assert_eq!(a.server.unwrap().lifetime, Some(3600));
+        }
+        v => panic!("expected Changed, got {v:?}"),
+    }
+
+    // 3. The DODF now points to another file (same contents as before the update).
+    let mut img = slot.0.as_ref().unwrap().image();
+    let mut boot_old = scboot_card::config::bootstrap_data(&cfg.server).unwrap();
+    boot_old.resize(512, 0xFF);
+    img.files.push(scboot_card::image::File {
+        path: "3f0050156433".into(),
+        structure: scboot_card::image::Structure::Transparent {
+            data: scboot_card::to_hex(&boot_old),
+        },
+        read: scboot_card::image::Access::Always,
+        update: scboot_card::image::Access::SecureChannel,
+    });
+    let mut dodf = scboot_card::config::dodf(cfg.dodf_form, false).unwrap();
+    let n = dodf.len();
+    assert_eq!(&dodf[n - 2..], &[0x64, 0x32]);
+    dodf[n - 1] = 0x33;
+    img.file_mut("3f0050156430").unwrap().structure = scboot_card::image::Structure::Transparent {
+        data: scboot_card::to_hex(&dodf),
+    };
+    slot.0 = Some(VirtualCard::new(img).unwrap());
+    let mut ws = [0u8; 4096];
+    match monitor
+        .check(run(
+            &mut slot,
+            &k,
+            config(SecurityLevel::ALL, 13),
+            &mut ws,
+            None,
+        ))
+        .unwrap()
+    {
+        Verdict::Changed(b) => assert_eq!(b.provenance.file_path.as_bytes(), &[0x64, 0x33]),
+        v => panic!("expected Changed, got {v:?}"),
+    }
+
+    // 4. Swapped for another card with the same keys but other accounts.
+    let mut cfg3 = demo();
+    cfg3.server.truncate(1);
+    slot.0 = Some(card(&cfg3));
+    let mut ws = [0u8; 4096];
+    match monitor
+        .check(run(
+            &mut slot,
+            &k,
+            config(SecurityLevel::ALL, 14),
+            &mut ws,
+            None,
+        ))
+        .unwrap()
+    {
+        Verdict::Changed(b) => assert_eq!(accounts(&b.file).count(), 1),
+        v => panic!("expected Changed, got {v:?}"),
+    }
+
+    // 5. A card with another Key-MAC: an error, not a removal; nothing changes.
+    // (Key-ENC is the same, so the pseudo-random challenge still checks out.)
+    let mut cfg4 = demo();
+    cfg4.keys.mac = "00".repeat(16);
+    slot.0 = Some(card(&cfg4));
+    let mut ws = [0u8; 4096];
+    let e = monitor
+        .check(run(
+            &mut slot,
+            &k,
+            config(SecurityLevel::ALL, 15),
+            &mut ws,
+            None,
+        ))
+        .unwrap_err();
+    assert_eq!(
+        e,
+        RunError::Procedure(ProcedureError::SecureChannel {
+            step: StepName::InitializeUpdate,
+            error: Scp03Error::CardCryptogramMismatch
+        })
+    );
+    assert!(monitor.holds_card_data());
+
+    // 6. Removed: every card-provisioned account must be deleted.
+    slot.0 = None;
+    let mut ws = [0u8; 4096];
+    let v = monitor
+        .check(run(
+            &mut slot,
+            &k,
+            config(SecurityLevel::ALL, 16),
+            &mut ws,
+            None,
+        ))
+        .unwrap();
+    assert_eq!(v, Verdict::Removed);
+    assert!(!monitor.holds_card_data());
+
+    // 7. A card without the application is "removed" too.
+    let mut img = card(&cfg).image();
+    img.files.retain(|f| f.path != "3f002f00");
+    slot.0 = Some(VirtualCard::new(img).unwrap());
+    let mut m2 = Monitor::new();
+    let mut ws = [0u8; 4096];
+    let b = run(
+        &mut Slot(Some(card(&cfg))),
+        &k,
+        config(SecurityLevel::ALL, 17),
+        &mut ws,
+        None,
+    )
+    .unwrap();
+    m2.applied(&b);
+    let mut ws = [0u8; 4096];
+    assert_eq!(
+        m2.check(run(
+            &mut slot,
+            &k,
+            config(SecurityLevel::ALL, 18),
+            &mut ws,
+            None
+        ))
+        .unwrap(),
+        Verdict::Removed
+    );
+}
+
+#[test]
+fn tampered_response_ends_the_run() {
+    // A card whose bootstrap file read is corrupted on the wire: R-MAC mismatch.
+    struct Tamper(VirtualCard, usize);
+    impl Card for Tamper {
+        type Error = std::convert::Infallible;
+        fn transmit(&mut self, c: &[u8], r: &mut [u8]) -> Result<usize, Self::Error> {
+            let n = self.0.transmit(c, r)?;
+            self.1 += 1;
+            if self.1 == 13 && n > 4 {
+                r[1] ^= 0x01;
+            }
+            Ok(n)
+        }
+    }
+    let cfg = demo();
+    let mut ws = [0u8; 4096];
+    let e = run(
+        &mut Tamper(card(&cfg), 0),
+        &keys(&cfg),
+        config(SecurityLevel::ALL, 19),
+        &mut ws,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        RunError::Procedure(ProcedureError::SecureChannel {
+            step: StepName::ReadBootstrap,
+            error: Scp03Error::RMacMismatch
+        })
+    );
+}

@@ -1,0 +1,182 @@
+//! Keeping the client in step with the card (LwM2M 5.2.3.2; seed CR 000), and
+//! the order of bootstrap modes (LwM2M 5.2.4).
+//!
+//! At every Register and Update with a server provisioned from the card, the
+//! client re-runs the procedure and hands the result to [`Monitor::check`]:
+//!
+//! * [`Verdict::Unchanged`]: nothing to do;
+//! * [`Verdict::Changed`]: **disable** the servers provisioned from the card,
+//!   then **apply** the new bootstrap information;
+//! * [`Verdict::Removed`]: the card, its application or its bootstrap data is
+//!   gone: **delete** everything provisioned from the card.
+//!
+//! Any other failure (wrong keys, broken secure channel, unparsable data) is
+//! returned as an error and changes nothing: the client keeps what it has
+//! and reports the fault.
+//!
+//! ```
+//! use scboot::monitor::{Capabilities, Mode, Sequencer};
+//! let mut seq = Sequencer::new(Capabilities { has_smartcard: true, smartcard_provisioning: true, factory: true, client_initiated: true });
+//! assert!(!seq.accepts_server_initiated());
+//! assert_eq!(seq.next_mode(), Some(Mode::Smartcard));
+//! seq.report(Mode::Smartcard, false);
+//! assert_eq!(seq.next_mode(), Some(Mode::Factory));
+//! seq.report(Mode::Factory, false);
+//! assert!(seq.accepts_server_initiated());
+//! assert_eq!(seq.next_mode(), Some(Mode::ClientInitiated));
+//! ```
+
+use crate::procedure::{Bootstrap, RunError};
+
+/// What the client must do after a check.
+#[must_use = "the client must disable, apply or delete as the verdict says"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict<'w> {
+    /// The card's bootstrap information is what the client applied.
+    Unchanged,
+    /// It changed: disable the card-provisioned servers, then apply this.
+    Changed(Bootstrap<'w>),
+    /// The card or its data is gone: delete everything provisioned from it.
+    Removed,
+}
+
+/// Remembers the digest of the bootstrap information the client applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Monitor {
+    applied: Option<[u8; 32]>,
+}
+
+impl Monitor {
+    /// A monitor with nothing applied yet.
+    pub const fn new() -> Monitor {
+        Monitor { applied: None }
+    }
+
+    /// Record that the client applied `b` (after the first bootstrap).
+    pub fn applied(&mut self, b: &Bootstrap<'_>) {
+        self.applied = Some(b.provenance.digest);
+    }
+
+    /// Whether the client holds card-provisioned information (and so must check).
+    pub const fn holds_card_data(&self) -> bool {
+        self.applied.is_some()
+    }
+
+    /// Compare a fresh run of the procedure with what was applied.
+    /// `Changed` and `Removed` update the monitor: it then assumes the
+    /// client did what the verdict says.
+    pub fn check<'w, E>(
+        &mut self,
+        fresh: Result<Bootstrap<'w>, RunError<E>>,
+    ) -> Result<Verdict<'w>, RunError<E>> {
+        match fresh {
+            Ok(b) if Some(b.provenance.digest) == self.applied => Ok(Verdict::Unchanged),
+            Ok(b) => {
+                self.applied = Some(b.provenance.digest);
+                Ok(Verdict::Changed(b))
+            }
+            Err(e) if e.card_removed() => {
+                let had = self.applied.take().is_some();
+                if had {
+                    Ok(Verdict::Removed)
+                } else {
+                    Err(e)
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The bootstrap modes of LwM2M 5.2.4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Bootstrap from Smartcard.
+    Smartcard,
+    /// Factory Bootstrap (pre-configuration).
+    Factory,
+    /// Client Initiated Bootstrap.
+    ClientInitiated,
+    /// Server Initiated Bootstrap.
+    ServerInitiated,
+}
+
+/// What the device has and is configured for (seed CR 000: smartcard
+/// provisioning runs only when the device has a card *and* supports it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// A smartcard is present.
+    pub has_smartcard: bool,
+    /// The device is configured to use smartcard provisioning.
+    pub smartcard_provisioning: bool,
+    /// Factory bootstrap information is present.
+    pub factory: bool,
+    /// A bootstrap server is configured for client-initiated bootstrap.
+    pub client_initiated: bool,
+}
+
+/// Orders the bootstrap attempts: smartcard (when allowed), factory, then
+/// client-initiated; a server-initiated bootstrap is accepted only once the
+/// smartcard and factory attempts that apply were made (LwM2M 5.2.4 step 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sequencer {
+    caps: Capabilities,
+    smartcard_tried: bool,
+    factory_tried: bool,
+    client_tried: bool,
+    done: bool,
+}
+
+impl Sequencer {
+    /// A sequencer for these capabilities.
+    pub const fn new(caps: Capabilities) -> Sequencer {
+        Sequencer {
+            caps,
+            smartcard_tried: false,
+            factory_tried: false,
+            client_tried: false,
+            done: false,
+        }
+    }
+
+    /// Whether smartcard provisioning applies at all.
+    pub const fn smartcard_allowed(&self) -> bool {
+        self.caps.has_smartcard && self.caps.smartcard_provisioning
+    }
+
+    /// The next mode to try, or `None` when bootstrapped or out of modes.
+    pub fn next_mode(&self) -> Option<Mode> {
+        if self.done {
+            return None;
+        }
+        if self.smartcard_allowed() && !self.smartcard_tried {
+            return Some(Mode::Smartcard);
+        }
+        if self.caps.factory && !self.factory_tried {
+            return Some(Mode::Factory);
+        }
+        if self.caps.client_initiated && !self.client_tried {
+            return Some(Mode::ClientInitiated);
+        }
+        None
+    }
+
+    /// Record the outcome of an attempt.
+    pub fn report(&mut self, mode: Mode, success: bool) {
+        match mode {
+            Mode::Smartcard => self.smartcard_tried = true,
+            Mode::Factory => self.factory_tried = true,
+            Mode::ClientInitiated => self.client_tried = true,
+            Mode::ServerInitiated => {}
+        }
+        if success {
+            self.done = true;
+        }
+    }
+
+    /// Whether a server-initiated bootstrap may be accepted now.
+    pub const fn accepts_server_initiated(&self) -> bool {
+        (!self.smartcard_allowed() || self.smartcard_tried)
+            && (!self.caps.factory || self.factory_tried)
+    }
+}
