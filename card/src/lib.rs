@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod image;
+pub mod ota;
 mod processor;
 pub mod vpcd;
 

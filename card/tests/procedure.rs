@@ -316,39 +316,7 @@ impl Card for Slot {
 
 /// Rewrite the bootstrap file over SCP03 (as an over-the-air update would).
 fn ota_update(c: &mut VirtualCard, k: &StaticKeys, new_file: &[u8]) {
-    use scboot::scp03::*;
-    let mut t = |cmd: &[u8]| c.process(cmd);
-    let open = t(&[0x00, 0x70, 0x00, 0x00, 0x01]);
-    let ch = open[0];
-    let cla = VirtualCard::class_for(ch);
-    let mut sel = vec![cla, 0xA4, 0x04, 0x04, 12];
-    sel.extend_from_slice(scboot::dir::PKCS15_AID);
-    t(&sel);
-    let cfg = HostConfig {
-        channel: ch,
-        ..HostConfig::default()
-    };
-    let mut buf = [0u8; 300];
-    let (hs, n) = HostHandshake::start(k, &cfg, &[9; 8], &mut buf).unwrap();
-    let r = t(&buf[..n]);
-    let (p, n) = hs.authenticate(k, &r[..r.len() - 2], &mut buf).unwrap();
-    let r = t(&buf[..n]);
-    let mut s = p.confirm(u16::from_be_bytes([r[0], r[1]])).unwrap();
-    let mut send = |plain: &[u8]| {
-        let mut w = [0u8; 300];
-        let n = s.wrap(plain, &mut w).unwrap();
-        let r = t(&w[..n]);
-        let mut out = [0u8; 300];
-        let resp = s.unwrap(&r, &mut out).unwrap();
-        assert_eq!(resp.sw, 0x9000);
-    };
-    send(&[cla, 0xA4, 0x00, 0x0C, 0x02, 0x64, 0x32]);
-    for (i, chunk) in new_file.chunks(128).enumerate() {
-        let off = i * 128;
-        let mut cmd = vec![cla, 0xD6, (off >> 8) as u8, off as u8, chunk.len() as u8];
-        cmd.extend_from_slice(chunk);
-        send(&cmd);
-    }
+    scboot_card::ota::update_file(c, k, [0x64, 0x32], new_file).unwrap();
 }
 
 #[test]

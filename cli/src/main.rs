@@ -2,13 +2,18 @@
 //!
 //! * `scboot inspect [--format F] [--json] [--hex] FILE`: decode a card file.
 //! * `scboot scp03 trace ...`: replay the host side of a captured SCP03 session.
+//! * `scboot bootstrap`: run the smartcard bootstrap procedure and print the accounts.
+//! * `scboot card build|serve|update`: virtual card images.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bootstrap_cmd;
+mod card_cmd;
 mod hexio;
 mod inspect;
+mod pcsc_card;
 mod trace;
 
 #[derive(Parser, Debug)]
@@ -24,6 +29,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Bootstrap from a smartcard (default: the built-in demo card, in-process).
+    Bootstrap(Box<bootstrap_cmd::BootstrapArgs>),
+    /// Virtual card images: build, serve over vpcd, update over SCP03.
+    Card {
+        #[command(subcommand)]
+        command: card_cmd::CardCommand,
+    },
     /// Decode EF.DIR, ODF, DODF, TokenInfo, a bootstrap file or LwM2M TLV.
     Inspect {
         /// The file format (auto: pick it from the structure).
@@ -63,6 +75,8 @@ fn run(cli: Cli) -> Result<String, String> {
             let bytes = hexio::read_input(&file, hex)?;
             inspect::inspect(&bytes, format, json)
         }
+        Command::Bootstrap(args) => bootstrap_cmd::bootstrap(&args),
+        Command::Card { command } => card_cmd::card(&command),
         Command::Scp03 {
             command: Scp03Command::Trace(args),
         } => trace::trace(&args),

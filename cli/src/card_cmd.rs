@@ -1,0 +1,124 @@
+//! `scboot card`: build, serve and update virtual card images.
+
+use std::path::PathBuf;
+
+use scboot_card::config::{build, CardConfig};
+use scboot_card::image::Structure;
+use scboot_card::{CardImage, VirtualCard};
+
+use crate::hexio::to_hex;
+
+/// `scboot card ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum CardCommand {
+    /// Personalise a card image from a TOML configuration.
+    Build {
+        /// The configuration (see scboot_card::config).
+        config: PathBuf,
+        /// The image to write (JSON).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Serve a card image to pcscd through the vpcd driver.
+    Serve {
+        /// The image.
+        image: PathBuf,
+        /// Where vpcd listens.
+        #[arg(long, default_value = "127.0.0.1:35963")]
+        vpcd: String,
+        /// Save the card's state back to the image when the connection ends.
+        #[arg(long)]
+        save: bool,
+        /// Print every APDU exchanged.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Apply a new configuration to an image over SCP03 (UPDATE BINARY of
+    /// the DODF and the bootstrap file), as an over-the-air update would.
+    Update {
+        /// The image to update in place.
+        image: PathBuf,
+        /// The new configuration (same keys).
+        config: PathBuf,
+    },
+}
+
+/// Run `scboot card ...`.
+pub fn card(c: &CardCommand) -> Result<String, String> {
+    match c {
+        CardCommand::Build { config, output } => {
+            let img = build(&CardConfig::load(config)?)?;
+            img.save(output)?;
+            Ok(format!(
+                "card image written to {} ({} files)",
+                output.display(),
+                img.files.len()
+            ))
+        }
+        CardCommand::Serve {
+            image,
+            vpcd,
+            save,
+            verbose,
+        } => {
+            let card = VirtualCard::new(CardImage::load(image)?)?;
+            eprintln!("scboot: serving {} to vpcd at {vpcd}", image.display());
+            let mut log = |c: &[u8], r: &[u8]| {
+                if *verbose {
+                    eprintln!("> {}\n< {}", to_hex(c), to_hex(r));
+                }
+            };
+            let card = scboot_card::vpcd::serve(card, vpcd, &mut log)
+                .map_err(|e| format!("vpcd {vpcd}: {e}"))?;
+            if *save {
+                card.image().save(image)?;
+            }
+            Ok("vpcd connection closed".into())
+        }
+        CardCommand::Update { image, config } => {
+            let old = CardImage::load(image)?;
+            let new = build(&CardConfig::load(config)?)?;
+            if new.keys != old.keys {
+                return Err(
+                    "the new configuration has other keys: build a new card instead".into(),
+                );
+            }
+            let keys = old.keys.static_keys()?;
+            let mut card = VirtualCard::new(old.clone())?;
+            let mut changed = Vec::new();
+            for path in ["3f0050156430", "3f0050156432"] {
+                let (Some(o), Some(n)) = (old.file(path), new.file(path)) else {
+                    return Err(format!("file {path} missing"));
+                };
+                let (Structure::Transparent { data: od }, Structure::Transparent { data: nd }) =
+                    (&o.structure, &n.structure)
+                else {
+                    return Err(format!("file {path} is not transparent"));
+                };
+                if od == nd {
+                    continue;
+                }
+                if od.len() != nd.len() {
+                    return Err(format!(
+                        "file {path} would change size ({} -> {} bytes): build a new card instead",
+                        od.len() / 2,
+                        nd.len() / 2
+                    ));
+                }
+                let data = scboot_card::from_hex(nd)?;
+                let fid = [
+                    u8::from_str_radix(&path[8..10], 16).unwrap_or(0),
+                    u8::from_str_radix(&path[10..12], 16).unwrap_or(0),
+                ];
+                scboot_card::ota::update_file(&mut card, &keys, fid, &data)?;
+                changed.push(path);
+            }
+            card.image().save(image)?;
+            Ok(if changed.is_empty() {
+                "nothing to update".into()
+            } else {
+                format!("updated over SCP03: {}", changed.join(", "))
+            })
+        }
+    }
+}

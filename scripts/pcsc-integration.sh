@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# End to end through a real PC/SC stack on loopback: pcscd with the vpcd
+# driver, the virtual card served by `scboot card serve`, `scboot bootstrap
+# --reader` through PC/SC, and OpenSC reading the same card. For every DODF
+# form: both succeed, and (opaqueDO, which OpenSC reads) the bytes agree.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+need=()
+for p in pcscd vsmartcard-vpcd libpcsclite-dev opensc; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+cargo build -q -p scboot-cli --features pcsc
+SCBOOT="$ROOT/target/debug/scboot"
+WORK=$(mktemp -d)
+export OPENSC_CONF="$WORK/opensc.conf"
+cat > "$OPENSC_CONF" <<'CONF'
+app default {
+    enable_default_driver = true;
+    card_drivers = default;
+}
+CONF
+
+cleanup() {
+  [ -n "${SERVE:-}" ] && kill "$SERVE" 2>/dev/null || true
+  [ -n "${PCSCD:-}" ] && $SUDO kill "$PCSCD" 2>/dev/null || true
+}
+trap cleanup EXIT
+if ! pgrep -x pcscd >/dev/null; then
+  $SUDO mkdir -p /run/pcscd
+  $SUDO pcscd -f >"$WORK/pcscd.log" 2>&1 &
+  PCSCD=$!
+fi
+for _ in $(seq 50); do
+  opensc-tool -l 2>/dev/null | grep -q "Virtual PCD" && break
+  sleep 0.2
+done
+opensc-tool -l | grep -q "Virtual PCD" || { echo "pcscd has no vpcd reader"; cat "$WORK/pcscd.log" || true; exit 1; }
+
+status=0
+for form in opaque oid oid-double; do
+  echo "== DODF form: $form"
+  cat > "$WORK/$form.toml" <<CFG
+dodf_form = "$form"
+file_size = 512
+
+[keys]
+kvn = 0x30
+enc = "404142434445464748494a4b4c4d4e4f"
+mac = "404142434445464748494a4b4c4d4e4f"
+dek = "404142434445464748494a4b4c4d4e4f"
+
+[[server]]
+uri = "coaps://leshan.eclipseprojects.io:5684"
+security_mode = "psk"
+psk_identity = "pcsc-integration"
+psk_key = "0102030405060708090a0b0c0d0e0f10"
+short_server_id = 42
+lifetime = 600
+binding = "U"
+CFG
+  "$SCBOOT" card build "$WORK/$form.toml" -o "$WORK/$form.json" >/dev/null
+  "$SCBOOT" card serve "$WORK/$form.json" >"$WORK/serve-$form.log" 2>&1 &
+  SERVE=$!
+  for _ in $(seq 50); do
+    opensc-tool -l 2>/dev/null | grep -q "Yes.*Virtual PCD" && break
+    sleep 0.2
+  done
+  "$SCBOOT" bootstrap --reader "Virtual PCD" --json >"$WORK/scboot-$form.json"
+  ours=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["provenance"]["sha256"], d["accounts"][0]["uri"], d["accounts"][0]["short_server_id"], d["provenance"]["scp03_level"], d["provenance"]["apdus"])' "$WORK/scboot-$form.json")
+  echo "scboot via PC/SC: sha256 level apdus = $ours"
+  pkcs15-tool --dump >"$WORK/dump-$form.txt" 2>&1
+  grep -q "PKCS#15 Card \[scboot virtual UICC\]" "$WORK/dump-$form.txt" || { echo "OpenSC --dump failed:"; cat "$WORK/dump-$form.txt"; status=1; }
+  if [ "$form" = opaque ]; then
+    grep -q "applicationOID:  2.23.43.9.1" "$WORK/dump-$form.txt" || { echo "OpenSC did not list the opaqueDO"; status=1; }
+    pkcs15-tool --read-data-object 2.23.43.9.1 -o "$WORK/opensc-$form.bin" >/dev/null
+    theirs=$(python3 -c 'import hashlib,sys; b=open(sys.argv[1],"rb").read(); n=4+int.from_bytes(b[2:4],"big"); print(hashlib.sha256(b[:n]).hexdigest())' "$WORK/opensc-$form.bin")
+    echo "OpenSC read-data-object: sha256 = $theirs"
+    [ "$theirs" = "${ours%% *}" ] || { echo "MISMATCH between scboot and OpenSC"; status=1; }
+    "$SCBOOT" inspect --format bootstrap --json "$WORK/opensc-$form.bin" | grep -q '"text": "coaps://leshan.eclipseprojects.io:5684"' \
+      || { echo "OpenSC's bytes do not decode to the configured URI"; status=1; }
+  fi
+  kill "$SERVE" 2>/dev/null || true
+  wait "$SERVE" 2>/dev/null || true
+  SERVE=""
+  sleep 0.5
+done
+[ $status = 0 ] && echo "PC/SC integration OK"
+exit $status
