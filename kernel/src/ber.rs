@@ -44,6 +44,7 @@ fn nom_fail<'a, T>(kind: ErrorKind, offset: usize) -> PResult<'a, T> {
 }
 
 /// Turn a nom result into this crate's error.
+#[inline]
 pub(crate) fn finish<'a, T>(r: PResult<'a, T>) -> Result<(Span<'a>, T)> {
     match r {
         Ok(v) => Ok(v),
@@ -97,6 +98,18 @@ impl Tag {
     pub const GENERALIZED_TIME: Tag = Tag::universal(24, false);
     /// SEQUENCE (always constructed).
     pub const SEQUENCE: Tag = Tag::universal(16, true);
+
+    /// The tag of a one-octet identifier (low tag number, bits 5..1 not all ones).
+    #[inline]
+    pub(crate) const fn low(b: u8) -> Tag {
+        let class = match b >> 6 {
+            0 => TagClass::Universal,
+            1 => TagClass::Application,
+            2 => TagClass::ContextSpecific,
+            _ => TagClass::Private,
+        };
+        Tag::new(class, b & 0x20 != 0, (b & 0x1F) as u32)
+    }
 
     /// A tag from its parts.
     pub const fn new(class: TagClass, constructed: bool, number: u32) -> Tag {
@@ -182,8 +195,14 @@ impl Tag {
     }
 
     /// The first identifier octet (for low-number tags, the whole tag).
+    #[inline]
     pub const fn first_byte(&self) -> u8 {
-        self.to_bytes().0[0]
+        let n = if self.number < 31 {
+            self.number as u8
+        } else {
+            0x1F
+        };
+        self.class_bits() | n
     }
 
     /// Whether this tag can be represented by the tag machinery here
@@ -228,6 +247,7 @@ impl fmt::Debug for Element<'_> {
     }
 }
 
+#[inline]
 fn tag(input: Span<'_>) -> PResult<'_, Tag> {
     let start = input.offset();
     let (mut input, b) = be_u8(input)?;
@@ -262,6 +282,7 @@ fn tag(input: Span<'_>) -> PResult<'_, Tag> {
     nom_fail(ErrorKind::TagNumberTooLarge, start)
 }
 
+#[inline]
 fn length(input: Span<'_>) -> PResult<'_, usize> {
     let at = input.offset();
     let (input, b) = be_u8(input)?;
@@ -291,6 +312,7 @@ fn length(input: Span<'_>) -> PResult<'_, usize> {
 }
 
 /// nom parser for one element; the value must fit in the input.
+#[inline]
 pub(crate) fn element(input: Span<'_>) -> PResult<'_, Element<'_>> {
     let offset = input.offset();
     let (input, t) = tag(input)?;
@@ -316,8 +338,31 @@ pub(crate) fn element(input: Span<'_>) -> PResult<'_, Element<'_>> {
     }
 }
 
-/// Parse one element from a span; `(element, rest)`.
+/// Parse one element from a span; `(element, rest)`. The common encoding
+/// (one identifier octet, short-form length, value present) is decoded
+/// directly; anything else, errors included, goes through the nom parser.
+#[inline]
 pub(crate) fn next_element(input: Span<'_>) -> Result<(Element<'_>, Span<'_>)> {
+    if let [t, l, ..] = *input.bytes() {
+        if t & 0x1F != 0x1F && l < 0x80 {
+            let len = usize::from(l);
+            if let Some((head, rest)) = input.split(2 + len) {
+                let e = Element {
+                    tag: Tag::low(t),
+                    offset: input.offset(),
+                    header_len: 2,
+                    value: head.bytes().get(2..).unwrap_or(&[]),
+                };
+                return Ok((e, rest));
+            }
+        }
+    }
+    next_element_slow(input)
+}
+
+#[cold]
+#[inline(never)]
+fn next_element_slow(input: Span<'_>) -> Result<(Element<'_>, Span<'_>)> {
     let (rest, e) = finish(element(input))?;
     Ok((e, rest))
 }
@@ -503,35 +548,26 @@ pub fn validate(input: &[u8], max_depth: u8) -> Result<()> {
 }
 
 pub(crate) fn validate_span(input: Span<'_>, max_depth: u8) -> Result<()> {
-    let max_depth = max_depth.clamp(1, MAX_DEPTH);
-    let mut stack = [Span::new(&[]); MAX_DEPTH as usize];
-    let mut depth = 0usize;
-    if let Some(s) = stack.get_mut(0) {
-        *s = input;
+    if input.is_empty() {
+        return Ok(());
     }
-    loop {
-        let Some(cur) = stack.get_mut(depth) else {
-            return fail(ErrorKind::DepthExceeded { max: max_depth }, input.offset());
-        };
-        if cur.is_empty() {
-            if depth == 0 {
-                return Ok(());
-            }
-            depth -= 1;
-            continue;
-        }
-        let (e, rest) = next_element(*cur)?;
-        *cur = rest;
+    let max_depth = max_depth.clamp(1, MAX_DEPTH);
+    walk(input, 0, max_depth)
+}
+
+/// Pre-order walk; the recursion is bounded by `max_depth` (at most [`MAX_DEPTH`]).
+fn walk(mut cur: Span<'_>, depth: u8, max_depth: u8) -> Result<()> {
+    while !cur.is_empty() {
+        let (e, rest) = next_element(cur)?;
         if e.tag().is_constructed() {
-            if depth + 1 >= usize::from(max_depth) {
+            if depth + 1 >= max_depth {
                 return fail(ErrorKind::DepthExceeded { max: max_depth }, e.offset());
             }
-            depth += 1;
-            if let Some(s) = stack.get_mut(depth) {
-                *s = e.span();
-            }
+            walk(e.span(), depth + 1, max_depth)?;
         }
+        cur = rest;
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- primitives
@@ -1041,91 +1077,79 @@ pub fn put_named_bits(
 // ------------------------------------------------------------ sequence reader
 
 /// Reads the components of a SEQUENCE (or any run of elements) in order.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Reader<'a> {
     rest: Span<'a>,
-    peeked: Option<(Element<'a>, Span<'a>)>,
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     pub(crate) fn new(span: Span<'a>) -> Self {
-        Reader {
-            rest: span,
-            peeked: None,
-        }
+        Reader { rest: span }
     }
 
     /// The offset of the next unread byte.
+    #[inline]
     pub(crate) fn offset(&self) -> usize {
-        match &self.peeked {
-            Some((e, _)) => e.offset(),
-            None => self.rest.offset(),
-        }
-    }
-
-    fn peek(&mut self) -> Result<Option<Element<'a>>> {
-        if self.peeked.is_none() && !self.rest.is_empty() {
-            self.peeked = Some(next_element(self.rest)?);
-        }
-        Ok(self.peeked.map(|(e, _)| e))
+        self.rest.offset()
     }
 
     /// The next element, if any.
+    #[inline]
     pub(crate) fn next(&mut self) -> Result<Option<Element<'a>>> {
-        let e = self.peek()?;
-        if let Some((_, rest)) = self.peeked.take() {
-            self.rest = rest;
+        if self.rest.is_empty() {
+            return Ok(None);
         }
-        Ok(e)
+        let (e, rest) = next_element(self.rest)?;
+        self.rest = rest;
+        Ok(Some(e))
     }
 
-    /// The next element if it has `tag`.
+    /// The next element if it has `tag` (a low-number tag: its one
+    /// identifier octet decides, so a non-matching element is left as is).
+    #[inline]
     pub(crate) fn optional(&mut self, tag: Tag) -> Result<Option<Element<'a>>> {
-        match self.peek()? {
-            Some(e) if e.tag() == tag => self.next(),
+        match self.rest.bytes().first() {
+            Some(&b) if b == tag.first_byte() => self.next(),
             _ => Ok(None),
         }
     }
 
     /// The next element, which must have `tag`.
+    #[inline]
     pub(crate) fn required(&mut self, tag: Tag, what: &'static str) -> Result<Element<'a>> {
-        match self.peek()? {
-            Some(e) if e.tag() == tag => {
-                self.next()?;
-                Ok(e)
-            }
-            Some(e) => fail(
+        if self.rest.is_empty() {
+            return fail(ErrorKind::MissingField(what), self.rest.end());
+        }
+        let (e, rest) = next_element(self.rest)?;
+        if e.tag() != tag {
+            return fail(
                 ErrorKind::UnexpectedTag {
                     expected: what,
                     found: e.tag(),
                 },
                 e.offset(),
-            ),
-            None => fail(ErrorKind::MissingField(what), self.rest.end()),
+            );
         }
+        self.rest = rest;
+        Ok(e)
     }
 
     /// Nothing may follow.
-    pub(crate) fn finish(mut self) -> Result<()> {
-        match self.peek()? {
-            None => Ok(()),
-            Some(e) => fail(ErrorKind::TrailingData, e.offset()),
+    #[inline]
+    pub(crate) fn finish(self) -> Result<()> {
+        if self.rest.is_empty() {
+            return Ok(());
         }
+        let (e, _) = next_element(self.rest)?;
+        fail(ErrorKind::TrailingData, e.offset())
     }
 
     /// Whatever follows are extension components (`...`): they must be
     /// well-formed and are otherwise ignored.
+    #[inline]
     pub(crate) fn skip_extensions(self) -> Result<()> {
-        let rest = match self.peeked {
-            Some((e, rest)) => {
-                if e.tag().is_constructed() {
-                    validate_span(e.span(), MAX_DEPTH - 1)?;
-                }
-                rest
-            }
-            None => self.rest,
-        };
-        validate_span(rest, MAX_DEPTH)
+        validate_span(self.rest, MAX_DEPTH)
     }
 }
 

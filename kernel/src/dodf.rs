@@ -554,6 +554,8 @@ fn next_entry(mut span: Span<'_>, index: usize) -> Result<Option<(DataObject<'_>
 pub struct Dodf<'a> {
     bytes: &'a [u8],
     count: usize,
+    /// The first bootstrap entry found while validating: index, rule, offset.
+    bootstrap: Option<(usize, BootstrapRule, usize)>,
 }
 
 impl<'a> Dodf<'a> {
@@ -562,13 +564,24 @@ impl<'a> Dodf<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Dodf<'a>> {
         let mut span = Span::new(bytes);
         let mut count = 0;
-        while let Some((_, rest)) =
+        let mut bootstrap = None;
+        while let Some((o, rest)) =
             next_entry(span, count).map_err(|e| e.within(Structure::Dodf, None))?
         {
+            if bootstrap.is_none() {
+                if let Some(rule) = o.bootstrap_rule() {
+                    // Where the entry starts: padding and skipped entries come before it.
+                    bootstrap = Some((count, rule, span.offset()));
+                }
+            }
             span = rest;
             count += 1;
         }
-        Ok(Dodf { bytes, count })
+        Ok(Dodf {
+            bytes,
+            count,
+            bootstrap,
+        })
     }
 
     /// The number of known entries.
@@ -592,12 +605,14 @@ impl<'a> Dodf<'a> {
     /// The first entry, in file order, that holds the LwM2M bootstrap data
     /// by one of the three rules ([`BootstrapRule`]).
     pub fn find_lwm2m_bootstrap(&self) -> Option<BootstrapMatch<'a>> {
-        self.entries().enumerate().find_map(|(entry, object)| {
-            object.bootstrap_rule().map(|rule| BootstrapMatch {
-                entry,
-                rule,
-                object,
-            })
+        // Found while validating: decode that entry alone.
+        let (entry, rule, at) = self.bootstrap?;
+        let span = Span::at(self.bytes.get(at..)?, at);
+        let (object, _) = next_entry(span, entry).ok()??;
+        Some(BootstrapMatch {
+            entry,
+            rule,
+            object,
         })
     }
 }

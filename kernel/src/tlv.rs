@@ -145,9 +145,42 @@ fn tlv_fail<T>(kind: ErrorKind, offset: usize) -> Result<T> {
     Err(Error::new(kind, offset).within(Structure::Tlv, None))
 }
 
-/// Parse one record header and slice its value (nom over the span).
+/// Parse one record: the common header (8-bit identifier, length in the type
+/// byte or in one length octet) directly, anything else (and every error)
+/// through the nom parser.
 #[inline]
 fn record(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
+    let b = span.bytes();
+    if let [t, id, ref more @ ..] = *b {
+        if t & 0x20 == 0 {
+            let (len, hdr) = match (t >> 3) & 0x03 {
+                0 => (usize::from(t & 0x07), 2),
+                1 => match more.first() {
+                    Some(&l) => (usize::from(l), 3),
+                    None => return record_slow(span),
+                },
+                _ => return record_slow(span),
+            };
+            if let Some((head, rest)) = span.split(hdr + len) {
+                return Ok((
+                    TlvRecord {
+                        kind: TlvType::from_bits(t),
+                        id: u16::from(id),
+                        offset: span.offset(),
+                        header_len: hdr as u8,
+                        value: head.bytes().get(hdr..).unwrap_or(&[]),
+                    },
+                    rest,
+                ));
+            }
+        }
+    }
+    record_slow(span)
+}
+
+#[cold]
+#[inline(never)]
+fn record_slow(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
     let offset = span.offset();
     let header = |input| -> ber::PResult<'_, (u8, u16, usize)> {
         let (input, t) = be_u8(input)?;

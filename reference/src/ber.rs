@@ -388,11 +388,15 @@ impl<'b> Seq<'b> {
         Ok(t)
     }
 
-    /// The next element if its identifier is `id`.
+    /// The next element if its identifier is `id`. Presence of an OPTIONAL
+    /// component is decided by the identifier octet alone (X.680 24.6 /
+    /// X.690 8.1.2: the tag distinguishes components); a component that is
+    /// not this one is left for the next reader, errors and all.
     pub fn optional(&mut self, id: u8) -> RefResult<Option<Tlv>> {
-        match self.peek()? {
-            Some(t) if t.is(id) => self.take_next(),
-            _ => Ok(None),
+        if self.pos < self.end && self.buf[self.pos] == id {
+            self.take_next()
+        } else {
+            Ok(None)
         }
     }
 

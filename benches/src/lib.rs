@@ -1,0 +1,441 @@
+//! Benchmark cases shared by the criterion benches (`benches/throughput.rs`)
+//! and the callgrind budgets (`src/bin/bench-ops.rs`): one closure per case,
+//! so both measure the same code on the same bytes.
+
+pub mod fixtures;
+pub mod peers;
+
+use std::hint::black_box;
+
+use scboot::ber::{Concat, Encode};
+use scboot::scp03::*;
+
+/// One benchmark: `group/name`, the bytes it processes, and the work.
+pub struct Case {
+    /// Group (what is compared).
+    pub group: &'static str,
+    /// Implementation (`scboot`, `reference`, `der`, `der-parser`, `raw-aes-cmac`, ...).
+    pub name: &'static str,
+    /// Bytes processed per call.
+    pub bytes: usize,
+    /// One call of the work; returns something to keep it alive.
+    pub run: Box<dyn FnMut() -> usize>,
+}
+
+impl Case {
+    /// `group/name`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.group, self.name)
+    }
+}
+
+fn case(
+    group: &'static str,
+    name: &'static str,
+    bytes: usize,
+    run: impl FnMut() -> usize + 'static,
+) -> Case {
+    Case {
+        group,
+        name,
+        bytes,
+        run: Box::new(run),
+    }
+}
+
+fn parser_cases(out: &mut Vec<Case>) {
+    let dir = fixtures::dir();
+    let odf = fixtures::odf();
+    let dodf = fixtures::dodf();
+    let ti = fixtures::tokeninfo();
+    let boot = fixtures::bootstrap_1k();
+    let tlv_small = fixtures::tlv_small();
+    let tlv_32k = fixtures::tlv_32k();
+
+    let b = dir.clone();
+    out.push(case("ef_dir", "scboot", b.len(), move || {
+        let d = scboot::dir::EfDir::parse(black_box(&b)).unwrap();
+        d.templates().count() + d.pkcs15().map_or(0, |t| t.aid.len())
+    }));
+    let b = dir.clone();
+    out.push(case("ef_dir", "reference", b.len(), move || {
+        scboot_reference::dir::parse(black_box(&b)).unwrap().len()
+    }));
+    let b = dir.clone();
+    out.push(case("ef_dir", "der", b.len(), move || {
+        peers::der_dir(black_box(&b))
+    }));
+    let b = dir;
+    out.push(case("ef_dir", "der-parser", b.len(), move || {
+        peers::der_parser_all(black_box(&b))
+    }));
+
+    let b = odf.clone();
+    out.push(case("odf", "scboot", b.len(), move || {
+        let o = scboot::odf::Odf::parse(black_box(&b)).unwrap();
+        o.entries().count() + o.data_object_paths().count()
+    }));
+    let b = odf.clone();
+    out.push(case("odf", "reference", b.len(), move || {
+        scboot_reference::odf::parse(black_box(&b)).unwrap().len()
+    }));
+    let b = odf.clone();
+    out.push(case("odf", "der", b.len(), move || {
+        peers::der_odf(black_box(&b))
+    }));
+    let b = odf;
+    out.push(case("odf", "der-parser", b.len(), move || {
+        peers::der_parser_all(black_box(&b))
+    }));
+
+    let b = dodf.clone();
+    out.push(case("dodf", "scboot", b.len(), move || {
+        let d = scboot::dodf::Dodf::parse(black_box(&b)).unwrap();
+        d.entries().count() + d.find_lwm2m_bootstrap().map_or(0, |m| m.entry)
+    }));
+    let b = dodf.clone();
+    out.push(case("dodf", "reference", b.len(), move || {
+        let e = scboot_reference::dodf::parse(black_box(&b)).unwrap();
+        e.len() + scboot_reference::dodf::find_bootstrap(&e).map_or(0, |m| m.0)
+    }));
+    let b = dodf.clone();
+    out.push(case("dodf", "der", b.len(), move || {
+        peers::der_dodf(black_box(&b))
+    }));
+    let b = dodf;
+    out.push(case("dodf", "der-parser", b.len(), move || {
+        peers::der_parser_all(black_box(&b))
+    }));
+
+    let b = ti.clone();
+    out.push(case("tokeninfo", "scboot", b.len(), move || {
+        scboot::tokeninfo::TokenInfo::parse(black_box(&b))
+            .unwrap()
+            .serial_number
+            .len()
+    }));
+    let b = ti.clone();
+    out.push(case("tokeninfo", "reference", b.len(), move || {
+        scboot_reference::tokeninfo::parse(black_box(&b))
+            .unwrap()
+            .serial_number
+            .len()
+    }));
+    let b = ti;
+    out.push(case("tokeninfo", "der-parser", b.len(), move || {
+        peers::der_parser_all(black_box(&b))
+    }));
+
+    let b = boot.clone();
+    out.push(case("bootstrap_1k", "scboot", b.len(), move || {
+        usize::from(
+            scboot::bootstrap::BootstrapFile::parse(black_box(&b))
+                .unwrap()
+                .object_count(),
+        )
+    }));
+    let b = boot.clone();
+    out.push(case(
+        "bootstrap_1k",
+        "scboot+accounts",
+        b.len(),
+        move || {
+            let f = scboot::bootstrap::BootstrapFile::parse(black_box(&b)).unwrap();
+            scboot::lwm2m::accounts(&f).filter(|a| a.is_ok()).count()
+        },
+    ));
+    let b = boot;
+    out.push(case("bootstrap_1k", "reference", b.len(), move || {
+        scboot_reference::bootstrap::parse(black_box(&b))
+            .unwrap()
+            .len()
+    }));
+
+    for (group, bytes) in [("tlv_small", tlv_small), ("tlv_32k", tlv_32k)] {
+        let b = bytes.clone();
+        out.push(case(group, "scboot", b.len(), move || {
+            scboot::tlv::Tlv::parse(black_box(&b))
+                .unwrap()
+                .records()
+                .count()
+        }));
+        let b = bytes;
+        out.push(case(group, "reference", b.len(), move || {
+            scboot_reference::tlv::parse(black_box(&b)).unwrap().len()
+        }));
+    }
+}
+
+fn encoder_cases(out: &mut Vec<Case>) {
+    let dodf = fixtures::dodf();
+    let d = scboot::dodf::Dodf::parse(&dodf).unwrap();
+    let entries: Vec<_> = d.entries().map(|e| (e, dodf.clone())).collect();
+    let n = dodf.len();
+    let mut buf = vec![0u8; n];
+    let src = dodf.clone();
+    out.push(case("encode_dodf", "scboot", n, move || {
+        let d = scboot::dodf::Dodf::parse(&src).unwrap();
+        let es: Vec<_> = d.entries().collect();
+        Concat(black_box(&es)).encode(&mut buf).unwrap()
+    }));
+    drop(entries);
+    let boot = fixtures::bootstrap_1k();
+    let mut buf = vec![0u8; 2048];
+    let n = boot.len();
+    out.push(case("encode_bootstrap", "scboot", n, move || {
+        let f = scboot::bootstrap::BootstrapFile::parse(&boot).unwrap();
+        let objs: Vec<_> = f.objects().map(|o| o.data()).collect();
+        scboot::bootstrap::BootstrapData {
+            objects: black_box(&objs),
+        }
+        .encode(&mut buf)
+        .unwrap()
+    }));
+}
+
+const AID: &[u8] = scboot::dir::PKCS15_AID;
+
+/// A host and a card with an open session.
+pub fn session(key_len: usize, mode: Mode, level: SecurityLevel) -> (HostSession, CardChannel) {
+    let k = StaticKeys::new(
+        0x30,
+        &vec![0x40; key_len],
+        &vec![0x41; key_len],
+        &vec![0x42; key_len],
+    )
+    .unwrap();
+    let i = if mode == Mode::S16 { 0x71 } else { 0x70 };
+    let mut card = CardChannel::new(k.clone(), CardConfig::new(i, AID).unwrap());
+    let cfg = HostConfig {
+        level,
+        mode,
+        channel: 0,
+        card_aid: Some(AID),
+    };
+    let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+    let (hs, n) = HostHandshake::start(&k, &cfg, &[7; 16][..mode.size()], &mut a).unwrap();
+    let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
+    let (p, n) = hs.authenticate(&k, &b[..m], &mut a).unwrap();
+    card.external_authenticate(&a[..n]).unwrap();
+    (p.confirm(0x9000).unwrap(), card)
+}
+
+fn command(len: usize) -> Vec<u8> {
+    let data = vec![0x5Au8; len];
+    let c = scboot::apdu::Command::new(0x80, 0xE2, 0x90, 0x00, &data, Some(256));
+    let mut v = vec![0u8; c.encoded_len()];
+    c.encode(&mut v).unwrap();
+    v
+}
+
+/// The raw work of protecting one command at a level, with precomputed keys:
+/// the floor for SCP03 (AES-CBC and AES-CMAC on the same bytes).
+pub struct RawFloor {
+    mac: cmac::Cmac<aes::Aes128>,
+    enc: aes::Aes128,
+    chain: [u8; 16],
+}
+
+impl RawFloor {
+    fn new() -> RawFloor {
+        use aes::cipher::KeyInit;
+        RawFloor {
+            mac: <cmac::Cmac<aes::Aes128> as KeyInit>::new_from_slice(&[1; 16]).unwrap(),
+            enc: aes::Aes128::new_from_slice(&[2; 16]).unwrap(),
+            chain: [0; 16],
+        }
+    }
+
+    /// Host side then card side of one command: ICV, CBC encrypt, CMAC;
+    /// CMAC, ICV, CBC decrypt (blocks deciphered in parallel), on precomputed keys.
+    fn command(&mut self, header: &[u8], data: &[u8], encrypt: bool, out: &mut [u8]) -> usize {
+        use aes::cipher::{BlockDecrypt, BlockEncrypt};
+        use cmac::Mac;
+        let mut n = data.len();
+        out[..n].copy_from_slice(data);
+        if encrypt {
+            out[n] = 0x80;
+            let padded = (n / 16 + 1) * 16;
+            out[n + 1..padded].fill(0);
+            n = padded;
+            let mut prev = aes::Block::default();
+            self.enc.encrypt_block(&mut prev);
+            for chunk in out[..n].chunks_exact_mut(16) {
+                let mut b = aes::Block::clone_from_slice(chunk);
+                for (x, p) in b.iter_mut().zip(prev.iter()) {
+                    *x ^= p;
+                }
+                self.enc.encrypt_block(&mut b);
+                chunk.copy_from_slice(&b);
+                prev = b;
+            }
+        }
+        let mut m = self.mac.clone();
+        m.update(&self.chain);
+        m.update(header);
+        m.update(&out[..n]);
+        self.chain.copy_from_slice(&m.finalize().into_bytes());
+        // Card side: verify, decrypt.
+        let mut m = self.mac.clone();
+        m.update(&self.chain);
+        m.update(header);
+        m.update(&out[..n]);
+        let t = m.finalize().into_bytes();
+        if encrypt {
+            let mut icv = aes::Block::default();
+            self.enc.encrypt_block(&mut icv);
+            let ct: Vec<aes::Block> = out[..n]
+                .chunks_exact(16)
+                .map(aes::Block::clone_from_slice)
+                .collect();
+            let mut pt = ct.clone();
+            self.enc.decrypt_blocks(&mut pt);
+            for (i, (p, chunk)) in pt.iter().zip(out[..n].chunks_exact_mut(16)).enumerate() {
+                let prev = if i == 0 { &icv } else { &ct[i - 1] };
+                for ((o, x), y) in chunk.iter_mut().zip(p.iter()).zip(prev.iter()) {
+                    *o = x ^ y;
+                }
+            }
+        }
+        n + usize::from(t[0])
+    }
+}
+
+fn scp03_cases(out: &mut Vec<Case>) {
+    // Session setup: the host's handshake, given the card's IU response.
+    for (mode, name) in [(Mode::S8, "scboot"), (Mode::S16, "scboot-s16")] {
+        let k = StaticKeys::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16]).unwrap();
+        let i = if mode == Mode::S16 { 0x71 } else { 0x70 };
+        let mut card = CardChannel::new(k.clone(), CardConfig::new(i, AID).unwrap());
+        let cfg = HostConfig {
+            mode,
+            card_aid: Some(AID),
+            ..HostConfig::default()
+        };
+        let hc = [7u8; 16];
+        let mut a = [0u8; 64];
+        let (_, n) = HostHandshake::start(&k, &cfg, &hc[..mode.size()], &mut a).unwrap();
+        let mut resp = [0u8; 64];
+        let m = card.initialize_update(&a[..n], &[], &mut resp).unwrap();
+        let resp = resp[..m].to_vec();
+        out.push(case("scp03_setup", name, 0, move || {
+            let cfg = HostConfig {
+                mode,
+                card_aid: Some(AID),
+                ..HostConfig::default()
+            };
+            let mut buf = [0u8; 64];
+            let (hs, _) = HostHandshake::start(&k, &cfg, &hc[..mode.size()], &mut buf).unwrap();
+            let (p, n) = hs.authenticate(&k, black_box(&resp), &mut buf).unwrap();
+            p.confirm(0x9000).unwrap().counter() as usize + n
+        }));
+    }
+    // The floor: the 7 CMAC computations of a host handshake with a fresh key each
+    // (pseudo-random challenge, S-ENC, S-MAC, S-RMAC, card and host cryptograms, EA C-MAC).
+    out.push(case("scp03_setup", "raw-aes-cmac", 0, move || {
+        use aes::cipher::KeyInit;
+        use cmac::Mac;
+        let mut acc = 0usize;
+        for k in 0..7u8 {
+            let mut m = <cmac::Cmac<aes::Aes128> as KeyInit>::new_from_slice(&[k; 16]).unwrap();
+            m.update(black_box(&[k; 32]));
+            acc += usize::from(m.finalize().into_bytes()[0]);
+        }
+        acc
+    }));
+
+    // Command protection: host wrap + card unwrap.
+    for (size, size_name) in [(16usize, "16"), (64, "64"), (255, "255"), (1024, "ext1024")] {
+        for (level, lname) in [
+            (SecurityLevel::C_MAC, "01"),
+            (SecurityLevel::C_DEC, "03"),
+            (SecurityLevel::ALL, "33"),
+        ] {
+            for (mode, mname) in [(Mode::S8, "s8"), (Mode::S16, "s16")] {
+                let group: &'static str =
+                    Box::leak(format!("scp03_cmd_{size_name}_{lname}_{mname}").into_boxed_str());
+                let (mut host, mut card) = session(16, mode, level);
+                let cmd = command(size);
+                let mut wire = vec![0u8; size + 64];
+                let mut plain = vec![0u8; size + 64];
+                out.push(case(group, "scboot", size, move || {
+                    let n = host.wrap(black_box(&cmd), &mut wire).unwrap();
+                    card.unwrap_command(&wire[..n], &mut plain).unwrap()
+                }));
+                if mode == Mode::S8 {
+                    let mut floor = RawFloor::new();
+                    let data = vec![0x5Au8; size];
+                    let header = [0x84u8, 0xE2, 0x90, 0x00, 0x00, 0x01, 0x10];
+                    let hlen = if size > 247 { 7 } else { 5 };
+                    let mut buf = vec![0u8; size + 32];
+                    let encrypt = level.c_dec();
+                    out.push(case(group, "raw-aes-cmac", size, move || {
+                        floor.command(&header[..hlen], black_box(&data), encrypt, &mut buf)
+                    }));
+                }
+            }
+        }
+    }
+    // Response protection at 33: card wrap + host unwrap.
+    for (size, group) in [
+        (64usize, "scp03_resp_64_33_s8"),
+        (255, "scp03_resp_255_33_s8"),
+    ] {
+        let (mut host, mut card) = session(16, Mode::S8, SecurityLevel::ALL);
+        let data = vec![0xA5u8; size];
+        let mut wire = vec![0u8; size + 64];
+        let mut plain = vec![0u8; size + 64];
+        let mut cmdw = vec![0u8; 64];
+        out.push(case(group, "scboot", size, move || {
+            // A short command first (the response belongs to it): cost shown by scp03_cmd_16.
+            let n = host
+                .wrap(&[0x00, 0xB0, 0x00, 0x00, 0x00], &mut cmdw)
+                .unwrap();
+            card.unwrap_command(&cmdw[..n], &mut plain).unwrap();
+            let n = card
+                .wrap_response(black_box(&data), 0x9000, &mut wire)
+                .unwrap();
+            host.unwrap(&wire[..n], &mut plain).unwrap().len
+        }));
+    }
+}
+
+fn procedure_cases(out: &mut Vec<Case>) {
+    let cfg = scboot_card::config::CardConfig::parse(scboot_card::config::DEMO_CONFIG).unwrap();
+    let image = scboot_card::config::build(&cfg).unwrap();
+    let keys = image.keys.static_keys().unwrap();
+    let mut card = scboot_card::VirtualCard::new(image).unwrap();
+    let mut ws = vec![0u8; 4096];
+    out.push(case("procedure", "scboot+virtual-card", 0, move || {
+        let b = scboot::procedure::run(
+            &mut card,
+            &keys,
+            scboot::procedure::Config::new([3; 16]),
+            &mut ws,
+            None,
+        )
+        .unwrap();
+        b.provenance.apdus as usize
+    }));
+}
+
+/// Every benchmark case.
+pub fn all() -> Vec<Case> {
+    let mut v = Vec::new();
+    parser_cases(&mut v);
+    encoder_cases(&mut v);
+    scp03_cases(&mut v);
+    procedure_cases(&mut v);
+    v
+}
+
+/// The region callgrind measures (`--toggle-collect=*measured_region*`):
+/// `n` calls of the case.
+#[inline(never)]
+pub fn measured_region(c: &mut Case, n: usize) -> usize {
+    let mut acc = 0usize;
+    for _ in 0..n {
+        acc = acc.wrapping_add((c.run)());
+    }
+    black_box(acc)
+}
