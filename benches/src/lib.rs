@@ -54,8 +54,9 @@ fn parser_cases(out: &mut Vec<Case>) {
 
     let b = dir.clone();
     out.push(case("ef_dir", "scboot", b.len(), move || {
+        // Validate every template and find the PKCS#15 one (what the procedure does).
         let d = scboot::dir::EfDir::parse(black_box(&b)).unwrap();
-        d.templates().count() + d.pkcs15().map_or(0, |t| t.aid.len())
+        d.len() + d.pkcs15().map_or(0, |t| t.aid.len())
     }));
     let b = dir.clone();
     out.push(case("ef_dir", "reference", b.len(), move || {
@@ -72,8 +73,9 @@ fn parser_cases(out: &mut Vec<Case>) {
 
     let b = odf.clone();
     out.push(case("odf", "scboot", b.len(), move || {
+        // Validate every entry, then take the DODF paths.
         let o = scboot::odf::Odf::parse(black_box(&b)).unwrap();
-        o.entries().count() + o.data_object_paths().count()
+        o.len() + o.data_object_paths().map(|p| p.path.len()).sum::<usize>()
     }));
     let b = odf.clone();
     out.push(case("odf", "reference", b.len(), move || {
@@ -90,8 +92,9 @@ fn parser_cases(out: &mut Vec<Case>) {
 
     let b = dodf.clone();
     out.push(case("dodf", "scboot", b.len(), move || {
+        // Validate every entry (typed) and find the LwM2M bootstrap one.
         let d = scboot::dodf::Dodf::parse(black_box(&b)).unwrap();
-        d.entries().count() + d.find_lwm2m_bootstrap().map_or(0, |m| m.entry)
+        d.len() + d.find_lwm2m_bootstrap().map_or(0, |m| m.entry)
     }));
     let b = dodf.clone();
     out.push(case("dodf", "reference", b.len(), move || {
@@ -330,19 +333,27 @@ fn scp03_cases(out: &mut Vec<Case>) {
             p.confirm(0x9000).unwrap().counter() as usize + n
         }));
     }
-    // The floor: the 7 CMAC computations of a host handshake with a fresh key each
-    // (pseudo-random challenge, S-ENC, S-MAC, S-RMAC, card and host cryptograms, EA C-MAC).
-    out.push(case("scp03_setup", "raw-aes-cmac", 0, move || {
-        use aes::cipher::KeyInit;
-        use cmac::Mac;
-        let mut acc = 0usize;
-        for k in 0..7u8 {
-            let mut m = <cmac::Cmac<aes::Aes128> as KeyInit>::new_from_slice(&[k; 16]).unwrap();
-            m.update(black_box(&[k; 32]));
-            acc += usize::from(m.finalize().into_bytes()[0]);
-        }
-        acc
-    }));
+    // The floor: the raw CMAC calls of the same handshake, on the same bytes,
+    // one key schedule per distinct key: Key-ENC (pseudo-random challenge,
+    // S-ENC), Key-MAC (S-MAC, S-RMAC), S-MAC (card and host cryptograms,
+    // EXTERNAL AUTHENTICATE C-MAC).
+    out.push(case("scp03_setup", "raw-aes-cmac", 0, raw_setup(false)));
+    // The same 7 CMAC calls made one-shot (`Cmac::new(key)`, update,
+    // finalize each time), as the RustCrypto `Mac` API is usually called.
+    out.push(case(
+        "scp03_setup",
+        "raw-aes-cmac-oneshot",
+        0,
+        raw_setup_oneshot(),
+    ));
+    // The same plus the two schedules an open session also holds (AES with
+    // S-ENC for C-DEC/R-ENC, CMAC with S-RMAC for R-MAC).
+    out.push(case(
+        "scp03_setup",
+        "raw-aes-cmac+session-schedules",
+        0,
+        raw_setup(true),
+    ));
 
     // Command protection: host wrap + card unwrap.
     for (size, size_name) in [(16usize, "16"), (64, "64"), (255, "255"), (1024, "ext1024")] {
@@ -417,6 +428,94 @@ fn procedure_cases(out: &mut Vec<Case>) {
         .unwrap();
         b.provenance.apdus as usize
     }));
+}
+
+/// The raw CMAC work of a host handshake (S8, AES-128, pseudo-random
+/// challenge): 7 CMACs over the same inputs, 3 keys.
+fn raw_setup(with_session_schedules: bool) -> impl FnMut() -> usize {
+    use aes::cipher::KeyInit;
+    use cmac::Mac;
+    type C = cmac::Cmac<aes::Aes128>;
+    fn fixed(constant: u8, l_bits: u8) -> [u8; 16] {
+        let mut f = [0u8; 16];
+        f[11] = constant;
+        f[14] = l_bits;
+        f[15] = 1;
+        f
+    }
+    let k_enc = [0x40u8; 16];
+    let k_mac = [0x41u8; 16];
+    let (hc, cc, seq) = ([7u8; 8], [9u8; 8], [0u8, 0, 1]);
+    move || {
+        let mut enc = <C as KeyInit>::new_from_slice(black_box(&k_enc)).unwrap();
+        let mut mac = <C as KeyInit>::new_from_slice(black_box(&k_mac)).unwrap();
+        let run = |m: &mut C, parts: &[&[u8]]| {
+            for p in parts {
+                m.update(p);
+            }
+            let t: [u8; 16] = m.finalize_reset().into_bytes().into();
+            t
+        };
+        let ch = run(&mut enc, &[&fixed(2, 0x40), &seq, AID]);
+        let s_enc = run(&mut enc, &[&fixed(4, 0x80), &hc, &cc]);
+        let s_mac = run(&mut mac, &[&fixed(6, 0x80), &hc, &cc]);
+        let s_rmac = run(&mut mac, &[&fixed(7, 0x80), &hc, &cc]);
+        let mut smac = <C as KeyInit>::new_from_slice(&s_mac).unwrap();
+        let card = run(&mut smac, &[&fixed(0, 0x40), &hc, &cc]);
+        let host = run(&mut smac, &[&fixed(1, 0x40), &hc, &cc]);
+        let ea = run(
+            &mut smac,
+            &[&[0u8; 16], &[0x84, 0x82, 0x33, 0x00, 0x10], &host[..8]],
+        );
+        let mut acc = usize::from(ch[0] ^ card[0] ^ ea[0]);
+        if with_session_schedules {
+            use aes::cipher::BlockEncrypt;
+            let c = aes::Aes128::new_from_slice(&s_enc).unwrap();
+            let r = <C as KeyInit>::new_from_slice(&s_rmac).unwrap();
+            let mut b = aes::Block::default();
+            c.encrypt_block(&mut b);
+            acc += usize::from(b[0]) + usize::from(r.finalize().into_bytes()[0]);
+        }
+        acc
+    }
+}
+
+/// [`raw_setup`] with a fresh `Cmac` per call.
+fn raw_setup_oneshot() -> impl FnMut() -> usize {
+    use aes::cipher::KeyInit;
+    use cmac::Mac;
+    type C = cmac::Cmac<aes::Aes128>;
+    fn fixed(constant: u8, l_bits: u8) -> [u8; 16] {
+        let mut f = [0u8; 16];
+        f[11] = constant;
+        f[14] = l_bits;
+        f[15] = 1;
+        f
+    }
+    fn one(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
+        let mut m = <C as KeyInit>::new_from_slice(key).unwrap();
+        for p in parts {
+            m.update(p);
+        }
+        m.finalize().into_bytes().into()
+    }
+    let k_enc = [0x40u8; 16];
+    let k_mac = [0x41u8; 16];
+    let (hc, cc, seq) = ([7u8; 8], [9u8; 8], [0u8, 0, 1]);
+    move || {
+        let (k_enc, k_mac) = (black_box(&k_enc), black_box(&k_mac));
+        let ch = one(k_enc, &[&fixed(2, 0x40), &seq, AID]);
+        let s_enc = one(k_enc, &[&fixed(4, 0x80), &hc, &cc]);
+        let s_mac = one(k_mac, &[&fixed(6, 0x80), &hc, &cc]);
+        let s_rmac = one(k_mac, &[&fixed(7, 0x80), &hc, &cc]);
+        let card = one(&s_mac, &[&fixed(0, 0x40), &hc, &cc]);
+        let host = one(&s_mac, &[&fixed(1, 0x40), &hc, &cc]);
+        let ea = one(
+            &s_mac,
+            &[&[0u8; 16], &[0x84, 0x82, 0x33, 0x00, 0x10], &host[..8]],
+        );
+        usize::from(ch[0] ^ card[0] ^ ea[0] ^ s_enc[0] ^ s_rmac[0])
+    }
 }
 
 /// Every benchmark case.

@@ -99,7 +99,8 @@ pub fn der_dodf(bytes: &[u8]) -> usize {
     n + found
 }
 
-/// The ODF with `der`: `[n] EXPLICIT Path` entries.
+/// The ODF with `der`: `[n] EXPLICIT Path` entries; the entry count plus
+/// the path lengths of the dataObjects `[7]` entries.
 pub fn der_odf(bytes: &[u8]) -> usize {
     let mut r = SliceReader::new(bytes).unwrap();
     let mut n = 0;
@@ -108,22 +109,30 @@ pub fn der_odf(bytes: &[u8]) -> usize {
         let p = ContextSpecific::<DerPath>::decode_explicit(&mut r, t.number())
             .unwrap()
             .unwrap();
-        n += p.value.path.as_bytes().len();
+        if t.number() == TagNumber(7) {
+            n += p.value.path.as_bytes().len();
+        }
+        n += 1;
     }
     n
 }
 
-/// EF.DIR with `der`: `[APPLICATION 1] IMPLICIT` templates.
+/// EF.DIR with `der`: `[APPLICATION 1] IMPLICIT` templates; the template
+/// count plus the AID length of the first PKCS#15 one.
 pub fn der_dir(bytes: &[u8]) -> usize {
     let mut r = SliceReader::new(bytes).unwrap();
     let mut n = 0;
+    let mut found = 0;
     while !r.is_finished() {
         let t = Application::<DerTemplate>::decode_implicit(&mut r, TagNumber(1))
             .unwrap()
             .unwrap();
-        n += t.value.aid.as_bytes().len();
+        if found == 0 && t.value.aid.as_bytes() == scboot::dir::PKCS15_AID {
+            found = t.value.aid.as_bytes().len();
+        }
+        n += 1;
     }
-    n
+    n + found
 }
 
 /// Any BER file with `der-parser`: every element of the tree. `parse_ber`

@@ -71,7 +71,8 @@ pub fn parse_dir(data: &[u8]) {
             let again = encode(&Concat(&ts));
             let d2 = scboot::dir::EfDir::parse(&again).expect("re-encoded EF.DIR parses");
             assert!(d2.templates().eq(ts.iter().copied()));
-            let _ = d.pkcs15();
+            // The cached PKCS#15 template is the first with that AID.
+            assert_eq!(d.pkcs15(), ts.iter().copied().find(|t| t.is_pkcs15()));
             let _ = (
                 d.is_empty(),
                 format!("{d:?}"),
@@ -97,7 +98,15 @@ pub fn parse_odf(data: &[u8]) {
                 .expect("re-encoded ODF parses")
                 .entries()
                 .eq(es.iter().copied()));
-            let _ = o.data_object_paths().count();
+            // The cached DODF paths are the dataObjects paths of the entries.
+            assert!(o.data_object_paths().eq(es.iter().filter_map(|e| {
+                match (e.class, e.location) {
+                    (scboot::odf::ObjectClass::DataObjects, scboot::odf::OdfLocation::Path(p)) => {
+                        Some(p)
+                    }
+                    _ => None,
+                }
+            })));
             let _ = (
                 o.is_empty(),
                 format!("{o:?}"),
@@ -132,6 +141,7 @@ pub fn parse_dodf(data: &[u8]) {
             let found = d.find_lwm2m_bootstrap();
             let first = es.iter().position(|o| o.bootstrap_rule().is_some());
             assert_eq!(found.map(|m| m.entry), first);
+            assert_eq!(found.map(|m| m.object), first.map(|i| es[i]));
             if let Some(m) = found {
                 let _ = (m.rule.name(), format!("{m:?}"));
             }

@@ -68,12 +68,11 @@ pub enum TagClass {
 }
 
 /// A BER tag: class, primitive/constructed, number.
+///
+/// Packed in one word (class and constructed bits of the first identifier
+/// octet above the number), so comparing two tags is one comparison.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Tag {
-    class: TagClass,
-    constructed: bool,
-    number: u32,
-}
+pub struct Tag(u64);
 
 impl Tag {
     /// BOOLEAN.
@@ -102,22 +101,19 @@ impl Tag {
     /// The tag of a one-octet identifier (low tag number, bits 5..1 not all ones).
     #[inline]
     pub(crate) const fn low(b: u8) -> Tag {
-        let class = match b >> 6 {
-            0 => TagClass::Universal,
-            1 => TagClass::Application,
-            2 => TagClass::ContextSpecific,
-            _ => TagClass::Private,
-        };
-        Tag::new(class, b & 0x20 != 0, (b & 0x1F) as u32)
+        Tag(((b & 0xE0) as u64) << 32 | (b & 0x1F) as u64)
     }
 
     /// A tag from its parts.
     pub const fn new(class: TagClass, constructed: bool, number: u32) -> Tag {
-        Tag {
-            class,
-            constructed,
-            number,
-        }
+        let c: u64 = match class {
+            TagClass::Universal => 0x00,
+            TagClass::Application => 0x40,
+            TagClass::ContextSpecific => 0x80,
+            TagClass::Private => 0xC0,
+        };
+        let c = if constructed { c | 0x20 } else { c };
+        Tag(c << 32 | number as u64)
     }
 
     const fn universal(number: u32, constructed: bool) -> Tag {
@@ -136,37 +132,33 @@ impl Tag {
 
     /// The tag class.
     pub const fn class(&self) -> TagClass {
-        self.class
+        match self.class_bits() >> 6 {
+            0 => TagClass::Universal,
+            1 => TagClass::Application,
+            2 => TagClass::ContextSpecific,
+            _ => TagClass::Private,
+        }
     }
 
     /// Whether the encoding is constructed.
     pub const fn is_constructed(&self) -> bool {
-        self.constructed
+        self.class_bits() & 0x20 != 0
     }
 
     /// The tag number.
     pub const fn number(&self) -> u32 {
-        self.number
+        self.0 as u32
     }
 
+    /// Class and constructed bits, as in the first identifier octet.
     const fn class_bits(&self) -> u8 {
-        let c = match self.class {
-            TagClass::Universal => 0x00,
-            TagClass::Application => 0x40,
-            TagClass::ContextSpecific => 0x80,
-            TagClass::Private => 0xC0,
-        };
-        if self.constructed {
-            c | 0x20
-        } else {
-            c
-        }
+        (self.0 >> 32) as u8
     }
 
     /// The identifier octets of this tag and how many of the 4 are used.
     pub const fn to_bytes(&self) -> ([u8; 4], usize) {
         let first = self.class_bits();
-        let n = self.number;
+        let n = self.number();
         if n < 31 {
             ([first | n as u8, 0, 0, 0], 1)
         } else if n < (1 << 7) {
@@ -197,8 +189,8 @@ impl Tag {
     /// The first identifier octet (for low-number tags, the whole tag).
     #[inline]
     pub const fn first_byte(&self) -> u8 {
-        let n = if self.number < 31 {
-            self.number as u8
+        let n = if self.number() < 31 {
+            self.number() as u8
         } else {
             0x1F
         };
@@ -208,7 +200,7 @@ impl Tag {
     /// Whether this tag can be represented by the tag machinery here
     /// (number below 2^21).
     pub const fn is_encodable(&self) -> bool {
-        self.number < (1 << 21)
+        self.number() < (1 << 21)
     }
 }
 
@@ -624,7 +616,17 @@ impl<'a> BitString<'a> {
 
     /// The first `n <= 32` bits as an integer, bit 0 in the least significant position.
     pub fn flags(&self, n: usize) -> u32 {
-        (0..n.min(32)).fold(0, |acc, i| acc | (u32::from(self.bit(i)) << i))
+        let n = n.min(32).min(self.len());
+        if n == 0 {
+            return 0;
+        }
+        // The first four octets, first bit in the most significant position;
+        // keep the first n bits; reversing puts bit 0 in the least significant.
+        let mut w = 0u32;
+        for (k, &b) in self.bits.iter().take(4).enumerate() {
+            w |= u32::from(b) << (24 - 8 * k);
+        }
+        (w & (u32::MAX << (32 - n))).reverse_bits()
     }
 }
 
@@ -1176,4 +1178,55 @@ pub(crate) fn skip_padding(span: Span<'_>) -> Span<'_> {
         .take_while(|&&b| b == 0x00 || b == 0xFF)
         .count();
     span.skip(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `flags` (word arithmetic) against `bit` (one bit at a time), for every
+    /// unused-bit count, lengths 0..=6 octets and every n up to 40.
+    #[test]
+    fn flags_agree_with_bit_by_bit() {
+        let octets = [0xA5u8, 0x3C, 0xFF, 0x01, 0x80, 0x7E];
+        for len in 0..=octets.len() {
+            for unused in 0..8u8 {
+                if len == 0 && unused != 0 {
+                    continue;
+                }
+                let mut v = [0u8; 7];
+                v[0] = unused;
+                v[1..=len].copy_from_slice(&octets[..len]);
+                let b = decode_bit_string(Span::new(&v[..=len])).unwrap();
+                for n in 0..40 {
+                    let slow = (0..n.min(32)).fold(0u32, |acc, i| acc | (u32::from(b.bit(i)) << i));
+                    assert_eq!(b.flags(n), slow, "len {len} unused {unused} n {n}");
+                }
+            }
+        }
+    }
+
+    /// The packed tag gives back its parts.
+    #[test]
+    fn tag_parts_round_trip() {
+        for class in [
+            TagClass::Universal,
+            TagClass::Application,
+            TagClass::ContextSpecific,
+            TagClass::Private,
+        ] {
+            for constructed in [false, true] {
+                for number in [0u32, 1, 30, 31, 127, 128, 16_383, (1 << 21) - 1, u32::MAX] {
+                    let t = Tag::new(class, constructed, number);
+                    assert_eq!(
+                        (t.class(), t.is_constructed(), t.number()),
+                        (class, constructed, number)
+                    );
+                    if number < 31 {
+                        assert_eq!(Tag::low(t.first_byte()), t);
+                    }
+                }
+            }
+        }
+    }
 }

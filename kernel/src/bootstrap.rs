@@ -208,7 +208,14 @@ impl<'a> BootstrapFile<'a> {
                 0,
             );
         }
-        if let Some(i) = padding.bytes().iter().position(|&b| b != 0xFF && b != 0x00) {
+        // Padding is 00 or FF: b + 1 wraps to 0 or 1. The branch-free pass
+        // over the whole tail first (vectorised); the position only on failure.
+        let bad = |b: u8| b.wrapping_add(1) > 1;
+        let any_bad = padding.bytes().iter().fold(false, |acc, &b| acc | bad(b));
+        if let Some(i) = any_bad
+            .then(|| padding.bytes().iter().position(|&b| bad(b)))
+            .flatten()
+        {
             let b = padding.bytes().get(i).copied().unwrap_or(0);
             return ber::fail(ErrorKind::InvalidPadding(b), padding.offset() + i);
         }

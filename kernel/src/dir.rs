@@ -221,6 +221,8 @@ fn next_template(
 pub struct EfDir<'a> {
     bytes: &'a [u8],
     count: usize,
+    /// The first PKCS#15 template, found while validating.
+    pkcs15: Option<ApplicationTemplate<'a>>,
 }
 
 impl<'a> EfDir<'a> {
@@ -228,13 +230,21 @@ impl<'a> EfDir<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<EfDir<'a>> {
         let mut span = Span::new(bytes);
         let mut count = 0;
-        while let Some((_, rest)) =
+        let mut pkcs15 = None;
+        while let Some((t, rest)) =
             next_template(span, count).map_err(|e| e.within(Structure::EfDir, None))?
         {
+            if pkcs15.is_none() && t.aid == PKCS15_AID {
+                pkcs15 = Some(t);
+            }
             span = rest;
             count += 1;
         }
-        Ok(EfDir { bytes, count })
+        Ok(EfDir {
+            bytes,
+            count,
+            pkcs15,
+        })
     }
 
     /// The number of templates.
@@ -262,7 +272,8 @@ impl<'a> EfDir<'a> {
 
     /// The first PKCS#15 application template.
     pub fn pkcs15(&self) -> Option<ApplicationTemplate<'a>> {
-        self.find(PKCS15_AID)
+        // Found while validating.
+        self.pkcs15
     }
 }
 

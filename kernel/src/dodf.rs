@@ -554,8 +554,8 @@ fn next_entry(mut span: Span<'_>, index: usize) -> Result<Option<(DataObject<'_>
 pub struct Dodf<'a> {
     bytes: &'a [u8],
     count: usize,
-    /// The first bootstrap entry found while validating: index, rule, offset.
-    bootstrap: Option<(usize, BootstrapRule, usize)>,
+    /// The first bootstrap entry, found while validating.
+    bootstrap: Option<BootstrapMatch<'a>>,
 }
 
 impl<'a> Dodf<'a> {
@@ -570,8 +570,11 @@ impl<'a> Dodf<'a> {
         {
             if bootstrap.is_none() {
                 if let Some(rule) = o.bootstrap_rule() {
-                    // Where the entry starts: padding and skipped entries come before it.
-                    bootstrap = Some((count, rule, span.offset()));
+                    bootstrap = Some(BootstrapMatch {
+                        entry: count,
+                        rule,
+                        object: o,
+                    });
                 }
             }
             span = rest;
@@ -605,15 +608,8 @@ impl<'a> Dodf<'a> {
     /// The first entry, in file order, that holds the LwM2M bootstrap data
     /// by one of the three rules ([`BootstrapRule`]).
     pub fn find_lwm2m_bootstrap(&self) -> Option<BootstrapMatch<'a>> {
-        // Found while validating: decode that entry alone.
-        let (entry, rule, at) = self.bootstrap?;
-        let span = Span::at(self.bytes.get(at..)?, at);
-        let (object, _) = next_entry(span, entry).ok()??;
-        Some(BootstrapMatch {
-            entry,
-            rule,
-            object,
-        })
+        // Found while validating.
+        self.bootstrap
     }
 }
 

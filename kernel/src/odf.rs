@@ -200,6 +200,10 @@ fn next_entry(mut span: Span<'_>, index: usize) -> Result<Option<(OdfEntry<'_>, 
 pub struct Odf<'a> {
     bytes: &'a [u8],
     count: usize,
+    /// The first dataObjects path, found while validating, and where the
+    /// entries after it start (there may be more DODFs).
+    first_dodf: Option<(Path<'a>, Span<'a>, usize)>,
+    dodf_count: usize,
 }
 
 impl<'a> Odf<'a> {
@@ -207,13 +211,26 @@ impl<'a> Odf<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Odf<'a>> {
         let mut span = Span::new(bytes);
         let mut count = 0;
-        while let Some((_, rest)) =
+        let mut first_dodf = None;
+        let mut dodf_count = 0;
+        while let Some((e, rest)) =
             next_entry(span, count).map_err(|e| e.within(Structure::Odf, None))?
         {
+            if let (ObjectClass::DataObjects, OdfLocation::Path(p)) = (e.class, e.location) {
+                if first_dodf.is_none() {
+                    first_dodf = Some((p, rest, count + 1));
+                }
+                dodf_count += 1;
+            }
             span = rest;
             count += 1;
         }
-        Ok(Odf { bytes, count })
+        Ok(Odf {
+            bytes,
+            count,
+            first_dodf,
+            dodf_count,
+        })
     }
 
     /// The number of (known) entries.
@@ -235,11 +252,50 @@ impl<'a> Odf<'a> {
     }
 
     /// The paths of the DODFs, in file order (the order to search them in).
-    pub fn data_object_paths(&self) -> impl Iterator<Item = Path<'a>> + 'a {
-        self.entries().filter_map(|e| match (e.class, e.location) {
+    pub fn data_object_paths(&self) -> DataObjectPaths<'a> {
+        match self.first_dodf {
+            Some((first, rest, index)) => DataObjectPaths {
+                first: Some(first),
+                rest: OdfEntries { rest, index },
+                remaining: self.dodf_count - 1,
+            },
+            None => DataObjectPaths {
+                first: None,
+                rest: OdfEntries {
+                    rest: Span::new(&[]),
+                    index: 0,
+                },
+                remaining: 0,
+            },
+        }
+    }
+}
+
+/// Iterator over the DODF paths of a validated [`Odf`]
+/// ([`Odf::data_object_paths`]).
+#[derive(Debug, Clone)]
+pub struct DataObjectPaths<'a> {
+    first: Option<Path<'a>>,
+    rest: OdfEntries<'a>,
+    remaining: usize,
+}
+
+impl<'a> Iterator for DataObjectPaths<'a> {
+    type Item = Path<'a>;
+
+    fn next(&mut self) -> Option<Path<'a>> {
+        if let Some(p) = self.first.take() {
+            return Some(p);
+        }
+        if self.remaining == 0 {
+            return None;
+        }
+        let p = self.rest.find_map(|e| match (e.class, e.location) {
             (ObjectClass::DataObjects, OdfLocation::Path(p)) => Some(p),
             _ => None,
-        })
+        })?;
+        self.remaining -= 1;
+        Some(p)
     }
 }
 

@@ -229,25 +229,99 @@ fn record_slow(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
     }
 }
 
+/// Child-type masks (bit = `TlvType as u8`, from the two type bits).
+const MASK_ANY: u8 = 0b1111;
+const MASK_OBJECT_INSTANCE: u8 = 1 << (TlvType::ObjectInstance as u8);
+const MASK_IN_OBJECT_INSTANCE: u8 =
+    1 << (TlvType::Resource as u8) | 1 << (TlvType::MultipleResource as u8);
+const MASK_IN_MULTIPLE_RESOURCE: u8 = 1 << (TlvType::ResourceInstance as u8);
+
+/// The structure check without building records: header forms, lengths
+/// bounded by the parent, nesting rules, in one pass over the bytes with a
+/// fixed stack (the nesting rules allow at most two open containers).
+/// `true`: the run is valid. `false`: it is not, and the precise validator
+/// ([`validate_run`]) names the error.
+#[inline]
+fn structure_ok(b: &[u8], top: u8) -> bool {
+    let mut end = [b.len(), 0, 0];
+    let mut allowed = [top, 0, 0];
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    loop {
+        // Close the containers that end here.
+        while Some(&i) == end.get(depth) {
+            if depth == 0 {
+                return true;
+            }
+            depth -= 1;
+        }
+        let (Some(&t), Some(&limit), Some(&mask)) = (b.get(i), end.get(depth), allowed.get(depth))
+        else {
+            return false;
+        };
+        let kind = t >> 6;
+        if mask & (1 << kind) == 0 {
+            return false;
+        }
+        let id_len = 1 + usize::from(t >> 5 & 1);
+        let len_octets = usize::from(t >> 3 & 3);
+        let value_at = i + 1 + id_len + len_octets;
+        if value_at > limit {
+            return false;
+        }
+        let len = match b.get(i + 1 + id_len..value_at) {
+            Some([]) => usize::from(t & 7),
+            Some(octets) => octets.iter().fold(0, |acc, &o| acc << 8 | usize::from(o)),
+            None => return false,
+        };
+        let value_end = value_at + len;
+        if value_end > limit {
+            return false;
+        }
+        let child_mask = match kind {
+            0 => MASK_IN_OBJECT_INSTANCE,
+            2 => MASK_IN_MULTIPLE_RESOURCE,
+            _ => 0,
+        };
+        if child_mask == 0 {
+            i = value_end;
+        } else {
+            depth += 1;
+            match (end.get_mut(depth), allowed.get_mut(depth)) {
+                (Some(e), Some(a)) => {
+                    *e = value_end;
+                    *a = child_mask;
+                }
+                // Deeper than the rules allow: cannot happen (a container's
+                // children are never containers of the same kind twice).
+                _ => return false,
+            }
+            i = value_at;
+        }
+    }
+}
+
 /// Validate a run of records whose parent has type `parent` (`None`: top level,
 /// where `top` decides what is allowed). Depth is bounded by the nesting rules.
-fn validate_run(
-    span: Span<'_>,
-    parent: Option<TlvType>,
-    top: fn(TlvType) -> bool,
-) -> Result<usize> {
+/// The one-pass check runs first; the record-by-record walk only to name
+/// the error.
+fn validate_run(span: Span<'_>, top: u8) -> Result<()> {
+    if structure_ok(span.bytes(), top) {
+        return Ok(());
+    }
+    validate_run_precise(span, top)
+}
+
+#[cold]
+#[inline(never)]
+fn validate_run_precise(span: Span<'_>, top: u8) -> Result<()> {
     let mut rest = span;
-    let mut count = 0usize;
     while !rest.is_empty() {
         let (r, next) = record(rest)?;
-        let ok = match parent {
-            None => top(r.kind),
-            Some(p) => p.allows(r.kind),
-        };
-        if !ok {
+        if top & (1 << (r.kind as u8)) == 0 {
             return ber::fail(
                 ErrorKind::TlvNesting {
-                    parent,
+                    parent: None,
                     child: r.kind,
                 },
                 r.offset,
@@ -257,9 +331,8 @@ fn validate_run(
             validate_children(&r)?;
         }
         rest = next;
-        count += 1;
     }
-    Ok(count)
+    Ok(())
 }
 
 /// Children of a container; at most two more levels (no recursion).
@@ -307,13 +380,13 @@ impl<'a> Tlv<'a> {
     /// Parse and validate TLV data; records of any type may stand at the top level.
     pub fn parse(bytes: &'a [u8]) -> Result<Tlv<'a>> {
         let span = Span::new(bytes);
-        validate_run(span, None, |_| true).map_err(|e| e.within(Structure::Tlv, None))?;
+        validate_run(span, MASK_ANY).map_err(|e| e.within(Structure::Tlv, None))?;
         Ok(Tlv { span })
     }
 
     /// Validate the TLV of one object in a bootstrap file: Object Instances only.
     pub(crate) fn parse_object_span(span: Span<'a>) -> Result<Tlv<'a>> {
-        validate_run(span, None, |t| t == TlvType::ObjectInstance)?;
+        validate_run(span, MASK_OBJECT_INSTANCE)?;
         Ok(Tlv { span })
     }
 
@@ -729,5 +802,105 @@ impl ValueBytes {
         let o = v.object_id.to_be_bytes();
         let i = v.instance_id.to_be_bytes();
         ValueBytes::tail(&[o[0], o[1], i[0], i[1]])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    /// TLV-shaped bytes from a stream of decisions: every header form, any
+    /// type at any depth (so nesting errors occur), short values.
+    fn build(decisions: &mut impl Iterator<Item = u8>, depth: u8, out: &mut Vec<u8>) {
+        let count = decisions.next().unwrap_or(0) % 4;
+        for _ in 0..count {
+            let d = decisions.next().unwrap_or(0);
+            let kind = d >> 6;
+            let wide_id = d & 0x20 != 0;
+            let mut body = Vec::new();
+            if (kind == 0 || kind == 2) && depth < 3 {
+                build(decisions, depth + 1, &mut body);
+            } else {
+                let n = usize::from(decisions.next().unwrap_or(0) % 12);
+                body.extend(core::iter::repeat_n(0xA5, n));
+            }
+            // Length form: the smallest that fits, or a wider one.
+            let form = if body.len() < 8 && d & 0x18 == 0 {
+                0
+            } else {
+                (usize::from(d >> 3 & 3)).max(1)
+            };
+            out.push(
+                kind << 6
+                    | u8::from(wide_id) << 5
+                    | (form as u8) << 3
+                    | if form == 0 { body.len() as u8 } else { 0 },
+            );
+            out.push(d);
+            if wide_id {
+                out.push(0x01);
+            }
+            let len = body.len().to_be_bytes();
+            out.extend_from_slice(&len[len.len() - form..]);
+            out.extend_from_slice(&body);
+        }
+    }
+
+    /// The generator is not vacuous: both outcomes occur often, for both tops.
+    #[test]
+    fn structure_check_sees_valid_and_invalid_inputs() {
+        let mut x: u32 = 0x1234_5678;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 8) as u8
+        };
+        let mut counts = [[0u32; 2]; 2];
+        for _ in 0..3000 {
+            let decisions: Vec<u8> = (0..40).map(|_| next()).collect();
+            let mut b = Vec::new();
+            build(&mut decisions.into_iter(), 0, &mut b);
+            for (k, top) in [MASK_ANY, MASK_OBJECT_INSTANCE].into_iter().enumerate() {
+                let fast = structure_ok(&b, top);
+                assert_eq!(fast, validate_run_precise(Span::new(&b), top).is_ok());
+                counts[k][usize::from(fast)] += 1;
+            }
+        }
+        for c in counts {
+            assert!(c[0] > 300 && c[1] > 300, "{counts:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// The one-pass check accepts exactly what the record walk accepts,
+        /// for valid, mis-nested, corrupted and truncated inputs.
+        #[test]
+        fn structure_check_agrees_with_record_walk(
+            decisions in proptest::collection::vec(any::<u8>(), 0..48),
+            corrupt in proptest::option::of((any::<prop::sample::Index>(), any::<u8>())),
+            cut in proptest::option::of(any::<prop::sample::Index>()),
+        ) {
+            let mut b = Vec::new();
+            build(&mut decisions.into_iter(), 0, &mut b);
+            if let (Some((at, v)), false) = (corrupt, b.is_empty()) {
+                let i = at.index(b.len());
+                b[i] = v;
+            }
+            if let (Some(at), false) = (cut, b.is_empty()) {
+                let n = at.index(b.len());
+                b.truncate(n);
+            }
+            for top in [MASK_ANY, MASK_OBJECT_INSTANCE] {
+                prop_assert_eq!(
+                    structure_ok(&b, top),
+                    validate_run_precise(Span::new(&b), top).is_ok(),
+                    "top {:04b} bytes {:02x?}", top, b
+                );
+            }
+        }
     }
 }

@@ -63,6 +63,34 @@ fn odf_example() {
 }
 
 #[test]
+fn odf_several_dodfs_in_file_order() {
+    // DODF 6430, certificates 4402, DODF 6431, a direct-form DODF (skipped:
+    // no path), padding, DODF 6432; and an ODF with no DODF at all.
+    let bytes = hex(
+        "A7 06 30 04 04 02 64 30  A4 06 30 04 04 02 44 02  A7 06 30 04 04 02 64 31
+         A7 04 A0 02 30 00  FF FF  A7 06 30 04 04 02 64 32",
+    );
+    let odf = Odf::parse(&bytes).unwrap();
+    assert_eq!(odf.len(), 5);
+    let paths: Vec<_> = odf.data_object_paths().map(|p| p.path.to_vec()).collect();
+    assert_eq!(paths, [[0x64, 0x30], [0x64, 0x31], [0x64, 0x32]]);
+    // The iterator can be taken twice and stops after the last DODF.
+    assert_eq!(odf.data_object_paths().count(), 3);
+    let certs_only = hex("A4 06 30 04 04 02 44 02");
+    let none = Odf::parse(&certs_only).unwrap();
+    assert_eq!(none.data_object_paths().next(), None);
+    // EF.DIR: the PKCS#15 template is found behind another one.
+    let two =
+        hex("61 0B 4F 09 A0000000871002FF49  61 14 4F 0C A000000063504B43532D3135 51 04 3F00 5015");
+    let dir = EfDir::parse(&two).unwrap();
+    assert_eq!(
+        dir.pkcs15().unwrap().path,
+        Some(&[0x3F, 0x00, 0x50, 0x15][..])
+    );
+    assert_eq!(dir.pkcs15(), dir.templates().nth(1));
+}
+
+#[test]
 fn real_card_dodf_double_encoded_oid() {
     // nRF Connect SDK test trace.
     let bytes = hex(

@@ -4,7 +4,6 @@
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use aes::{Aes128, Aes192, Aes256};
-use cmac::{Cmac, Mac};
 use zeroize::Zeroize;
 
 use super::Scp03Error;
@@ -85,48 +84,118 @@ impl Cipher {
     }
 }
 
-/// A keyed CMAC (NIST SP 800-38B), reset after each use; `Cleared` once zeroized.
-pub(crate) enum Prf {
-    Cleared,
-    A128(Cmac<Aes128>),
-    A192(Cmac<Aes192>),
-    A256(Cmac<Aes256>),
+/// AES-CMAC (NIST SP 800-38B) over the [`Cipher`] schedule: the two
+/// subkeys and the key schedule, nothing else. Every SCP03 MAC is one call
+/// over a few slices (chaining value, header, data), so the CBC-MAC runs
+/// straight over them: full blocks are taken in place, only the block that
+/// straddles two slices is assembled. No state survives a call.
+///
+/// Branches depend only on lengths (public); the subkey derivation uses a
+/// mask, not a branch, for the conditional `Rb` reduction.
+pub(crate) struct Prf {
+    cipher: Cipher,
+    k1: [u8; 16],
+    k2: [u8; 16],
 }
 
-fn run<M: Mac + cmac::digest::FixedOutputReset>(m: &mut M, parts: &[&[u8]]) -> [u8; 16] {
-    for p in parts {
-        Mac::update(m, p);
+impl Drop for Prf {
+    fn drop(&mut self) {
+        // The schedule zeroizes itself (aes `zeroize` feature).
+        self.k1.zeroize();
+        self.k2.zeroize();
     }
+}
+
+/// Doubling in GF(2^128) (SP 800-38B 6.1): shift left one bit, and if the
+/// bit shifted out was 1, add `Rb = 0x87` to the last byte.
+fn dbl(b: &[u8; 16]) -> [u8; 16] {
     let mut out = [0u8; 16];
-    let tag = m.finalize_reset().into_bytes();
-    out.copy_from_slice(&tag);
+    let mut carry = 0u8;
+    for (o, &x) in out.iter_mut().zip(b.iter()).rev() {
+        *o = x << 1 | carry;
+        carry = x >> 7;
+    }
+    // carry is the former most significant bit: 0x00 or 0xFF mask.
+    out[15] ^= 0x87 & 0u8.wrapping_sub(carry);
     out
 }
 
+#[inline(always)]
+fn xor_into(acc: &mut [u8; 16], block: &[u8]) {
+    for (a, b) in acc.iter_mut().zip(block.iter()) {
+        *a ^= b;
+    }
+}
+
 impl Prf {
+    /// Key a CMAC: the key schedule and the subkeys K1, K2 (SP 800-38B 6.1).
     pub(crate) fn new(key: &[u8]) -> Result<Prf, Scp03Error> {
-        Ok(match key.len() {
-            16 => Prf::A128(<Cmac<Aes128> as KeyInit>::new(GenericArray::from_slice(
-                key,
-            ))),
-            24 => Prf::A192(<Cmac<Aes192> as KeyInit>::new(GenericArray::from_slice(
-                key,
-            ))),
-            32 => Prf::A256(<Cmac<Aes256> as KeyInit>::new(GenericArray::from_slice(
-                key,
-            ))),
-            _ => return Err(Scp03Error::InvalidKey),
-        })
+        let cipher = Cipher::new(key)?;
+        let mut l = [0u8; 16];
+        cipher.encrypt_block(&mut l);
+        let k1 = dbl(&l);
+        let k2 = dbl(&k1);
+        l.zeroize();
+        Ok(Prf { cipher, k1, k2 })
     }
 
-    /// The full 16-byte CMAC of the concatenation of `parts`.
-    pub(crate) fn mac(&mut self, parts: &[&[u8]]) -> [u8; 16] {
-        match self {
-            Prf::Cleared => [0; 16],
-            Prf::A128(m) => run(m, parts),
-            Prf::A192(m) => run(m, parts),
-            Prf::A256(m) => run(m, parts),
+    /// Drop the key: the schedule and the subkeys are zeroized now.
+    pub(crate) fn clear(&mut self) {
+        self.cipher = Cipher::Cleared;
+        self.k1.zeroize();
+        self.k2.zeroize();
+    }
+
+    /// The full 16-byte CMAC of the concatenation of `parts` (SP 800-38B 6.2).
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 16] {
+        if matches!(self.cipher, Cipher::Cleared) {
+            return [0; 16];
         }
+        let mut x = [0u8; 16];
+        // The last (possibly partial) block is held back until the end.
+        let mut pending = [0u8; 16];
+        let mut n = 0usize;
+        for part in parts {
+            let mut p: &[u8] = part;
+            while !p.is_empty() {
+                if n == 16 {
+                    xor_into(&mut x, &pending);
+                    self.cipher.encrypt_block(&mut x);
+                    n = 0;
+                }
+                if n == 0 {
+                    // Whole blocks straight from the input, keeping at least
+                    // one byte back (the final block is special).
+                    while p.len() > 16 {
+                        let (block, rest) = p.split_at(16);
+                        xor_into(&mut x, block);
+                        self.cipher.encrypt_block(&mut x);
+                        p = rest;
+                    }
+                }
+                let take = (16 - n).min(p.len());
+                let (head, rest) = p.split_at(take);
+                if let Some(dst) = pending.get_mut(n..n + take) {
+                    dst.copy_from_slice(head);
+                }
+                n += take;
+                p = rest;
+            }
+        }
+        // M_n* complete: XOR K1; otherwise pad 10* and XOR K2.
+        if n == 16 {
+            xor_into(&mut pending, &self.k1);
+        } else {
+            if let Some((first, zeros)) = pending.get_mut(n..).and_then(|t| t.split_first_mut()) {
+                *first = 0x80;
+                zeros.fill(0);
+            }
+            xor_into(&mut pending, &self.k2);
+        }
+        xor_into(&mut x, &pending);
+        pending.zeroize();
+        self.cipher.encrypt_block(&mut x);
+        x
     }
 }
 
@@ -138,8 +207,19 @@ pub(crate) fn kdf(
     context: &[&[u8]],
     out: &mut [u8],
 ) -> Result<(), Scp03Error> {
+    kdf_with(&Prf::new(key)?, constant, context, out)
+}
+
+/// [`kdf`] with the PRF already keyed: one key schedule serves several
+/// derivations from the same key (S-MAC and S-RMAC from Key-MAC, both
+/// cryptograms from S-MAC).
+pub(crate) fn kdf_with(
+    prf: &Prf,
+    constant: u8,
+    context: &[&[u8]],
+    out: &mut [u8],
+) -> Result<(), Scp03Error> {
     let l_bits = u16::try_from(out.len() * 8).map_err(|_| Scp03Error::InvalidKey)?;
-    let mut prf = Prf::new(key)?;
     let [l_hi, l_lo] = l_bits.to_be_bytes();
     for (i, chunk) in out.chunks_mut(16).enumerate() {
         // label (11 x 00 || constant) || separation 00 || L || counter i
@@ -157,4 +237,118 @@ pub(crate) fn kdf(
         block.zeroize();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    const M: &str = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51\
+                     30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
+
+    /// NIST SP 800-38B Appendix D: every key size, messages of 0, 16, 40, 64 bytes.
+    #[test]
+    fn sp800_38b_examples() {
+        let m = hex(M);
+        let cases = [
+            (
+                "2b7e151628aed2a6abf7158809cf4f3c",
+                [
+                    "bb1d6929e95937287fa37d129b756746",
+                    "070a16b46b4d4144f79bdd9dd04a287c",
+                    "dfa66747de9ae63030ca32611497c827",
+                    "51f0bebf7e3b9d92fc49741779363cfe",
+                ],
+            ),
+            (
+                "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
+                [
+                    "d17ddf46adaacde531cac483de7a9367",
+                    "9e99a7bf31e710900662f65e617c5184",
+                    "8a1de5be2eb31aad089a82e6ee908b0e",
+                    "a1d5df0eed790f794d77589659f39a11",
+                ],
+            ),
+            (
+                "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+                [
+                    "028962f61b7bf89efc6b551f4667d983",
+                    "28a7023f452e8f82bd4bf28d8c37c35c",
+                    "aaf3d8f1de5640c232f5b169b9c911e6",
+                    "e1992190549f6ed5696a2c056c315410",
+                ],
+            ),
+        ];
+        for (key, tags) in cases {
+            let prf = Prf::new(&hex(key)).unwrap();
+            for (len, tag) in [0usize, 16, 40, 64].into_iter().zip(tags) {
+                assert_eq!(
+                    prf.mac(&[&m[..len]]).to_vec(),
+                    hex(tag),
+                    "key {key} len {len}"
+                );
+            }
+        }
+        // The subkeys of D.1.
+        let prf = Prf::new(&hex("2b7e151628aed2a6abf7158809cf4f3c")).unwrap();
+        assert_eq!(prf.k1.to_vec(), hex("fbeed618357133667c85e08f7236a8de"));
+        assert_eq!(prf.k2.to_vec(), hex("f7ddac306ae266ccf90bc11ee46d513b"));
+    }
+
+    #[test]
+    fn cleared_key_macs_nothing() {
+        let mut prf = Prf::new(&[7; 16]).unwrap();
+        prf.clear();
+        assert_eq!(prf.mac(&[b"abc"]), [0; 16]);
+        assert_eq!((prf.k1, prf.k2), ([0; 16], [0; 16]));
+    }
+
+    fn reference(key: &[u8], msg: &[u8]) -> [u8; 16] {
+        use cmac::{Cmac, Mac};
+        fn one<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> [u8; 16] {
+            let mut m = <M as KeyInit>::new_from_slice(key).unwrap();
+            m.update(msg);
+            m.finalize().into_bytes().as_slice().try_into().unwrap()
+        }
+        match key.len() {
+            16 => one::<Cmac<Aes128>>(key, msg),
+            24 => one::<Cmac<Aes192>>(key, msg),
+            _ => one::<Cmac<Aes256>>(key, msg),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 2000 }))]
+        /// Any message, cut into any parts, MACs as RustCrypto's `cmac` does
+        /// on the whole message.
+        #[test]
+        fn agrees_with_rustcrypto_cmac(
+            key_len in prop::sample::select(std::vec![16usize, 24, 32]),
+            key_byte in any::<u8>(),
+            msg in proptest::collection::vec(any::<u8>(), 0..100),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
+        ) {
+            let key: Vec<u8> = (0..key_len).map(|i| key_byte ^ i as u8).collect();
+            let mut at: Vec<usize> = cuts.iter().map(|c| c.index(msg.len() + 1)).collect();
+            at.sort_unstable();
+            let mut parts: Vec<&[u8]> = Vec::new();
+            let mut prev = 0;
+            for &a in &at {
+                parts.push(&msg[prev..a]);
+                prev = a;
+            }
+            parts.push(&msg[prev..]);
+            let prf = Prf::new(&key).unwrap();
+            prop_assert_eq!(prf.mac(&parts), reference(&key, &msg));
+        }
+    }
 }

@@ -3,10 +3,11 @@
 
 use zeroize::Zeroize;
 
+use super::crypto::Prf;
 use super::session::{Response, Session};
 use super::{
-    ct_equal, pseudo_random_challenge, InitUpdateResponse, Mode, Scp03Error, SecurityLevel,
-    SessionKeys, StaticKeys,
+    constants, ct_equal, pseudo_random_challenge_with, InitUpdateResponse, Mode, Scp03Error,
+    SecurityLevel, SessionKeys, StaticKeys,
 };
 use crate::apdu::class_on_channel;
 
@@ -59,7 +60,8 @@ impl Drop for HostHandshake {
 pub struct PendingSession {
     session: Session,
     response: InitUpdateResponse,
-    host_cryptogram: [u8; 16],
+    /// Zeroized when dropped.
+    host_cryptogram: zeroize::Zeroizing<[u8; 16]>,
 }
 
 /// An open host-side Secure Channel Session.
@@ -169,29 +171,36 @@ impl HostHandshake {
             });
         }
         let m = self.mode.size();
+        // One Key-ENC schedule for the challenge check and S-ENC.
+        let enc = Prf::new(keys.enc.as_slice())?;
         if let (Some(seq), true) = (r.sequence_counter, self.aid_len > 0) {
             let aid = self.aid.get(..usize::from(self.aid_len)).unwrap_or(&[]);
-            let expected = pseudo_random_challenge(keys, self.mode, seq, aid)?;
+            let expected = pseudo_random_challenge_with(&enc, self.mode, seq, aid)?;
             if !ct_equal(expected.get(..m).unwrap_or(&[]), r.card_challenge()) {
                 return Err(Scp03Error::CardChallengeMismatch);
             }
         }
         let hc = self.host_challenge();
-        let session_keys = SessionKeys::derive(keys, hc, r.card_challenge())?;
-        let mut card_cg = session_keys.card_cryptogram(self.mode, hc, r.card_challenge())?;
+        let session_keys = SessionKeys::derive_with(&enc, keys, hc, r.card_challenge())?;
+        drop(enc);
+        // The session's S-MAC schedule computes both cryptograms and the C-MACs.
+        let mut session = Session::new(&session_keys, self.level, self.mode, self.channel)?;
+        drop(session_keys);
+        let mut card_cg = session.cryptogram(constants::CARD_CRYPTOGRAM, hc, r.card_challenge())?;
         let ok = ct_equal(card_cg.get(..m).unwrap_or(&[]), r.card_cryptogram());
         card_cg.zeroize();
         if !ok {
+            session.terminate();
             return Err(Scp03Error::CardCryptogramMismatch);
         }
-        let host_cryptogram = session_keys.host_cryptogram(self.mode, hc, r.card_challenge())?;
+        let host_cryptogram =
+            session.cryptogram(constants::HOST_CRYPTOGRAM, hc, r.card_challenge())?;
 
         // EXTERNAL AUTHENTICATE: 84 82 level 00 Lc host_cryptogram C-MAC (chain 16 x 00).
         let total = 5 + 2 * m;
         let dst = out
             .get_mut(..total)
             .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
-        let mut session = Session::new(&session_keys, self.level, self.mode, self.channel)?;
         let header = [0x84, 0x82, self.level.bits(), 0x00, (2 * m) as u8];
         let cg = host_cryptogram.get(..m).unwrap_or(&[]);
         let mac = session.external_authenticate_mac(&header, cg);
@@ -206,7 +215,7 @@ impl HostHandshake {
             PendingSession {
                 session,
                 response: r,
-                host_cryptogram,
+                host_cryptogram: zeroize::Zeroizing::new(host_cryptogram),
             },
             total,
         ))
@@ -228,21 +237,18 @@ impl PendingSession {
 
     /// The status word of EXTERNAL AUTHENTICATE: `9000` opens the session;
     /// anything else ends it (no R-MAC is expected on this response).
-    pub fn confirm(mut self, sw: u16) -> Result<HostSession, Scp03Error> {
+    #[inline]
+    pub fn confirm(self, sw: u16) -> Result<HostSession, Scp03Error> {
+        let PendingSession {
+            mut session,
+            response,
+            ..
+        } = self;
         if sw != 0x9000 {
-            self.session.terminate();
+            session.terminate();
             return Err(Scp03Error::AuthenticationRefused(sw));
         }
-        Ok(HostSession {
-            session: core::mem::replace(&mut self.session, Session::closed()),
-            response: self.response,
-        })
-    }
-}
-
-impl Drop for PendingSession {
-    fn drop(&mut self) {
-        self.host_cryptogram.zeroize();
+        Ok(HostSession { session, response })
     }
 }
 

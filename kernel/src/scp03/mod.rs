@@ -37,7 +37,7 @@
 
 use core::fmt;
 
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 mod card;
@@ -49,7 +49,7 @@ pub use card::{CardChannel, CardConfig};
 pub use host::{HostConfig, HostHandshake, HostSession, PendingSession};
 pub use session::Response;
 
-use crypto::kdf as kdf_parts;
+use crypto::{kdf as kdf_parts, kdf_with, Prf};
 
 /// Derivation constants (Amendment D Table 4-1).
 pub mod constants {
@@ -428,20 +428,34 @@ impl SessionKeys {
         host_challenge: &[u8],
         card_challenge: &[u8],
     ) -> Result<SessionKeys, Scp03Error> {
+        let enc = Prf::new(keys.enc.as_slice())?;
+        SessionKeys::derive_with(&enc, keys, host_challenge, card_challenge)
+    }
+
+    /// [`SessionKeys::derive`] with a CMAC already keyed with Key-ENC (the
+    /// one that checked the pseudo-random card challenge); S-MAC and S-RMAC
+    /// share one Key-MAC schedule.
+    pub(crate) fn derive_with(
+        enc: &Prf,
+        keys: &StaticKeys,
+        host_challenge: &[u8],
+        card_challenge: &[u8],
+    ) -> Result<SessionKeys, Scp03Error> {
         let n = keys.key_len();
         let ctx: [&[u8]; 2] = [host_challenge, card_challenge];
+        let mac = Prf::new(keys.mac.as_slice())?;
         let mut buf = [0u8; 32];
-        let mut make = |key: &KeyBytes, constant: u8| -> Result<KeyBytes, Scp03Error> {
+        let mut make = |prf: &Prf, constant: u8| -> Result<KeyBytes, Scp03Error> {
             let out = buf.get_mut(..n).ok_or(Scp03Error::InvalidKey)?;
-            kdf_parts(key.as_slice(), constant, &ctx, out)?;
+            kdf_with(prf, constant, &ctx, out)?;
             let k = KeyBytes::new(out);
             out.zeroize();
             k
         };
         Ok(SessionKeys {
-            s_enc: make(&keys.enc, constants::S_ENC)?,
-            s_mac: make(&keys.mac, constants::S_MAC)?,
-            s_rmac: make(&keys.mac, constants::S_RMAC)?,
+            s_enc: make(enc, constants::S_ENC)?,
+            s_mac: make(&mac, constants::S_MAC)?,
+            s_rmac: make(&mac, constants::S_RMAC)?,
         })
     }
 
@@ -534,9 +548,20 @@ pub fn pseudo_random_challenge(
     sequence_counter: [u8; 3],
     aid: &[u8],
 ) -> Result<[u8; 16], Scp03Error> {
+    let enc = Prf::new(keys.enc.as_slice())?;
+    pseudo_random_challenge_with(&enc, mode, sequence_counter, aid)
+}
+
+/// [`pseudo_random_challenge`] with a CMAC keyed with Key-ENC.
+pub(crate) fn pseudo_random_challenge_with(
+    enc: &Prf,
+    mode: Mode,
+    sequence_counter: [u8; 3],
+    aid: &[u8],
+) -> Result<[u8; 16], Scp03Error> {
     let mut out = [0u8; 16];
-    kdf_parts(
-        keys.enc.as_slice(),
+    kdf_with(
+        enc,
         constants::CARD_CHALLENGE,
         &[&sequence_counter, aid],
         out.get_mut(..mode.size()).ok_or(Scp03Error::InvalidKey)?,
@@ -642,20 +667,29 @@ pub(crate) fn ct_equal(a: &[u8], b: &[u8]) -> bool {
 /// computed in constant time over the last block; `None` when the padding is
 /// bad (that outcome is public: the session ends on it).
 pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
+    /// `FF` when `x == 0`, else `00`, without a branch.
+    #[inline(always)]
+    fn zero_mask(x: u8) -> u8 {
+        (u16::from(x).wrapping_sub(1) >> 8) as u8
+    }
     let n = buf.len();
     let last = buf.get(n.saturating_sub(16)..).unwrap_or(&[]);
-    let mut found = Choice::from(0u8);
-    let mut bad = Choice::from(u8::from(n == 0 || n % 16 != 0));
+    // Byte masks (00 or FF), scanning from the end: `found` once the 80
+    // marker is seen, `bad` when a byte before it is neither 00 nor 80.
+    let mut found = 0u8;
+    let mut bad = 0u8;
     let mut pad = 0u8;
-    for (j, b) in last.iter().rev().enumerate() {
-        let is_zero = b.ct_eq(&0x00);
-        let is_marker = b.ct_eq(&0x80);
+    for (j, &b) in last.iter().rev().enumerate() {
+        let is_zero = zero_mask(b);
+        let is_marker = zero_mask(b ^ 0x80);
         let searching = !found;
         bad |= searching & !is_zero & !is_marker;
-        pad.conditional_assign(&(j as u8 + 1), searching & is_marker);
+        pad |= searching & is_marker & (j as u8 + 1);
         found |= is_marker;
     }
     bad |= !found;
+    // The verdict is public (a bad padding ends the session).
+    let bad = Choice::from(bad & 1) | Choice::from(u8::from(n == 0 || n % 16 != 0));
     if bool::from(bad) {
         None
     } else {
@@ -780,6 +814,39 @@ mod tests {
         let mut c = [0x80u8; 16];
         c[15] = 0x80;
         assert_eq!(unpadded_len(&c), Some(15), "last 80 is the marker");
+    }
+
+    /// The branch-free scan against the obvious one, on blocks drawn from
+    /// {00, 80, 01, FF} so that every padding shape occurs.
+    #[test]
+    fn unpadding_agrees_with_the_obvious_scan() {
+        fn obvious(buf: &[u8]) -> Option<usize> {
+            if buf.is_empty() || buf.len() % 16 != 0 {
+                return None;
+            }
+            let zeros = buf.iter().rev().take_while(|&&b| b == 0).count();
+            let marker = buf.len() - zeros - 1;
+            (zeros < 16 && buf.get(marker) == Some(&0x80)).then_some(marker)
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut outcomes = [0u32; 2];
+        for _ in 0..50_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let blocks = 1 + (x & 1) as usize;
+            let mut b = [0u8; 32];
+            let mut y = x >> 1;
+            for v in b[..16 * blocks].iter_mut().rev() {
+                // Mostly zeros near the end, so that markers land everywhere.
+                *v = [0x00, 0x00, 0x80, 0x01, 0xFF, 0x00][(y % 6) as usize];
+                y = y.rotate_right(3) ^ 0x5555;
+            }
+            let buf = &b[..16 * blocks];
+            assert_eq!(unpadded_len(buf), obvious(buf), "{buf:02x?}");
+            outcomes[usize::from(obvious(buf).is_some())] += 1;
+        }
+        assert!(outcomes.iter().all(|&n| n > 5_000), "{outcomes:?}");
     }
 
     #[test]

@@ -63,26 +63,11 @@ impl Session {
         })
     }
 
-    /// A session that is already over (holds no keys).
-    pub(crate) const fn closed() -> Session {
-        Session {
-            enc: Cipher::Cleared,
-            cmac: Prf::Cleared,
-            rmac: Prf::Cleared,
-            chain: [0; 16],
-            counter: 0,
-            level: SecurityLevel::AUTHENTICATED,
-            mode: Mode::S8,
-            channel: 0,
-            open: false,
-        }
-    }
-
     /// End the session: keys and chaining value are zeroized now.
     pub(crate) fn terminate(&mut self) {
         self.enc = Cipher::Cleared;
-        self.cmac = Prf::Cleared;
-        self.rmac = Prf::Cleared;
+        self.cmac.clear();
+        self.rmac.clear();
         self.chain.zeroize();
         self.open = false;
     }
@@ -143,6 +128,25 @@ impl Session {
         let full = self.cmac.mac(&[&self.chain, header, data]);
         self.chain = full;
         full
+    }
+
+    /// A cryptogram (Amendment D 6.2.2.2/3: KDF with S-MAC) from this
+    /// session's S-MAC schedule; `mode.size()` bytes are meaningful.
+    pub(crate) fn cryptogram(
+        &mut self,
+        constant: u8,
+        hc: &[u8],
+        cc: &[u8],
+    ) -> Result<[u8; 16], Scp03Error> {
+        let mut out = [0u8; 16];
+        let m = self.mode.size();
+        super::crypto::kdf_with(
+            &self.cmac,
+            constant,
+            &[hc, cc],
+            out.get_mut(..m).ok_or(Scp03Error::InvalidKey)?,
+        )?;
+        Ok(out)
     }
 
     /// Begin a session with its first chaining value (16 x 00) and the EA MAC.
