@@ -38,11 +38,14 @@ if ! pgrep -x pcscd >/dev/null; then
   $SUDO pcscd -f >"$WORK/pcscd.log" 2>&1 &
   PCSCD=$!
 fi
+# Reader lists go through a variable, not a pipe into `grep -q`: grep quits at
+# the first match and, under pipefail, the writer's SIGPIPE would fail the test.
+readers() { opensc-tool -l 2>/dev/null || true; }
 for _ in $(seq 50); do
-  opensc-tool -l 2>/dev/null | grep -q "Virtual PCD" && break
+  [[ "$(readers)" == *"Virtual PCD"* ]] && break
   sleep 0.2
 done
-opensc-tool -l | grep -q "Virtual PCD" || { echo "pcscd has no vpcd reader"; cat "$WORK/pcscd.log" || true; exit 1; }
+[[ "$(readers)" == *"Virtual PCD"* ]] || { echo "pcscd has no vpcd reader"; cat "$WORK/pcscd.log" || true; exit 1; }
 
 status=0
 for form in opaque oid oid-double; do
@@ -70,7 +73,7 @@ CFG
   "$SCBOOT" card serve "$WORK/$form.json" >"$WORK/serve-$form.log" 2>&1 &
   SERVE=$!
   for _ in $(seq 50); do
-    opensc-tool -l 2>/dev/null | grep -q "Yes.*Virtual PCD" && break
+    grep -q "Yes.*Virtual PCD" <<<"$(readers)" && break
     sleep 0.2
   done
   "$SCBOOT" bootstrap --reader "Virtual PCD" --json >"$WORK/scboot-$form.json"
@@ -84,7 +87,8 @@ CFG
     theirs=$(python3 -c 'import hashlib,sys; b=open(sys.argv[1],"rb").read(); n=4+int.from_bytes(b[2:4],"big"); print(hashlib.sha256(b[:n]).hexdigest())' "$WORK/opensc-$form.bin")
     echo "OpenSC read-data-object: sha256 = $theirs"
     [ "$theirs" = "${ours%% *}" ] || { echo "MISMATCH between scboot and OpenSC"; status=1; }
-    "$SCBOOT" inspect --format bootstrap --json "$WORK/opensc-$form.bin" | grep -q '"text": "coaps://leshan.eclipseprojects.io:5684"' \
+    "$SCBOOT" inspect --format bootstrap --json "$WORK/opensc-$form.bin" >"$WORK/opensc-$form.json"
+    grep -q '"text": "coaps://leshan.eclipseprojects.io:5684"' "$WORK/opensc-$form.json" \
       || { echo "OpenSC's bytes do not decode to the configured URI"; status=1; }
   fi
   kill "$SERVE" 2>/dev/null || true

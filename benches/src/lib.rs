@@ -333,11 +333,19 @@ fn scp03_cases(out: &mut Vec<Case>) {
             p.confirm(0x9000).unwrap().counter() as usize + n
         }));
     }
-    // The floor: the raw CMAC calls of the same handshake, on the same bytes,
-    // one key schedule per distinct key: Key-ENC (pseudo-random challenge,
-    // S-ENC), Key-MAC (S-MAC, S-RMAC), S-MAC (card and host cryptograms,
+    // The floors: the raw CMAC calls of the same handshake on the same bytes,
+    // made with the `cmac` crate. Key-ENC and Key-MAC are keyed once outside
+    // the loop, as `StaticKeys` does; S-MAC is keyed per session (cryptograms,
     // EXTERNAL AUTHENTICATE C-MAC).
     out.push(case("scp03_setup", "raw-aes-cmac", 0, raw_setup(false)));
+    // The same plus the two schedules an open session also holds (AES with
+    // S-ENC for C-DEC/R-ENC, CMAC with S-RMAC for R-MAC).
+    out.push(case(
+        "scp03_setup",
+        "raw-aes-cmac+session-schedules",
+        0,
+        raw_setup(true),
+    ));
     // The same 7 CMAC calls made one-shot (`Cmac::new(key)`, update,
     // finalize each time), as the RustCrypto `Mac` API is usually called.
     out.push(case(
@@ -431,7 +439,8 @@ fn procedure_cases(out: &mut Vec<Case>) {
 }
 
 /// The raw CMAC work of a host handshake (S8, AES-128, pseudo-random
-/// challenge): 7 CMACs over the same inputs, 3 keys.
+/// challenge): 7 CMACs over the same inputs; Key-ENC and Key-MAC keyed
+/// beforehand, S-MAC keyed here.
 fn raw_setup(with_session_schedules: bool) -> impl FnMut() -> usize {
     use aes::cipher::KeyInit;
     use cmac::Mac;
@@ -443,12 +452,10 @@ fn raw_setup(with_session_schedules: bool) -> impl FnMut() -> usize {
         f[15] = 1;
         f
     }
-    let k_enc = [0x40u8; 16];
-    let k_mac = [0x41u8; 16];
+    let mut enc = <C as KeyInit>::new_from_slice(&[0x40u8; 16]).unwrap();
+    let mut mac = <C as KeyInit>::new_from_slice(&[0x41u8; 16]).unwrap();
     let (hc, cc, seq) = ([7u8; 8], [9u8; 8], [0u8, 0, 1]);
     move || {
-        let mut enc = <C as KeyInit>::new_from_slice(black_box(&k_enc)).unwrap();
-        let mut mac = <C as KeyInit>::new_from_slice(black_box(&k_mac)).unwrap();
         let run = |m: &mut C, parts: &[&[u8]]| {
             for p in parts {
                 m.update(p);
@@ -480,7 +487,36 @@ fn raw_setup(with_session_schedules: bool) -> impl FnMut() -> usize {
     }
 }
 
-/// [`raw_setup`] with a fresh `Cmac` per call.
+fn probes(out: &mut Vec<Case>) {
+    let k = StaticKeys::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16]).unwrap();
+    let kk = k.clone();
+    out.push(case("probe", "derive", 0, move || {
+        let s = SessionKeys::derive(&kk, &[7; 8], &[9; 8]).unwrap();
+        usize::from(s.s_mac()[0])
+    }));
+    out.push(case("probe", "kdf", 0, move || {
+        let mut o = [0u8; 16];
+        scboot::scp03::kdf(black_box(&[0x41; 16]), 6, &[7; 16], &mut o).unwrap();
+        usize::from(o[0])
+    }));
+    out.push(case("probe", "oneshot-cmac", 0, move || {
+        use aes::cipher::KeyInit;
+        use cmac::Mac;
+        let mut m =
+            <cmac::Cmac<aes::Aes128> as KeyInit>::new_from_slice(black_box(&[0x41; 16])).unwrap();
+        m.update(&[0u8; 16]);
+        m.update(&[7u8; 16]);
+        usize::from(m.finalize().into_bytes()[0])
+    }));
+    let kk = k.clone();
+    out.push(case("probe", "start", 0, move || {
+        let mut buf = [0u8; 64];
+        let (hs, n) = HostHandshake::start(&kk, &HostConfig::default(), &[7; 8], &mut buf).unwrap();
+        n + hs.host_challenge().len()
+    }));
+}
+
+/// [`raw_setup`] with a fresh `Cmac` per call, static keys included.
 fn raw_setup_oneshot() -> impl FnMut() -> usize {
     use aes::cipher::KeyInit;
     use cmac::Mac;
@@ -521,6 +557,9 @@ fn raw_setup_oneshot() -> impl FnMut() -> usize {
 /// Every benchmark case.
 pub fn all() -> Vec<Case> {
     let mut v = Vec::new();
+    if std::env::var_os("SCBOOT_PROBES").is_some() {
+        probes(&mut v);
+    }
     parser_cases(&mut v);
     encoder_cases(&mut v);
     scp03_cases(&mut v);

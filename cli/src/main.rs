@@ -86,15 +86,34 @@ fn run(cli: Cli) -> Result<String, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(out) => {
-            print!("{out}");
-            if !out.ends_with('\n') {
-                println!();
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(out) => write_stdout(&out),
         Err(msg) => {
             eprintln!("scboot: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes the command's output; a reader that went away early (`| head`,
+/// `| grep -q`) is not an error of ours, any other write failure is.
+fn write_stdout(out: &str) -> ExitCode {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let result = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| {
+            if out.ends_with('\n') {
+                Ok(())
+            } else {
+                stdout.write_all(b"\n")
+            }
+        })
+        .and_then(|()| stdout.flush());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("scboot: writing output: {e}");
             ExitCode::from(1)
         }
     }

@@ -157,3 +157,23 @@ fn malformed_input_exit_1_stderr_only() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn reader_that_quits_early_is_not_a_crash() {
+    // `scboot inspect ... | grep -q X` and `| head`: the pipe closes before the
+    // output is written. Rust ignores SIGPIPE, so the write fails with EPIPE;
+    // that must end the program quietly with success, not in a panic.
+    use std::process::{Command as Std, Stdio};
+    let bin = assert_cmd::cargo::cargo_bin("scboot");
+    let mut child = Std::new(bin)
+        .args(["inspect", &corpus("bootstrap_nrf_real_card.bin")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before any byte is written
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+}

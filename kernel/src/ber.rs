@@ -756,6 +756,10 @@ impl<'a> Oid<'a> {
         if bytes.is_empty() {
             return fail(ErrorKind::EmptyOid, v.offset());
         }
+        // Every subidentifier in one octet (the usual case): nothing to check.
+        if bytes.iter().fold(0u8, |acc, &b| acc | b) < 0x80 {
+            return Ok(Oid { content: bytes });
+        }
         let mut arc_start = true;
         let mut acc: u64 = 0;
         for (i, &b) in bytes.iter().enumerate() {

@@ -4,10 +4,9 @@
 
 use zeroize::Zeroize;
 
-use super::crypto::Prf;
 use super::session::Session;
 use super::{
-    ct_equal, i_param, pseudo_random_challenge_with, Mode, Scp03Error, SecurityLevel, SessionKeys,
+    ct_equal, i_param, pseudo_random_challenge, Mode, Scp03Error, SecurityLevel, SessionKeys,
     StaticKeys,
 };
 use crate::apdu::{channel_of, class_on_channel, Command};
@@ -176,8 +175,6 @@ impl CardChannel {
             .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
         let mut card_challenge = [0u8; 16];
         let mut seq = [0u8; 3];
-        // One Key-ENC schedule for the challenge and S-ENC.
-        let enc = Prf::new(self.keys.enc.as_slice())?;
         if pseudo {
             if self.cfg.sequence_counter >= 0xFF_FFFF {
                 return Err(Scp03Error::SequenceCounterExhausted);
@@ -185,7 +182,7 @@ impl CardChannel {
             self.cfg.sequence_counter += 1;
             let b = self.cfg.sequence_counter.to_be_bytes();
             seq = [b[1], b[2], b[3]];
-            card_challenge = pseudo_random_challenge_with(&enc, mode, seq, self.cfg.aid())?;
+            card_challenge = pseudo_random_challenge(&self.keys, mode, seq, self.cfg.aid())?;
         } else {
             if random_challenge.len() != m {
                 return Err(Scp03Error::WrongChallengeLength {
@@ -200,8 +197,7 @@ impl CardChannel {
         }
         let hc = cmd.data;
         let cc = card_challenge.get(..m).unwrap_or(&[]);
-        let keys = SessionKeys::derive_with(&enc, &self.keys, hc, cc)?;
-        drop(enc);
+        let keys = SessionKeys::derive(&self.keys, hc, cc)?;
         let cryptogram = keys.card_cryptogram(mode, hc, cc)?;
         let mut w = crate::apdu::Cursor { buf: dst, pos: 0 };
         w.put(&self.cfg.kdd);

@@ -3,7 +3,7 @@
 
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
-use aes::{Aes128, Aes192, Aes256};
+use aes::{Aes128, Aes128Enc, Aes192, Aes192Enc, Aes256, Aes256Enc};
 use zeroize::Zeroize;
 
 use super::Scp03Error;
@@ -18,13 +18,17 @@ pub(crate) enum Cipher {
 }
 
 impl Cipher {
-    pub(crate) fn new(key: &[u8]) -> Result<Cipher, Scp03Error> {
-        Ok(match key.len() {
+    /// The schedule of a 16, 24 or 32-byte key; `Cleared` for any other
+    /// length (callers check lengths first). Infallible, so that a session
+    /// can be built in place.
+    #[inline]
+    pub(crate) fn keyed(key: &[u8]) -> Cipher {
+        match key.len() {
             16 => Cipher::A128(Aes128::new(GenericArray::from_slice(key))),
             24 => Cipher::A192(Aes192::new(GenericArray::from_slice(key))),
             32 => Cipher::A256(Aes256::new(GenericArray::from_slice(key))),
-            _ => return Err(Scp03Error::InvalidKey),
-        })
+            _ => Cipher::Cleared,
+        }
     }
 
     pub(crate) fn encrypt_block(&self, b: &mut [u8; 16]) {
@@ -84,7 +88,40 @@ impl Cipher {
     }
 }
 
-/// AES-CMAC (NIST SP 800-38B) over the [`Cipher`] schedule: the two
+/// An encryption-only AES schedule (CMAC never deciphers: no inverse
+/// round keys to compute); `Cleared` once zeroized.
+#[derive(Clone)]
+enum EncCipher {
+    Cleared,
+    A128(Aes128Enc),
+    A192(Aes192Enc),
+    A256(Aes256Enc),
+}
+
+impl EncCipher {
+    #[inline]
+    fn keyed(key: &[u8]) -> EncCipher {
+        match key.len() {
+            16 => EncCipher::A128(Aes128Enc::new(GenericArray::from_slice(key))),
+            24 => EncCipher::A192(Aes192Enc::new(GenericArray::from_slice(key))),
+            32 => EncCipher::A256(Aes256Enc::new(GenericArray::from_slice(key))),
+            _ => EncCipher::Cleared,
+        }
+    }
+
+    #[inline]
+    fn encrypt_block(&self, b: &mut [u8; 16]) {
+        let b = GenericArray::from_mut_slice(b);
+        match self {
+            EncCipher::Cleared => {}
+            EncCipher::A128(c) => c.encrypt_block(b),
+            EncCipher::A192(c) => c.encrypt_block(b),
+            EncCipher::A256(c) => c.encrypt_block(b),
+        }
+    }
+}
+
+/// AES-CMAC (NIST SP 800-38B) over an encryption-only AES schedule: the two
 /// subkeys and the key schedule, nothing else. Every SCP03 MAC is one call
 /// over a few slices (chaining value, header, data), so the CBC-MAC runs
 /// straight over them: full blocks are taken in place, only the block that
@@ -92,8 +129,9 @@ impl Cipher {
 ///
 /// Branches depend only on lengths (public); the subkey derivation uses a
 /// mask, not a branch, for the conditional `Rb` reduction.
+#[derive(Clone)]
 pub(crate) struct Prf {
-    cipher: Cipher,
+    cipher: EncCipher,
     k1: [u8; 16],
     k2: [u8; 16],
 }
@@ -107,17 +145,11 @@ impl Drop for Prf {
 }
 
 /// Doubling in GF(2^128) (SP 800-38B 6.1): shift left one bit, and if the
-/// bit shifted out was 1, add `Rb = 0x87` to the last byte.
+/// bit shifted out was 1, add `Rb = 0x87` (a mask, not a branch).
 fn dbl(b: &[u8; 16]) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    let mut carry = 0u8;
-    for (o, &x) in out.iter_mut().zip(b.iter()).rev() {
-        *o = x << 1 | carry;
-        carry = x >> 7;
-    }
-    // carry is the former most significant bit: 0x00 or 0xFF mask.
-    out[15] ^= 0x87 & 0u8.wrapping_sub(carry);
-    out
+    let v = u128::from_be_bytes(*b);
+    let rb = 0u128.wrapping_sub(v >> 127) & 0x87;
+    ((v << 1) ^ rb).to_be_bytes()
 }
 
 #[inline(always)]
@@ -130,25 +162,38 @@ fn xor_into(acc: &mut [u8; 16], block: &[u8]) {
 impl Prf {
     /// Key a CMAC: the key schedule and the subkeys K1, K2 (SP 800-38B 6.1).
     pub(crate) fn new(key: &[u8]) -> Result<Prf, Scp03Error> {
-        let cipher = Cipher::new(key)?;
+        if !matches!(key.len(), 16 | 24 | 32) {
+            return Err(Scp03Error::InvalidKey);
+        }
+        Ok(Prf::keyed(key))
+    }
+
+    /// [`Prf::new`] for a key of a checked length (otherwise a cleared PRF).
+    #[inline]
+    pub(crate) fn keyed(key: &[u8]) -> Prf {
+        let mut prf = Prf {
+            cipher: EncCipher::keyed(key),
+            k1: [0; 16],
+            k2: [0; 16],
+        };
         let mut l = [0u8; 16];
-        cipher.encrypt_block(&mut l);
-        let k1 = dbl(&l);
-        let k2 = dbl(&k1);
+        prf.cipher.encrypt_block(&mut l);
+        prf.k1 = dbl(&l);
+        prf.k2 = dbl(&prf.k1);
         l.zeroize();
-        Ok(Prf { cipher, k1, k2 })
+        prf
     }
 
     /// Drop the key: the schedule and the subkeys are zeroized now.
     pub(crate) fn clear(&mut self) {
-        self.cipher = Cipher::Cleared;
+        self.cipher = EncCipher::Cleared;
         self.k1.zeroize();
         self.k2.zeroize();
     }
 
     /// The full 16-byte CMAC of the concatenation of `parts` (SP 800-38B 6.2).
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 16] {
-        if matches!(self.cipher, Cipher::Cleared) {
+        if matches!(self.cipher, EncCipher::Cleared) {
             return [0; 16];
         }
         let mut x = [0u8; 16];

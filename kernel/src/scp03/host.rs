@@ -3,10 +3,9 @@
 
 use zeroize::Zeroize;
 
-use super::crypto::Prf;
 use super::session::{Response, Session};
 use super::{
-    constants, ct_equal, pseudo_random_challenge_with, InitUpdateResponse, Mode, Scp03Error,
+    constants, ct_equal, pseudo_random_challenge, InitUpdateResponse, Mode, Scp03Error,
     SecurityLevel, SessionKeys, StaticKeys,
 };
 use crate::apdu::class_on_channel;
@@ -171,18 +170,15 @@ impl HostHandshake {
             });
         }
         let m = self.mode.size();
-        // One Key-ENC schedule for the challenge check and S-ENC.
-        let enc = Prf::new(keys.enc.as_slice())?;
         if let (Some(seq), true) = (r.sequence_counter, self.aid_len > 0) {
             let aid = self.aid.get(..usize::from(self.aid_len)).unwrap_or(&[]);
-            let expected = pseudo_random_challenge_with(&enc, self.mode, seq, aid)?;
+            let expected = pseudo_random_challenge(keys, self.mode, seq, aid)?;
             if !ct_equal(expected.get(..m).unwrap_or(&[]), r.card_challenge()) {
                 return Err(Scp03Error::CardChallengeMismatch);
             }
         }
         let hc = self.host_challenge();
-        let session_keys = SessionKeys::derive_with(&enc, keys, hc, r.card_challenge())?;
-        drop(enc);
+        let session_keys = SessionKeys::derive(keys, hc, r.card_challenge())?;
         // The session's S-MAC schedule computes both cryptograms and the C-MACs.
         let mut session = Session::new(&session_keys, self.level, self.mode, self.channel)?;
         drop(session_keys);

@@ -262,11 +262,16 @@ impl KeyBytes {
 }
 
 /// The static Secure Channel keys of one key set (Amendment D Table 6-1).
+///
+/// Key-ENC and Key-MAC are kept as keyed CMACs (schedule and subkeys), made
+/// once here rather than at every session: a session setup derives from
+/// them directly. Everything is zeroized on drop.
 #[derive(Clone)]
 pub struct StaticKeys {
     kvn: u8,
-    enc: KeyBytes,
-    mac: KeyBytes,
+    len: u8,
+    enc: Prf,
+    mac: Prf,
     dek: KeyBytes,
 }
 
@@ -274,7 +279,7 @@ impl fmt::Debug for StaticKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StaticKeys")
             .field("kvn", &self.kvn)
-            .field("len", &self.enc.len)
+            .field("len", &self.len)
             .finish_non_exhaustive()
     }
 }
@@ -285,11 +290,13 @@ impl StaticKeys {
         if enc.len() != mac.len() || enc.len() != dek.len() {
             return Err(Scp03Error::InvalidKey);
         }
+        let dek = KeyBytes::new(dek)?;
         Ok(StaticKeys {
             kvn,
-            enc: KeyBytes::new(enc)?,
-            mac: KeyBytes::new(mac)?,
-            dek: KeyBytes::new(dek)?,
+            len: dek.len,
+            enc: Prf::new(enc)?,
+            mac: Prf::new(mac)?,
+            dek,
         })
     }
 
@@ -300,7 +307,7 @@ impl StaticKeys {
 
     /// The key length in bytes.
     pub const fn key_len(&self) -> usize {
-        self.enc.len as usize
+        self.len as usize
     }
 
     /// Key-DEK, used as is to encrypt sensitive data (PUT KEY, STORE DATA).
@@ -428,22 +435,8 @@ impl SessionKeys {
         host_challenge: &[u8],
         card_challenge: &[u8],
     ) -> Result<SessionKeys, Scp03Error> {
-        let enc = Prf::new(keys.enc.as_slice())?;
-        SessionKeys::derive_with(&enc, keys, host_challenge, card_challenge)
-    }
-
-    /// [`SessionKeys::derive`] with a CMAC already keyed with Key-ENC (the
-    /// one that checked the pseudo-random card challenge); S-MAC and S-RMAC
-    /// share one Key-MAC schedule.
-    pub(crate) fn derive_with(
-        enc: &Prf,
-        keys: &StaticKeys,
-        host_challenge: &[u8],
-        card_challenge: &[u8],
-    ) -> Result<SessionKeys, Scp03Error> {
         let n = keys.key_len();
         let ctx: [&[u8]; 2] = [host_challenge, card_challenge];
-        let mac = Prf::new(keys.mac.as_slice())?;
         let mut buf = [0u8; 32];
         let mut make = |prf: &Prf, constant: u8| -> Result<KeyBytes, Scp03Error> {
             let out = buf.get_mut(..n).ok_or(Scp03Error::InvalidKey)?;
@@ -453,9 +446,9 @@ impl SessionKeys {
             k
         };
         Ok(SessionKeys {
-            s_enc: make(enc, constants::S_ENC)?,
-            s_mac: make(&mac, constants::S_MAC)?,
-            s_rmac: make(&mac, constants::S_RMAC)?,
+            s_enc: make(&keys.enc, constants::S_ENC)?,
+            s_mac: make(&keys.mac, constants::S_MAC)?,
+            s_rmac: make(&keys.mac, constants::S_RMAC)?,
         })
     }
 
@@ -548,20 +541,9 @@ pub fn pseudo_random_challenge(
     sequence_counter: [u8; 3],
     aid: &[u8],
 ) -> Result<[u8; 16], Scp03Error> {
-    let enc = Prf::new(keys.enc.as_slice())?;
-    pseudo_random_challenge_with(&enc, mode, sequence_counter, aid)
-}
-
-/// [`pseudo_random_challenge`] with a CMAC keyed with Key-ENC.
-pub(crate) fn pseudo_random_challenge_with(
-    enc: &Prf,
-    mode: Mode,
-    sequence_counter: [u8; 3],
-    aid: &[u8],
-) -> Result<[u8; 16], Scp03Error> {
     let mut out = [0u8; 16];
     kdf_with(
-        enc,
+        &keys.enc,
         constants::CARD_CHALLENGE,
         &[&sequence_counter, aid],
         out.get_mut(..mode.size()).ok_or(Scp03Error::InvalidKey)?,

@@ -50,10 +50,15 @@ impl Session {
         mode: Mode,
         channel: u8,
     ) -> Result<Session, Scp03Error> {
+        // SessionKeys hold keys of a valid length; the schedules are built
+        // where the session lives.
+        if !matches!(keys.s_enc().len(), 16 | 24 | 32) {
+            return Err(Scp03Error::InvalidKey);
+        }
         Ok(Session {
-            enc: Cipher::new(keys.s_enc())?,
-            cmac: Prf::new(keys.s_mac())?,
-            rmac: Prf::new(keys.s_rmac())?,
+            enc: Cipher::keyed(keys.s_enc()),
+            cmac: Prf::keyed(keys.s_mac()),
+            rmac: Prf::keyed(keys.s_rmac()),
             chain: [0; 16],
             counter: 0,
             level,
