@@ -49,6 +49,7 @@ extern crate std;
 pub mod apdu;
 pub mod ber;
 pub mod bootstrap;
+mod ct;
 pub mod dir;
 pub mod dodf;
 pub mod error;

@@ -72,7 +72,7 @@ fn structured() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 2000 }))]
 
     #[test]
     fn random_bytes(b in prop::collection::vec(any::<u8>(), 0..128)) {

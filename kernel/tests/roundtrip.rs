@@ -93,7 +93,7 @@ impl OwnedPath {
 // ------------------------------------------------------------------- tests
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
 
     #[test]
     fn oid_arcs(a in 0u32..=2, b in 0u32..=39, rest in vec(any::<u32>(), 0..8)) {
@@ -271,7 +271,7 @@ fn gen_time() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
 
     #[test]
     fn dodf(objs in vec(owned_do(), 0..4)) {
@@ -404,7 +404,7 @@ fn owned(records: Records<'_>) -> Vec<OwnedTlv> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
 
     #[test]
     fn tlv(items in vec(top_level(), 0..4)) {

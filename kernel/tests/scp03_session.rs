@@ -100,7 +100,7 @@ fn mode() -> impl Strategy<Value = Mode> {
 
 proptest! {
     // 600 sessions x up to 7 exchanges: about 2,400 random commands and responses.
-    #![proptest_config(ProptestConfig::with_cases(600))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 600 }))]
 
     #[test]
     fn host_and_card_agree(
@@ -139,7 +139,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 400 }))]
 
     #[test]
     fn any_bit_flip_in_a_command_is_rejected_and_ends_the_session(

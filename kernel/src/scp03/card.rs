@@ -303,6 +303,20 @@ impl CardChannel {
         }
     }
 
+    /// Audit hook (feature `ct-audit` only, never in a product): encrypt
+    /// `blocks` as given, without adding padding, then R-MAC and `sw`, so
+    /// that the constant-time audit can time the host's padding check on
+    /// good and bad paddings under a good R-MAC.
+    #[cfg(feature = "ct-audit")]
+    pub fn wrap_response_unpadded_for_audit(
+        &mut self,
+        blocks: &[u8],
+        sw: u16,
+        out: &mut [u8],
+    ) -> Result<usize, Scp03Error> {
+        self.session()?.wrap_response_unpadded(blocks, sw, out)
+    }
+
     /// Protect a response (encrypt, R-MAC) into `out`; error status words go bare.
     pub fn wrap_response(
         &mut self,

@@ -444,23 +444,34 @@ impl Session {
         Ok(n)
     }
 
-    /// Test hook: encrypt whole blocks as given (no padding added), then R-MAC.
-    #[cfg(test)]
+    /// Test and audit hook: encrypt whole blocks as given (no padding
+    /// added), then R-MAC: a response whose padding may be wrong under a
+    /// good R-MAC.
+    #[cfg(any(test, feature = "ct-audit"))]
     pub(crate) fn wrap_response_unpadded(
         &mut self,
         blocks: &[u8],
         sw: u16,
         out: &mut [u8],
-    ) -> usize {
+    ) -> Result<usize, Scp03Error> {
+        self.check_open()?;
         let m = self.mode.size();
         let n = blocks.len();
-        out[..n].copy_from_slice(blocks);
+        if n % 16 != 0 {
+            return Err(Scp03Error::MalformedResponse("not whole blocks"));
+        }
+        let out = out
+            .get_mut(..n + m + 2)
+            .ok_or(Scp03Error::BufferTooSmall { needed: n + m + 2 })?;
+        let (body, rest) = out.split_at_mut(n);
+        body.copy_from_slice(blocks);
         let icv = self.icv(true);
-        self.enc.cbc_encrypt(&icv, &mut out[..n]);
-        let mac = self.rmac.mac(&[&self.chain, &out[..n], &sw.to_be_bytes()]);
-        out[n..n + m].copy_from_slice(&mac[..m]);
-        out[n + m..n + m + 2].copy_from_slice(&sw.to_be_bytes());
-        n + m + 2
+        self.enc.cbc_encrypt(&icv, body);
+        let mac = self.rmac.mac(&[&self.chain, body, &sw.to_be_bytes()]);
+        let (tag, swb) = rest.split_at_mut(m);
+        tag.copy_from_slice(mac.get(..m).unwrap_or(&[]));
+        swb.copy_from_slice(&sw.to_be_bytes());
+        Ok(n + m + 2)
     }
 
     /// Protect a response: `data`, then R-MAC, then SW, into `out`.

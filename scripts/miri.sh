@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The kernel's tests under Miri (undefined behaviour, out-of-bounds, leaks in
+# the test harness's counting allocator...). Property tests shrink their case
+# counts under cfg(miri); PROPTEST_CASES covers those on the default config.
+#   scripts/miri.sh            unit tests + integration tests (CI)
+#   scripts/miri.sh --lib      unit tests only
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+if ! rustup toolchain list | grep -q '^nightly'; then
+  rustup toolchain install nightly --profile minimal
+fi
+rustup component add --toolchain nightly miri rust-src >/dev/null
+cargo +nightly miri setup >/dev/null
+export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}"
+export PROPTEST_CASES="${PROPTEST_CASES:-4}"
+if [ "${1:-}" = "--lib" ]; then
+  cargo +nightly miri test -p scboot --lib
+else
+  cargo +nightly miri test -p scboot --lib --tests
+fi
