@@ -17,6 +17,7 @@ dict_for() {
   case "$1" in
     *_bootstrap|*_tlv) echo "$ROOT/corpus/dict/tlv.dict" ;;
     scp03_*) echo "" ;;
+    whole_card) echo "$ROOT/corpus/dict/pkcs15.dict" ;;
     *) echo "$ROOT/corpus/dict/pkcs15.dict" ;;
   esac
 }

@@ -2,7 +2,10 @@
 # The kernel's tests under Miri (undefined behaviour, out-of-bounds, leaks in
 # the test harness's counting allocator...). Property tests shrink their case
 # counts under cfg(miri); PROPTEST_CASES covers those on the default config.
-#   scripts/miri.sh            unit tests + integration tests (CI)
+#   scripts/miri.sh            unit tests + the parser, round-trip and
+#                              no-allocation integration tests (CI, ~10 min)
+#   scripts/miri.sh --all      every kernel test (the SCP03 session and
+#                              vector suites add AES-heavy work: ~30 min more)
 #   scripts/miri.sh --lib      unit tests only
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,8 +17,9 @@ rustup component add --toolchain nightly miri rust-src >/dev/null
 cargo +nightly miri setup >/dev/null
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}"
 export PROPTEST_CASES="${PROPTEST_CASES:-4}"
-if [ "${1:-}" = "--lib" ]; then
-  cargo +nightly miri test -p scboot --lib
-else
-  cargo +nightly miri test -p scboot --lib --tests
-fi
+case "${1:-}" in
+  --lib) cargo +nightly miri test -p scboot --lib ;;
+  --all) cargo +nightly miri test -p scboot --lib --tests ;;
+  *) cargo +nightly miri test -p scboot --lib --test malformed --test examples \
+       --test hostile --test roundtrip --test no_alloc ;;
+esac

@@ -79,20 +79,6 @@ impl core::fmt::Debug for CardChannel {
     }
 }
 
-impl Drop for State {
-    fn drop(&mut self) {
-        if let State::Initialized {
-            host_challenge,
-            card_challenge,
-            ..
-        } = self
-        {
-            host_challenge.zeroize();
-            card_challenge.zeroize();
-        }
-    }
-}
-
 impl CardChannel {
     /// A card Security Domain holding `keys`.
     pub fn new(keys: StaticKeys, cfg: CardConfig) -> CardChannel {

@@ -408,9 +408,10 @@ impl SecurityLevel {
 
     /// Whether a card with parameter `i` offers this level.
     pub const fn offered_by(self, i: u8) -> bool {
-        (!self.r_mac() || i & i_param::R_MAC != 0)
-            && (!self.r_enc()
-                || i & (i_param::R_MAC | i_param::R_ENC) == (i_param::R_MAC | i_param::R_ENC))
+        let r_mac_offered = i & i_param::R_MAC != 0;
+        // R-ENCRYPTION is usable only together with R-MAC.
+        let r_enc_offered = r_mac_offered && i & i_param::R_ENC != 0;
+        (!self.r_mac() || r_mac_offered) && (!self.r_enc() || r_enc_offered)
     }
 }
 
@@ -857,6 +858,195 @@ mod tests {
         assert!(outcomes.iter().all(|&n| n > cases / 10), "{outcomes:?}");
     }
 
+    /// Every error: the status word a card answers with (GP Card Spec
+    /// 11.8.3 / Amendment D 7.1.1.3) and whether the session ends.
+    #[test]
+    fn error_status_words_and_session_end() {
+        use Scp03Error as E;
+        let table: [(E, u16, bool); 25] = [
+            (E::InvalidKey, 0x6982, false),
+            (E::InvalidLevel(0x02), 0x6A86, false),
+            (
+                E::LevelNotOffered {
+                    level: 0x33,
+                    i: 0x00,
+                },
+                0x6A86,
+                false,
+            ),
+            (E::InvalidChannel(20), 0x6982, false),
+            (
+                E::WrongChallengeLength {
+                    expected: 8,
+                    found: 7,
+                },
+                0x6700,
+                false,
+            ),
+            (E::MalformedInitializeUpdateResponse("x"), 0x6982, false),
+            (E::UnsupportedProtocol(2), 0x6982, false),
+            (E::ModeMismatch, 0x6982, false),
+            (
+                E::KvnMismatch {
+                    expected: 0x30,
+                    found: 0x31,
+                },
+                0x6A88,
+                false,
+            ),
+            (E::CardCryptogramMismatch, 0x6982, true),
+            (E::CardChallengeMismatch, 0x6982, true),
+            (E::HostCryptogramMismatch, 0x6300, true),
+            (E::CMacMismatch, 0x6982, true),
+            (E::RMacMismatch, 0x6982, true),
+            (E::BadPadding, 0x6982, true),
+            (E::SessionTerminated, 0x6982, true),
+            (E::CounterExhausted, 0x6982, true),
+            (E::SequenceCounterExhausted, 0x6985, false),
+            (E::AuthenticationRefused(0x6300), 0x6982, true),
+            (E::MalformedCommand("x"), 0x6982, false),
+            (E::MalformedResponse("x"), 0x6982, false),
+            (E::UnexpectedCommand("x"), 0x6985, false),
+            (E::BufferTooSmall { needed: 9 }, 0x6982, false),
+            (E::InvalidLevel(0x30), 0x6A86, false),
+            (E::UnexpectedCommand("y"), 0x6985, false),
+        ];
+        for (e, sw, ends) in table {
+            assert_eq!(e.status_word(), sw, "{e:?}");
+            assert_eq!(e.terminates_session(), ends, "{e:?}");
+        }
+    }
+
+    /// The four protection bits of every valid level, and what a card with
+    /// each `i` offers.
+    #[test]
+    fn level_bits() {
+        let expect = [
+            (0x00, [false, false, false, false]),
+            (0x01, [true, false, false, false]),
+            (0x03, [true, true, false, false]),
+            (0x11, [true, false, true, false]),
+            (0x13, [true, true, true, false]),
+            (0x33, [true, true, true, true]),
+        ];
+        for (p1, [c_mac, c_dec, r_mac, r_enc]) in expect {
+            let l = SecurityLevel::new(p1).unwrap();
+            assert_eq!(l.bits(), p1);
+            assert_eq!(
+                [l.c_mac(), l.c_dec(), l.r_mac(), l.r_enc()],
+                [c_mac, c_dec, r_mac, r_enc],
+                "{p1:02x}"
+            );
+            for i in 0..=255u8 {
+                let offered = (!r_mac || i & 0x20 != 0) && (!r_enc || i & 0x60 == 0x60);
+                assert_eq!(l.offered_by(i), offered, "{p1:02x} by i={i:02x}");
+            }
+        }
+    }
+
+    /// At level 00 (authentication only) commands and responses pass in
+    /// the clear: no MAC added or expected, no secure-messaging bit.
+    #[test]
+    fn level_00_passes_commands_and_responses_in_the_clear() {
+        let (mut host, mut card) = pair(SecurityLevel::AUTHENTICATED);
+        let cmd = [0x00, 0xB0, 0x00, 0x00, 0x02, 0xAA, 0xBB, 0x00];
+        let (mut w, mut p) = ([0u8; 64], [0u8; 64]);
+        let n = host.wrap(&cmd, &mut w).unwrap();
+        assert_eq!(&w[..n], &cmd[..]);
+        let m = card.unwrap_command(&w[..n], &mut p).unwrap();
+        assert_eq!(&p[..m], &cmd[..]);
+        let r = card.wrap_response(&[1, 2, 3], 0x9000, &mut w).unwrap();
+        assert_eq!(&w[..r], &[1, 2, 3, 0x90, 0x00]);
+        let resp = host.unwrap(&w[..r], &mut p).unwrap();
+        assert_eq!((&p[..resp.len], resp.sw), (&[1u8, 2, 3][..], 0x9000));
+    }
+
+    /// The card's getters follow its state: nothing before EXTERNAL
+    /// AUTHENTICATE, the session's level and channel while open, nothing
+    /// once a failure or `terminate` ended it; the sequence counter counts
+    /// pseudo-random challenges.
+    #[test]
+    fn card_state_getters() {
+        let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
+        let mut card = CardChannel::new(k.clone(), CardConfig::new(0x70, AID).unwrap());
+        assert_eq!(
+            std::format!("{card:?}"),
+            "CardChannel { i: 112, sequence_counter: 0, open: false, .. }"
+        );
+        assert_eq!(
+            (card.level(), card.channel(), card.sequence_counter()),
+            (None, None, 0)
+        );
+        let cfg = HostConfig {
+            level: SecurityLevel::C_DEC_R_MAC,
+            channel: 2,
+            ..HostConfig::default()
+        };
+        let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+        let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 8], &mut a).unwrap();
+        let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
+        assert_eq!(
+            card.sequence_counter(),
+            1,
+            "one pseudo-random challenge used"
+        );
+        assert_eq!(
+            (card.level(), card.channel()),
+            (None, None),
+            "not yet authenticated"
+        );
+        let (p, n) = hs.authenticate(&k, &b[..m], &mut a).unwrap();
+        card.external_authenticate(&a[..n]).unwrap();
+        let mut host = p.confirm(0x9000).unwrap();
+        assert_eq!(card.level(), Some(SecurityLevel::C_DEC_R_MAC));
+        assert_eq!(card.channel(), Some(2));
+        assert!(std::format!("{card:?}").contains("sequence_counter: 1, open: true"));
+        // A bad C-MAC ends the session: the getters say so.
+        let n = host.wrap(&[0x02, 0xB0, 0x00, 0x00, 0x00], &mut a).unwrap();
+        a[n - 2] ^= 1;
+        assert_eq!(
+            card.unwrap_command(&a[..n], &mut b),
+            Err(Scp03Error::CMacMismatch)
+        );
+        assert_eq!(
+            (card.level(), card.channel(), card.is_open()),
+            (None, None, false)
+        );
+        // A second session, then terminate.
+        let (mut host, mut card) = pair(SecurityLevel::C_MAC);
+        assert!(card.is_open() && host.is_open());
+        card.terminate();
+        host.terminate();
+        assert_eq!(
+            (card.level(), card.channel(), card.is_open()),
+            (None, None, false)
+        );
+        assert!(!host.is_open());
+    }
+
+    /// INITIALIZE UPDATE needs both INS 50 and a proprietary class.
+    #[test]
+    fn card_refuses_what_is_not_initialize_update() {
+        let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
+        let mut card = CardChannel::new(k, CardConfig::new(0x70, AID).unwrap());
+        let mut out = [0u8; 64];
+        let hc = [9u8; 8];
+        for (cla, ins) in [(0x00, 0x50), (0x80, 0x51), (0x00, 0x51)] {
+            let mut cmd = std::vec![cla, ins, 0x00, 0x00, 0x08];
+            cmd.extend_from_slice(&hc);
+            cmd.push(0x00);
+            assert_eq!(
+                card.initialize_update(&cmd, &[], &mut out),
+                Err(Scp03Error::UnexpectedCommand("not INITIALIZE UPDATE")),
+                "{cla:02x} {ins:02x}"
+            );
+        }
+        let mut cmd = std::vec![0x80, 0x50, 0x00, 0x00, 0x08];
+        cmd.extend_from_slice(&hc);
+        cmd.push(0x00);
+        assert!(card.initialize_update(&cmd, &[], &mut out).is_ok());
+    }
+
     #[test]
     fn level_rules() {
         for p1 in 0..=255u8 {
@@ -886,6 +1076,7 @@ mod tests {
         );
         let k = StaticKeys::new(1, &[0xAB; 32], &[0xAB; 32], &[0xAB; 32]).unwrap();
         let dbg = std::format!("{k:?}");
+        assert_eq!(dbg, "StaticKeys { kvn: 1, len: 32, .. }");
         assert!(
             !dbg.contains("171") && !dbg.to_lowercase().contains("ab, "),
             "{dbg}"
