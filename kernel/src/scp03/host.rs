@@ -37,7 +37,8 @@ impl Default for HostConfig<'_> {
     }
 }
 
-/// After INITIALIZE UPDATE was built: waiting for its response.
+/// After INITIALIZE UPDATE was built: waiting for its response. Holds
+/// nothing secret (the host challenge went to the card in clear).
 #[derive(Debug)]
 pub struct HostHandshake {
     host_challenge: [u8; 16],
@@ -47,12 +48,6 @@ pub struct HostHandshake {
     kvn: u8,
     aid: [u8; 16],
     aid_len: u8,
-}
-
-impl Drop for HostHandshake {
-    fn drop(&mut self) {
-        self.host_challenge.zeroize();
-    }
 }
 
 /// After EXTERNAL AUTHENTICATE was built: waiting for its status word.

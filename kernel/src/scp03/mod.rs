@@ -959,6 +959,11 @@ mod tests {
         assert_eq!(&w[..r], &[1, 2, 3, 0x90, 0x00]);
         let resp = host.unwrap(&w[..r], &mut p).unwrap();
         assert_eq!((&p[..resp.len], resp.sw), (&[1u8, 2, 3][..], 0x9000));
+        // Too small an output buffer is reported with the size needed.
+        assert_eq!(
+            host.wrap(&cmd, &mut w[..7]),
+            Err(Scp03Error::BufferTooSmall { needed: 8 })
+        );
     }
 
     /// The card's getters follow its state: nothing before EXTERNAL
@@ -1045,6 +1050,131 @@ mod tests {
         cmd.extend_from_slice(&hc);
         cmd.push(0x00);
         assert!(card.initialize_update(&cmd, &[], &mut out).is_ok());
+    }
+
+    /// EXTERNAL AUTHENTICATE is exactly `84 82 level 00 2m cryptogram MAC`:
+    /// each single deviation is refused (and a genuine one accepted).
+    #[test]
+    fn card_refuses_malformed_external_authenticate() {
+        fn ea_for_fresh_card() -> (CardChannel, std::vec::Vec<u8>) {
+            let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
+            let mut card = CardChannel::new(k.clone(), CardConfig::new(0x70, AID).unwrap());
+            let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+            let cfg = HostConfig::default();
+            let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 8], &mut a).unwrap();
+            let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
+            let (_, n) = hs.authenticate(&k, &b[..m], &mut a).unwrap();
+            (card, a[..n].to_vec())
+        }
+        let malformed = Err(Scp03Error::MalformedCommand("EXTERNAL AUTHENTICATE length"));
+        let (mut card, ea) = ea_for_fresh_card();
+        assert_eq!(ea.len(), 5 + 16);
+        let mut p2 = ea.clone();
+        p2[3] = 0x01;
+        assert_eq!(card.external_authenticate(&p2), malformed, "P2 not 00");
+        let (mut card, ea) = ea_for_fresh_card();
+        let mut with_le = ea.clone();
+        with_le.push(0x00);
+        assert_eq!(card.external_authenticate(&with_le), malformed, "Le present");
+        let (mut card, ea) = ea_for_fresh_card();
+        let mut extended = ea[..4].to_vec();
+        extended.extend_from_slice(&[0x00, 0x00, 0x10]);
+        extended.extend_from_slice(&ea[5..]);
+        assert_eq!(card.external_authenticate(&extended), malformed, "extended form");
+        let (mut card, ea) = ea_for_fresh_card();
+        let mut short = ea[..ea.len() - 1].to_vec();
+        short[4] = 0x0F;
+        assert_eq!(card.external_authenticate(&short), malformed, "15 data bytes");
+        let (mut card, ea) = ea_for_fresh_card();
+        assert_eq!(card.external_authenticate(&ea), Ok(SecurityLevel::ALL));
+    }
+
+    /// Debug output names the state, never a key, challenge or chain byte.
+    #[test]
+    fn debug_shows_state_only() {
+        let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
+        let mut card = CardChannel::new(k.clone(), CardConfig::new(0x70, AID).unwrap());
+        let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+        let cfg = HostConfig {
+            level: SecurityLevel::C_MAC,
+            channel: 3,
+            ..HostConfig::default()
+        };
+        let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 8], &mut a).unwrap();
+        let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
+        let (p, _) = hs.authenticate(&k, &b[..m], &mut a).unwrap();
+        assert_eq!(
+            std::format!("{p:?}"),
+            "PendingSession { level: SecurityLevel(1), .. }"
+        );
+        let mut host = p.confirm(0x9000).unwrap();
+        assert_eq!((host.channel(), host.level()), (3, SecurityLevel::C_MAC));
+        assert_eq!(
+            std::format!("{host:?}"),
+            "HostSession { level: SecurityLevel(1), mode: S8, channel: 3, open: true, .. }"
+        );
+    }
+
+    /// Lc limits after the MAC is added: 255 stays short, 256 goes
+    /// extended; 65535 fits an extended APDU, 65536 does not.
+    #[test]
+    fn wrapped_length_boundaries() {
+        let (mut host, _) = pair(SecurityLevel::C_MAC);
+        let mut w = std::vec![0u8; 70_000];
+        for (data, extended) in [(247usize, false), (248, true)] {
+            let mut cmd = std::vec![0x80, 0xE2, 0x00, 0x00, data as u8];
+            cmd.extend(core::iter::repeat_n(0x5A, data));
+            let n = host.wrap(&cmd, &mut w).unwrap();
+            if extended {
+                assert_eq!((n, &w[4..7]), (7 + 256, &[0x00, 0x01, 0x00][..]));
+            } else {
+                assert_eq!((n, w[4]), (5 + 255, 0xFF));
+            }
+        }
+        for (data, ok) in [(65527usize, true), (65528, false)] {
+            let mut cmd = std::vec![0x80, 0xE2, 0x00, 0x00, 0x00, (data >> 8) as u8, data as u8];
+            cmd.extend(core::iter::repeat_n(0x5A, data));
+            let r = host.wrap(&cmd, &mut w);
+            if ok {
+                assert_eq!(r, Ok(7 + 65535));
+                assert_eq!(&w[4..7], &[0x00, 0xFF, 0xFF]);
+            } else {
+                assert_eq!(
+                    r,
+                    Err(Scp03Error::MalformedCommand("command data too long for an APDU"))
+                );
+            }
+        }
+    }
+
+    /// At level 00 the card passes commands on with a plain class, even one
+    /// that arrives with the secure-messaging bit.
+    #[test]
+    fn level_00_card_strips_the_secure_messaging_bit() {
+        let (_, mut card) = pair(SecurityLevel::AUTHENTICATED);
+        let mut p = [0u8; 16];
+        let m = card.unwrap_command(&[0x04, 0xB0, 0x00, 0x00, 0x00], &mut p).unwrap();
+        assert_eq!(&p[..m], &[0x00, 0xB0, 0x00, 0x00, 0x00]);
+    }
+
+    /// The card needs room for the largest plain form of a command: a
+    /// 7-byte header, the data and 3 more bytes; one byte less is refused
+    /// (with the size) before anything is verified.
+    #[test]
+    fn card_unwrap_output_room() {
+        let (mut host, mut card) = pair(SecurityLevel::C_MAC);
+        let mut cmd = std::vec![0x80, 0xE2, 0x00, 0x00, 20];
+        cmd.extend_from_slice(&[0x33; 20]);
+        let mut w = [0u8; 64];
+        let n = host.wrap(&cmd, &mut w).unwrap();
+        let mut p = [0u8; 64];
+        assert_eq!(
+            card.unwrap_command(&w[..n], &mut p[..29]),
+            Err(Scp03Error::BufferTooSmall { needed: 30 })
+        );
+        assert!(card.is_open(), "a small buffer is the caller's error, not an attack");
+        assert_eq!(card.unwrap_command(&w[..n], &mut p[..30]), Ok(25));
+        assert_eq!(&p[..25], &cmd[..]);
     }
 
     #[test]

@@ -410,7 +410,9 @@ impl Session {
             }
             data.len()
         };
-        let extended = cmd.extended || plain_len > crate::apdu::MAX_SHORT_DATA;
+        // The plain command keeps the wire's form. (A short wire cannot carry
+        // more than 255 - m plain bytes, since the MAC adds m to Lc.)
+        let extended = cmd.extended;
         let hdr = match (plain_len, extended) {
             (0, _) => 4,
             (_, false) => 5,
