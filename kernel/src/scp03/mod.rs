@@ -1075,16 +1075,28 @@ mod tests {
         let (mut card, ea) = ea_for_fresh_card();
         let mut with_le = ea.clone();
         with_le.push(0x00);
-        assert_eq!(card.external_authenticate(&with_le), malformed, "Le present");
+        assert_eq!(
+            card.external_authenticate(&with_le),
+            malformed,
+            "Le present"
+        );
         let (mut card, ea) = ea_for_fresh_card();
         let mut extended = ea[..4].to_vec();
         extended.extend_from_slice(&[0x00, 0x00, 0x10]);
         extended.extend_from_slice(&ea[5..]);
-        assert_eq!(card.external_authenticate(&extended), malformed, "extended form");
+        assert_eq!(
+            card.external_authenticate(&extended),
+            malformed,
+            "extended form"
+        );
         let (mut card, ea) = ea_for_fresh_card();
         let mut short = ea[..ea.len() - 1].to_vec();
         short[4] = 0x0F;
-        assert_eq!(card.external_authenticate(&short), malformed, "15 data bytes");
+        assert_eq!(
+            card.external_authenticate(&short),
+            malformed,
+            "15 data bytes"
+        );
         let (mut card, ea) = ea_for_fresh_card();
         assert_eq!(card.external_authenticate(&ea), Ok(SecurityLevel::ALL));
     }
@@ -1141,7 +1153,9 @@ mod tests {
             } else {
                 assert_eq!(
                     r,
-                    Err(Scp03Error::MalformedCommand("command data too long for an APDU"))
+                    Err(Scp03Error::MalformedCommand(
+                        "command data too long for an APDU"
+                    ))
                 );
             }
         }
@@ -1153,7 +1167,9 @@ mod tests {
     fn level_00_card_strips_the_secure_messaging_bit() {
         let (_, mut card) = pair(SecurityLevel::AUTHENTICATED);
         let mut p = [0u8; 16];
-        let m = card.unwrap_command(&[0x04, 0xB0, 0x00, 0x00, 0x00], &mut p).unwrap();
+        let m = card
+            .unwrap_command(&[0x04, 0xB0, 0x00, 0x00, 0x00], &mut p)
+            .unwrap();
         assert_eq!(&p[..m], &[0x00, 0xB0, 0x00, 0x00, 0x00]);
     }
 
@@ -1172,7 +1188,10 @@ mod tests {
             card.unwrap_command(&w[..n], &mut p[..29]),
             Err(Scp03Error::BufferTooSmall { needed: 30 })
         );
-        assert!(card.is_open(), "a small buffer is the caller's error, not an attack");
+        assert!(
+            card.is_open(),
+            "a small buffer is the caller's error, not an attack"
+        );
         assert_eq!(card.unwrap_command(&w[..n], &mut p[..30]), Ok(25));
         assert_eq!(&p[..25], &cmd[..]);
     }
