@@ -1119,7 +1119,7 @@ mod tests {
             std::format!("{p:?}"),
             "PendingSession { level: SecurityLevel(1), .. }"
         );
-        let mut host = p.confirm(0x9000).unwrap();
+        let host = p.confirm(0x9000).unwrap();
         assert_eq!((host.channel(), host.level()), (3, SecurityLevel::C_MAC));
         assert_eq!(
             std::format!("{host:?}"),
