@@ -1143,7 +1143,14 @@ mod tests {
                 assert_eq!((n, w[4]), (5 + 255, 0xFF));
             }
         }
-        for (data, ok) in [(65527usize, true), (65528, false)] {
+        // The 64 KB case is one CMAC over 4096 blocks: minutes under Miri's
+        // interpreter, so Miri checks the short/extended boundary only.
+        let largest: &[(usize, bool)] = if cfg!(miri) {
+            &[(65528, false)]
+        } else {
+            &[(65527, true), (65528, false)]
+        };
+        for &(data, ok) in largest {
             let mut cmd = std::vec![0x80, 0xE2, 0x00, 0x00, 0x00, (data >> 8) as u8, data as u8];
             cmd.extend(core::iter::repeat_n(0x5A, data));
             let r = host.wrap(&cmd, &mut w);
