@@ -17,12 +17,17 @@
 //! let mut file = vec![0x00, 0x01, 0x00, 0x36, 0x00, 0x00, 0x00, 0x00, 0x31, 0x08, 0x00, 0x2E, 0xC8, 0x00, 0x25];
 //! file.extend_from_slice(b"coap://leshan.eclipseprojects.io:5783");
 //! file.extend_from_slice(&[0xC1, 0x01, 0x01, 0xC1, 0x02, 0x03, 0xFF, 0xFF]);
-//! let bf = BootstrapFile::parse(&file).unwrap();
-//! let obj = bf.objects().next().unwrap();
-//! assert_eq!(obj.object_id, 0);
-//! let inst = obj.instances().next().unwrap();
-//! let uri = inst.children().find(|r| r.id() == 0).unwrap();
-//! assert_eq!(uri.as_str().unwrap(), "coap://leshan.eclipseprojects.io:5783");
+//! let bf = BootstrapFile::parse(&file)?;
+//! let uri = bf
+//!     .objects()
+//!     .find(|o| o.object_id == 0)
+//!     .and_then(|o| o.instances().next())
+//!     .and_then(|i| i.children().find(|r| r.id() == 0));
+//! assert_eq!(
+//!     uri.and_then(|r| r.as_str().ok()),
+//!     Some("coap://leshan.eclipseprojects.io:5783")
+//! );
+//! # Ok::<(), scboot::Error>(())
 //! ```
 
 use core::fmt;

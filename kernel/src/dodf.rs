@@ -29,13 +29,14 @@
 //!     b'B', b'o', b'o', b't', b's', b't', b'r', b'a', b'p', 0xA1, 0x10, 0x30, 0x0E, 0x06,
 //!     0x06, 0x06, 0x04, 0x67, 0x2B, 0x09, 0x01, 0x30, 0x04, 0x04, 0x02, 0x64, 0x32,
 //! ];
-//! let dodf = Dodf::parse(&bytes).unwrap();
-//! let found = dodf.find_lwm2m_bootstrap().unwrap();
-//! assert_eq!(found.rule, BootstrapRule::DoubleEncodedOid);
-//! match found.object.value {
-//!     ObjectValue::Path(p) => assert_eq!(p.path, &[0x64, 0x32]),
-//!     _ => unreachable!(),
-//! }
+//! let dodf = Dodf::parse(&bytes)?;
+//! let found = dodf.find_lwm2m_bootstrap();
+//! assert_eq!(found.map(|f| f.rule), Some(BootstrapRule::DoubleEncodedOid));
+//! assert!(matches!(
+//!     found.map(|f| f.object.value),
+//!     Some(ObjectValue::Path(p)) if p.path == [0x64, 0x32]
+//! ));
+//! # Ok::<(), scboot::Error>(())
 //! ```
 
 use crate::ber::{self, Element, Encode, Oid, Reader, Tag, Writer, MAX_DEPTH};

@@ -22,8 +22,9 @@
 //! ```
 //! use scboot::tokeninfo::TokenInfo;
 //! let bytes = [0x30, 0x0A, 0x02, 0x01, 0x00, 0x04, 0x02, 0x12, 0x34, 0x03, 0x01, 0x00];
-//! let ti = TokenInfo::parse(&bytes).unwrap();
+//! let ti = TokenInfo::parse(&bytes)?;
 //! assert_eq!(ti.serial_number, &[0x12, 0x34]);
+//! # Ok::<(), scboot::Error>(())
 //! ```
 
 use crate::ber::{self, Element, Encode, Reader, Tag, Writer, MAX_DEPTH};

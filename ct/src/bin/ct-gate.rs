@@ -19,7 +19,7 @@
 use scboot::scp03::{Scp03Error, SecurityLevel};
 use scboot_ct::{
     handshake, handshake_with_reference_card, public, random_bytes, secret_command, Case, Corrupt,
-    Secrets,
+    Pair, Secrets,
 };
 use scboot_ct_hook as vg;
 use std::process::ExitCode;
@@ -54,6 +54,30 @@ impl Tally {
     }
 }
 
+/// Host wraps a `len`-byte command with secret data, the card unwraps it;
+/// the wire is declassified on the way and the plain command must come back.
+fn command_round_trip(pair: &mut Pair, len: usize, extended: bool) -> Result<(), String> {
+    let (cmd, mut expected) = secret_command(len, extended);
+    let mut w = vec![0u8; cmd.len() + 64];
+    let n = pair
+        .host
+        .wrap(&cmd, &mut w)
+        .map_err(|e| format!("wrap command {len}: {e}"))?;
+    public(&mut w[..n]);
+    let mut p = vec![0u8; n + 16];
+    let m = pair
+        .card
+        .unwrap_command(&w[..n], &mut p)
+        .map_err(|e| format!("unwrap command {len}: {e}"))?;
+    public(&mut p[..m]);
+    public(&mut expected);
+    if p[..m] == expected[..] {
+        Ok(())
+    } else {
+        Err(format!("command {len} unwrapped to other bytes"))
+    }
+}
+
 /// One case: a full session with every command and response length, then
 /// each mismatch on its own session.
 fn run_case(case: Case, t: &mut Tally) {
@@ -69,23 +93,11 @@ fn run_case(case: Case, t: &mut Tally) {
         }
     };
     for (k, &len) in COMMAND_LENGTHS.iter().enumerate() {
-        let (cmd, mut expected) = secret_command(len, false);
-        let mut w = vec![0u8; cmd.len() + 64];
-        let n = match pair.host.wrap(&cmd, &mut w) {
-            Ok(n) => n,
-            Err(e) => return t.check(false, || format!("{label}: wrap {len}: {e}")),
-        };
-        public(&mut w[..n]);
-        let mut p = vec![0u8; n + 16];
-        match pair.card.unwrap_command(&w[..n], &mut p) {
-            Ok(m) => {
-                public(&mut p[..m]);
-                public(&mut expected);
-                t.check(p[..m] == expected[..], || {
-                    format!("{label}: command {len} unwrapped to other bytes")
-                });
-            }
-            Err(e) => return t.check(false, || format!("{label}: unwrap command {len}: {e}")),
+        let r = command_round_trip(&mut pair, len, false);
+        let failed = r.is_err();
+        t.check(!failed, || format!("{label}: {}", r.unwrap_err()));
+        if failed {
+            return;
         }
         let rlen = RESPONSE_LENGTHS[k % RESPONSE_LENGTHS.len()];
         let mut data = random_bytes(rlen);
@@ -110,25 +122,8 @@ fn run_case(case: Case, t: &mut Tally) {
     }
     // An extended command (C-DEC over 1 KB) and a warning status word.
     {
-        let (cmd, mut expected) = secret_command(1024, true);
-        let mut w = vec![0u8; cmd.len() + 64];
-        match pair.host.wrap(&cmd, &mut w) {
-            Ok(n) => {
-                public(&mut w[..n]);
-                let mut p = vec![0u8; n + 16];
-                match pair.card.unwrap_command(&w[..n], &mut p) {
-                    Ok(m) => {
-                        public(&mut p[..m]);
-                        public(&mut expected);
-                        t.check(p[..m] == expected[..], || {
-                            format!("{label}: extended command unwrapped to other bytes")
-                        });
-                    }
-                    Err(e) => t.check(false, || format!("{label}: unwrap extended: {e}")),
-                }
-            }
-            Err(e) => t.check(false, || format!("{label}: wrap extended: {e}")),
-        }
+        let r = command_round_trip(&mut pair, 1024, true);
+        t.check(r.is_ok(), || format!("{label}: {}", r.unwrap_err()));
         let mut r = [0u8; 64];
         if let Ok(n) = pair.card.wrap_response(&[], 0x6310, &mut r) {
             public(&mut r[..n]);
