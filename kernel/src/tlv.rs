@@ -229,12 +229,14 @@ fn record_slow(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
     }
 }
 
-/// Child-type masks (bit = `TlvType as u8`, from the two type bits).
+/// Child-type masks: bit `n` allows the type whose two type bits are `n`
+/// (00 Object Instance, 01 Resource Instance, 10 Multiple Resource,
+/// 11 Resource). Written as literals: `tlv_type_masks_match_the_types` checks
+/// them against the enum.
 const MASK_ANY: u8 = 0b1111;
-const MASK_OBJECT_INSTANCE: u8 = 1 << (TlvType::ObjectInstance as u8);
-const MASK_IN_OBJECT_INSTANCE: u8 =
-    1 << (TlvType::Resource as u8) | 1 << (TlvType::MultipleResource as u8);
-const MASK_IN_MULTIPLE_RESOURCE: u8 = 1 << (TlvType::ResourceInstance as u8);
+const MASK_OBJECT_INSTANCE: u8 = 0b0001;
+const MASK_IN_OBJECT_INSTANCE: u8 = 0b1100;
+const MASK_IN_MULTIPLE_RESOURCE: u8 = 0b0010;
 
 /// The structure check without building records: header forms, lengths
 /// bounded by the parent, nesting rules, in one pass over the bytes with a
@@ -810,6 +812,37 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::vec::Vec;
+
+    #[test]
+    fn tlv_type_masks_match_the_types() {
+        let all = [
+            TlvType::ObjectInstance,
+            TlvType::ResourceInstance,
+            TlvType::MultipleResource,
+            TlvType::Resource,
+        ];
+        let mask = |f: &dyn Fn(TlvType) -> bool| {
+            all.iter()
+                .filter(|t| f(**t))
+                .fold(0u8, |m, t| m | 1 << (t.bits() >> 6))
+        };
+        assert_eq!(MASK_ANY, mask(&|_| true));
+        assert_eq!(
+            MASK_OBJECT_INSTANCE,
+            mask(&|t| t == TlvType::ObjectInstance)
+        );
+        assert_eq!(
+            MASK_IN_OBJECT_INSTANCE,
+            mask(&|t| TlvType::ObjectInstance.allows(t))
+        );
+        assert_eq!(
+            MASK_IN_MULTIPLE_RESOURCE,
+            mask(&|t| TlvType::MultipleResource.allows(t))
+        );
+        for t in all {
+            assert_eq!(TlvType::from_bits(t.bits()), t);
+        }
+    }
 
     /// TLV-shaped bytes from a stream of decisions: every header form, any
     /// type at any depth (so nesting errors occur), short values.

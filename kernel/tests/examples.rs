@@ -203,3 +203,202 @@ fn real_card_bootstrap_file() {
     assert_eq!(sec.security_mode, Some(SecurityMode::NoSec));
     assert_eq!(sec.short_server_id, None);
 }
+
+fn encode_tlv(item: &scboot::tlv::TlvItem<'_>) -> Vec<u8> {
+    use scboot::ber::Encode;
+    let mut buf = vec![0u8; item.encoded_len()];
+    assert_eq!(item.encode(&mut buf).unwrap(), buf.len());
+    buf
+}
+
+#[test]
+fn security_mode_values_and_names() {
+    let all = [
+        (0, SecurityMode::Psk, "psk"),
+        (1, SecurityMode::Rpk, "rpk"),
+        (2, SecurityMode::Certificate, "certificate"),
+        (3, SecurityMode::NoSec, "nosec"),
+        (4, SecurityMode::CertificateEst, "certificate_est"),
+    ];
+    for (v, mode, name) in all {
+        assert_eq!(SecurityMode::from_value(v), Some(mode));
+        assert_eq!(mode.value(), v);
+        assert_eq!(mode.name(), name);
+    }
+    for v in [-1, 5, 6, i64::MAX, i64::MIN] {
+        assert_eq!(SecurityMode::from_value(v), None);
+    }
+}
+
+/// Every resource of a Security and a Server instance lands in its own
+/// typed field: distinct values, so a swapped or dropped arm shows.
+#[test]
+fn security_and_server_views_read_every_resource() {
+    use scboot::lwm2m::ServerInstance;
+    use scboot::tlv::{ObjLnk, Tlv, TlvItem, ValueBytes};
+    let int = |v: i64| ValueBytes::integer(v);
+    let (i6, i11, i12, i13, i15) = (int(6), int(11), int(12), int(13), int(15));
+    let (mode, ssid) = (int(4), int(0x1234));
+    let t = ValueBytes::boolean(true);
+    let lnk = ValueBytes::objlnk(ObjLnk {
+        object_id: 21,
+        instance_id: 3,
+    });
+    let (cs0, cs1) = (int(0xC0A8), int(0x00AE));
+    let suites = [
+        TlvItem::resource_instance(0, cs0.as_bytes()),
+        TlvItem::resource_instance(1, cs1.as_bytes()),
+    ];
+    let sec_res = [
+        TlvItem::resource(0, b"coaps://s.example:5684"),
+        TlvItem::resource(1, t.as_bytes()),
+        TlvItem::resource(2, mode.as_bytes()),
+        TlvItem::resource(3, b"id3"),
+        TlvItem::resource(4, b"spk4"),
+        TlvItem::resource(5, b"secret5"),
+        TlvItem::resource(6, i6.as_bytes()),
+        TlvItem::resource(7, b"kp7"),
+        TlvItem::resource(8, b"sk8"),
+        TlvItem::resource(9, b"+4912345"),
+        TlvItem::resource(10, ssid.as_bytes()),
+        TlvItem::resource(11, i11.as_bytes()),
+        TlvItem::resource(12, i12.as_bytes()),
+        TlvItem::resource(13, i13.as_bytes()),
+        TlvItem::resource(14, b"sni14"),
+        TlvItem::resource(15, i15.as_bytes()),
+        TlvItem::multiple_resource(16, &suites),
+        TlvItem::resource(17, lnk.as_bytes()),
+        TlvItem::resource(99, b"unknown resources are kept in the record"),
+    ];
+    let bytes = encode_tlv(&TlvItem::object_instance(7, &sec_res));
+    let tlv = Tlv::parse(&bytes).unwrap();
+    let rec = tlv.records().next().unwrap();
+    let s = SecurityInstance::from_record(&rec).unwrap();
+    assert_eq!(s.instance_id(), 7);
+    assert_eq!(s.server_uri, Some("coaps://s.example:5684"));
+    assert_eq!(s.bootstrap_server, Some(true));
+    assert_eq!(s.security_mode, Some(SecurityMode::CertificateEst));
+    assert_eq!(s.public_key_or_identity, Some(&b"id3"[..]));
+    assert_eq!(s.server_public_key, Some(&b"spk4"[..]));
+    assert_eq!(s.secret_key, Some(&b"secret5"[..]));
+    assert_eq!(s.sms_security_mode, Some(6));
+    assert_eq!(s.sms_binding_key_parameters, Some(&b"kp7"[..]));
+    assert_eq!(s.sms_binding_secret_keys, Some(&b"sk8"[..]));
+    assert_eq!(s.server_sms_number, Some("+4912345"));
+    assert_eq!(s.short_server_id, Some(0x1234));
+    assert_eq!(s.client_hold_off_time, Some(11));
+    assert_eq!(s.bootstrap_server_account_timeout, Some(12));
+    assert_eq!(s.matching_type, Some(13));
+    assert_eq!(s.sni, Some("sni14"));
+    assert_eq!(s.certificate_usage, Some(15));
+    let suites: Vec<i64> = s
+        .ciphersuites
+        .unwrap()
+        .children()
+        .map(|r| r.as_integer().unwrap())
+        .collect();
+    assert_eq!(suites, [0xC0A8, 0x00AE]);
+    assert_eq!(
+        s.oscore_security_mode,
+        Some(ObjLnk {
+            object_id: 21,
+            instance_id: 3
+        })
+    );
+    // Debug never prints the secret keys.
+    let dbg = format!("{s:?}");
+    assert!(dbg.contains("<redacted>") && !dbg.contains("secret5") && !dbg.contains("sk8"));
+
+    let ints: Vec<ValueBytes> = (0..=23).map(|i| int(1000 + i)).collect();
+    let b = |v: bool| ValueBytes::boolean(v);
+    let (f, tr) = (b(false), b(true));
+    let apn = ValueBytes::objlnk(ObjLnk {
+        object_id: 11,
+        instance_id: 0,
+    });
+    let ssid = int(77);
+    let srv_res = [
+        TlvItem::resource(0, ssid.as_bytes()),
+        TlvItem::resource(1, ints[1].as_bytes()),
+        TlvItem::resource(2, ints[2].as_bytes()),
+        TlvItem::resource(3, ints[3].as_bytes()),
+        TlvItem::resource(5, ints[5].as_bytes()),
+        TlvItem::resource(6, tr.as_bytes()),
+        TlvItem::resource(7, b"UQ"),
+        TlvItem::resource(10, apn.as_bytes()),
+        TlvItem::resource(11, ints[11].as_bytes()),
+        TlvItem::resource(12, ints[12].as_bytes()),
+        TlvItem::resource(13, ints[13].as_bytes()),
+        TlvItem::resource(14, ints[14].as_bytes()),
+        TlvItem::resource(15, tr.as_bytes()),
+        TlvItem::resource(16, f.as_bytes()),
+        TlvItem::resource(17, ints[17].as_bytes()),
+        TlvItem::resource(18, ints[18].as_bytes()),
+        TlvItem::resource(19, ints[19].as_bytes()),
+        TlvItem::resource(20, ints[20].as_bytes()),
+        TlvItem::resource(21, tr.as_bytes()),
+        TlvItem::resource(22, b"T"),
+        TlvItem::resource(23, f.as_bytes()),
+    ];
+    let bytes = encode_tlv(&TlvItem::object_instance(300, &srv_res));
+    let tlv = Tlv::parse(&bytes).unwrap();
+    let rec = tlv.records().next().unwrap();
+    let s = ServerInstance::from_record(&rec).unwrap();
+    assert_eq!(s.instance_id(), 300);
+    assert_eq!(s.short_server_id, Some(77));
+    assert_eq!(s.lifetime, Some(1001));
+    assert_eq!(s.default_min_period, Some(1002));
+    assert_eq!(s.default_max_period, Some(1003));
+    assert_eq!(s.disable_timeout, Some(1005));
+    assert_eq!(s.notification_storing, Some(true));
+    assert_eq!(s.binding, Some("UQ"));
+    assert_eq!(
+        s.apn_link,
+        Some(ObjLnk {
+            object_id: 11,
+            instance_id: 0
+        })
+    );
+    assert_eq!(s.tls_dtls_alert_code, Some(1011));
+    assert_eq!(s.last_bootstrapped, Some(1012));
+    assert_eq!(s.registration_priority_order, Some(1013));
+    assert_eq!(s.initial_registration_delay_timer, Some(1014));
+    assert_eq!(s.registration_failure_block, Some(true));
+    assert_eq!(s.bootstrap_on_registration_failure, Some(false));
+    assert_eq!(s.communication_retry_count, Some(1017));
+    assert_eq!(s.communication_retry_timer, Some(1018));
+    assert_eq!(s.communication_sequence_delay_timer, Some(1019));
+    assert_eq!(s.communication_sequence_retry_count, Some(1020));
+    assert_eq!(s.trigger, Some(true));
+    assert_eq!(s.preferred_transport, Some("T"));
+    assert_eq!(s.mute_send, Some(false));
+}
+
+#[test]
+fn objlnk_null_needs_both_halves() {
+    use scboot::tlv::ObjLnk;
+    assert!(ObjLnk::NULL.is_null());
+    for (o, i) in [(0xFFFF, 0), (0, 0xFFFF), (0, 0), (0xFFFE, 0xFFFF)] {
+        let l = ObjLnk {
+            object_id: o,
+            instance_id: i,
+        };
+        assert!(!l.is_null(), "{o:04X}:{i:04X}");
+    }
+}
+
+#[test]
+fn is_empty_agrees_with_len() {
+    let dir_bytes = hex("61 14 4F 0C A000000063504B43532D3135 51 04 3F00 5015");
+    for (bytes, n) in [(&dir_bytes[..], 1), (&[0xFF, 0xFF][..], 0), (&[][..], 0)] {
+        let d = EfDir::parse(bytes).unwrap();
+        assert_eq!((d.len(), d.is_empty()), (n, n == 0));
+    }
+    let odf_bytes = hex("A7 06 30 04 04 02 44 01");
+    for (bytes, n) in [(&odf_bytes[..], 1), (&[0x00, 0x00][..], 0)] {
+        let o = Odf::parse(bytes).unwrap();
+        assert_eq!((o.len(), o.is_empty()), (n, n == 0));
+    }
+    let d = Dodf::parse(&[0xFF, 0xFF]).unwrap();
+    assert_eq!((d.len(), d.is_empty()), (0, true));
+}

@@ -487,3 +487,190 @@ fn encoders_refuse_what_the_format_cannot_carry() {
         Err(EncodeError::InvalidValue(_))
     ));
 }
+
+// ------------------------------------------------------------- boundaries
+// Exact outputs at every edge of the encoders' size classes: a shifted
+// comparison or a swapped arm changes one of these bytes.
+
+#[test]
+fn tag_identifier_octets_at_each_size_class() {
+    use scboot::ber::Tag;
+    let cases: [(u32, &[u8]); 8] = [
+        (0, &[0x80]),
+        (30, &[0x9E]),
+        (31, &[0x9F, 0x1F]),
+        (127, &[0x9F, 0x7F]),
+        (128, &[0x9F, 0x81, 0x00]),
+        (16383, &[0x9F, 0xFF, 0x7F]),
+        (16384, &[0x9F, 0x81, 0x80, 0x00]),
+        ((1 << 21) - 1, &[0x9F, 0xFF, 0xFF, 0x7F]),
+    ];
+    for (n, want) in cases {
+        let t = Tag::context(n, false);
+        let (bytes, len) = t.to_bytes();
+        assert_eq!(&bytes[..len], want, "tag number {n}");
+        assert_eq!(t.encoded_len(), want.len());
+        // The parser reads it back.
+        let mut enc = want.to_vec();
+        enc.push(0x00);
+        let (e, rest) = ber::Element::parse(&enc).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(e.tag(), t, "tag number {n}");
+    }
+    // Class and constructed bits ride in the first octet only.
+    let t = Tag::application(200, true);
+    let (b, n) = t.to_bytes();
+    assert_eq!(&b[..n], &[0x7F, 0x81, 0x48]);
+}
+
+#[test]
+fn length_octets_at_each_size_class() {
+    let cases = [
+        (0usize, 1usize),
+        (0x7F, 1),
+        (0x80, 2),
+        (0xFF, 2),
+        (0x100, 3),
+        (0xFFFF, 3),
+        (0x1_0000, 4),
+        (0xFF_FFFF, 4),
+        (0x100_0000, 5),
+    ];
+    for (len, want) in cases {
+        assert_eq!(ber::length_len(len), want, "length {len:#x}");
+        assert_eq!(
+            ber::element_len(ber::Tag::OCTET_STRING, len),
+            1 + want + len
+        );
+    }
+}
+
+#[test]
+fn oid_first_arcs_at_their_limits() {
+    let mut out = [0u8; 16];
+    let ok = |arcs: &[u32], want: &[u8]| {
+        let mut out = [0u8; 16];
+        let n = ber::encode_oid_arcs(arcs, &mut out).unwrap();
+        assert_eq!(&out[..n], want, "{arcs:?}");
+    };
+    ok(&[0, 39], &[39]);
+    ok(&[1, 39], &[79]);
+    ok(&[2, 0], &[80]);
+    ok(&[2, 40], &[120]);
+    ok(&[2, 47], &[0x7F]);
+    ok(&[2, 48], &[0x81, 0x00]);
+    ok(&[2, 999, 3], &[0x88, 0x37, 0x03]);
+    ok(&[2, u32::MAX - 80], &[0x8F, 0xFF, 0xFF, 0xFF, 0x7F]);
+    for bad in [
+        &[0u32, 40][..],
+        &[1, 40],
+        &[3, 0],
+        &[2, u32::MAX - 79],
+        &[2],
+        &[],
+    ] {
+        assert!(
+            matches!(
+                ber::encode_oid_arcs(bad, &mut out),
+                Err(scboot::EncodeError::InvalidValue(_))
+            ),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn bootstrap_data_of_exactly_32_kb_encodes_and_one_more_byte_does_not() {
+    use scboot::bootstrap::MAX_FILE_LEN;
+    // 4 (count, size) + 5 (object header) + 4 (instance header) + 4 (resource header).
+    let fill = vec![0x41u8; MAX_FILE_LEN - 17];
+    for (extra, fits) in [(0usize, true), (1, false)] {
+        let value = [fill.as_slice(), &vec![0x41; extra]].concat();
+        let res = [TlvItem::resource(0, &value)];
+        let tlv = encode(&TlvItem::object_instance(0, &res));
+        let data = [ObjectData {
+            object_id: 0,
+            version: ObjectVersion::Implicit,
+            tlv: &tlv,
+        }];
+        let bd = BootstrapData { objects: &data };
+        assert_eq!(bd.encoded_len(), MAX_FILE_LEN + extra);
+        let mut buf = vec![0u8; bd.encoded_len()];
+        let r = bd.encode(&mut buf);
+        if fits {
+            assert_eq!(r, Ok(MAX_FILE_LEN));
+            let f = BootstrapFile::parse(&buf).unwrap();
+            assert_eq!(f.object_count(), 1);
+            assert_eq!(f.size(), MAX_FILE_LEN - 4);
+        } else {
+            assert!(matches!(r, Err(scboot::EncodeError::InvalidValue(_))));
+        }
+    }
+}
+
+#[test]
+fn flag_accessors_read_their_own_bit_only() {
+    for bits in 0u32..16 {
+        let t = TokenFlags(bits);
+        assert_eq!(t.readonly(), bits & 1 != 0, "{bits:04b}");
+        assert_eq!(t.login_required(), bits & 2 != 0, "{bits:04b}");
+        assert_eq!(t.prn_generation(), bits & 4 != 0, "{bits:04b}");
+        assert_eq!(t.eid_compliant(), bits & 8 != 0, "{bits:04b}");
+        let o = ObjectFlags(bits);
+        assert_eq!(o.private(), bits & 1 != 0, "{bits:04b}");
+        assert_eq!(o.modifiable(), bits & 2 != 0, "{bits:04b}");
+    }
+}
+
+#[test]
+fn path_encoder_takes_2_to_16_even_bytes_only() {
+    let ids = [
+        0x3Fu8, 0x00, 0x50, 0x15, 0x44, 0x01, 0x44, 0x02, 0x44, 0x03, 0x44, 0x04, 0x44, 0x05, 0x44,
+        0x06, 0x44, 0x07,
+    ];
+    let mut buf = [0u8; 32];
+    for len in 0..=ids.len() {
+        let r = Path::new(&ids[..len]).encode(&mut buf);
+        let valid = (2..=16).contains(&len) && len % 2 == 0;
+        match r {
+            Ok(n) => {
+                assert!(valid, "len {len} accepted");
+                assert_eq!(&buf[..4], &[0x30, len as u8 + 2, 0x04, len as u8]);
+                assert_eq!(Path::parse(&buf[..n]).unwrap().path, &ids[..len]);
+            }
+            Err(e) => {
+                assert!(!valid, "len {len} refused: {e:?}");
+                assert!(matches!(e, scboot::EncodeError::InvalidValue(_)));
+            }
+        }
+    }
+}
+
+#[test]
+fn path_index_and_length_up_to_65535() {
+    let mut buf = [0u8; 32];
+    let at = |index, length| Path {
+        path: &[0x44, 0x01],
+        index_length: Some(IndexLength { index, length }),
+    };
+    for (index, length, ok) in [
+        (0, 0, true),
+        (65535, 65535, true),
+        (65536, 0, false),
+        (0, 65536, false),
+        (65536, 65536, false),
+        (u32::MAX, 1, false),
+    ] {
+        let p = at(index, length);
+        match p.encode(&mut buf) {
+            Ok(n) => {
+                assert!(ok, "{index}/{length} accepted");
+                assert_eq!(Path::parse(&buf[..n]).unwrap(), p);
+            }
+            Err(e) => {
+                assert!(!ok, "{index}/{length} refused: {e:?}");
+                assert!(matches!(e, scboot::EncodeError::InvalidValue(_)));
+            }
+        }
+    }
+}
