@@ -11,7 +11,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
-args=(--package scboot --no-shuffle)
+args=(--package scboot --no-shuffle --gitignore true)
 case "${1:-all}" in
   all) ;;
   scp03) args+=(-f 'kernel/src/scp03/*.rs') ;;

@@ -258,3 +258,224 @@ pub fn split_response(resp: &[u8]) -> Option<(&[u8], u16)> {
     let (data, sw) = resp.split_last_chunk::<2>()?;
     Some((data, status_word(sw[0], sw[1])))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+    use std::vec::Vec;
+
+    fn enc(c: &Command<'_>) -> Vec<u8> {
+        let mut buf = vec![0u8; c.encoded_len()];
+        assert_eq!(c.encode(&mut buf), Ok(buf.len()));
+        // One byte short: refused with the exact size needed, nothing written past it.
+        let mut short = vec![0u8; buf.len() - 1];
+        assert_eq!(
+            c.encode(&mut short),
+            Err(ApduError::BufferTooSmall { needed: buf.len() })
+        );
+        buf
+    }
+
+    fn cmd(data: &[u8], le: Option<u32>, extended: bool) -> Command<'_> {
+        Command {
+            cla: 0x84,
+            ins: 0xB0,
+            p1: 0x01,
+            p2: 0x02,
+            data,
+            le,
+            extended,
+        }
+    }
+
+    /// The four cases, short and extended, byte for byte, and back.
+    #[test]
+    fn four_cases_short_and_extended() {
+        let d = [0xAA, 0xBB, 0xCC];
+        let h = [0x84, 0xB0, 0x01, 0x02];
+        let cases: [(Command<'_>, &[u8]); 12] = [
+            (cmd(&[], None, false), &[]),
+            (cmd(&[], Some(1), false), &[0x01]),
+            (cmd(&[], Some(255), false), &[0xFF]),
+            (cmd(&[], Some(256), false), &[0x00]),
+            (cmd(&d, None, false), &[0x03, 0xAA, 0xBB, 0xCC]),
+            (cmd(&d, Some(256), false), &[0x03, 0xAA, 0xBB, 0xCC, 0x00]),
+            (cmd(&d, Some(0x12), false), &[0x03, 0xAA, 0xBB, 0xCC, 0x12]),
+            (cmd(&[], Some(0x1234), true), &[0x00, 0x12, 0x34]),
+            (cmd(&[], Some(65536), true), &[0x00, 0x00, 0x00]),
+            (cmd(&[], Some(65535), true), &[0x00, 0xFF, 0xFF]),
+            (cmd(&d, None, true), &[0x00, 0x00, 0x03, 0xAA, 0xBB, 0xCC]),
+            (
+                cmd(&d, Some(65536), true),
+                &[0x00, 0x00, 0x03, 0xAA, 0xBB, 0xCC, 0x00, 0x00],
+            ),
+        ];
+        for (c, body) in cases {
+            let want = [&h[..], body].concat();
+            assert_eq!(enc(&c), want, "{c:?}");
+            assert_eq!(c.encoded_len(), want.len());
+            assert_eq!(Command::parse(&want), Ok(c), "{want:02X?}");
+        }
+        // Extended case 4 with a non-zero Le.
+        let c = cmd(&d, Some(0x0102), true);
+        assert_eq!(
+            enc(&c),
+            [&h[..], &[0x00, 0x00, 0x03, 0xAA, 0xBB, 0xCC, 0x01, 0x02]].concat()
+        );
+    }
+
+    #[test]
+    fn lengths_at_their_limits() {
+        let big = vec![0x5Au8; MAX_EXTENDED_DATA + 1];
+        let at = |n: usize| &big[..n];
+        // Short: Lc up to 255, Le up to 256.
+        assert!(cmd(at(255), Some(256), false)
+            .encode(&mut [0u8; 300])
+            .is_ok());
+        assert_eq!(
+            cmd(at(256), None, false).encode(&mut [0u8; 300]),
+            Err(ApduError::TooLong)
+        );
+        assert_eq!(
+            cmd(&[], Some(257), false).encode(&mut [0u8; 8]),
+            Err(ApduError::TooLong)
+        );
+        // Extended: Lc up to 65535, Le up to 65536.
+        let mut buf = vec![0u8; MAX_EXTENDED_DATA + 16];
+        let n = cmd(at(65535), Some(65536), true).encode(&mut buf).unwrap();
+        assert_eq!(n, 4 + 3 + 65535 + 2);
+        assert_eq!(&buf[4..7], &[0x00, 0xFF, 0xFF]);
+        let parsed = Command::parse(&buf[..n]).unwrap();
+        assert_eq!((parsed.data.len(), parsed.le), (65535, Some(65536)));
+        assert_eq!(
+            cmd(at(65536), None, true).encode(&mut buf),
+            Err(ApduError::TooLong)
+        );
+        assert_eq!(
+            cmd(at(65536), None, false).encode(&mut buf),
+            Err(ApduError::TooLong)
+        );
+        assert_eq!(
+            cmd(&[], Some(65537), true).encode(&mut buf),
+            Err(ApduError::TooLong)
+        );
+        // Le 0 means nothing in either form.
+        for ext in [false, true] {
+            assert_eq!(
+                cmd(&[], Some(0), ext).encode(&mut buf),
+                Err(ApduError::TooLong)
+            );
+        }
+    }
+
+    #[test]
+    fn new_picks_the_extended_form_only_when_needed() {
+        let big = [0u8; 256];
+        let ext = |data: &[u8], le| Command::new(0, 0xB0, 0, 0, data, le).extended;
+        assert!(!ext(&big[..255], Some(256)));
+        assert!(ext(&big[..256], None));
+        assert!(ext(&[], Some(257)));
+        assert!(!ext(&[], None));
+    }
+
+    #[test]
+    fn malformed_commands() {
+        assert_eq!(
+            Command::parse(&[0x00, 0xA4, 0x00]),
+            Err(ApduError::TooShort)
+        );
+        assert_eq!(Command::parse(&[]), Err(ApduError::TooShort));
+        let h = [0x00, 0xA4, 0x04, 0x00];
+        let bad: [(&[u8], ApduError); 7] = [
+            // Short Lc 2 with 1 or 4 bytes.
+            (&[0x02, 0x11], ApduError::LengthMismatch),
+            (&[0x02, 0x11, 0x22, 0x33, 0x44], ApduError::LengthMismatch),
+            // Extended: a lone byte after 00, Lc 0, Lc disagreeing.
+            (&[0x00, 0x01], ApduError::LengthMismatch),
+            (&[0x00, 0x00, 0x00, 0x11], ApduError::ZeroExtendedLc),
+            (&[0x00, 0x00, 0x02, 0x11], ApduError::LengthMismatch),
+            (&[0x00, 0x00, 0x01, 0x11, 0x22], ApduError::LengthMismatch),
+            (
+                &[0x00, 0x00, 0x01, 0x11, 0x22, 0x33, 0x44],
+                ApduError::LengthMismatch,
+            ),
+        ];
+        for (body, e) in bad {
+            assert_eq!(
+                Command::parse(&[&h[..], body].concat()),
+                Err(e),
+                "{body:02X?}"
+            );
+        }
+        // A single body byte 00 is a short Le of 256, not an extended marker.
+        let c = Command::parse(&[0x00, 0xB0, 0x00, 0x00, 0x00]).unwrap();
+        assert_eq!((c.le, c.extended), (Some(256), false));
+    }
+
+    #[test]
+    fn errors_display_their_reason() {
+        let all = [
+            (ApduError::TooShort, "shorter than 4"),
+            (ApduError::LengthMismatch, "disagree"),
+            (ApduError::ZeroExtendedLc, "Lc of zero"),
+            (ApduError::BufferTooSmall { needed: 7 }, "7 bytes needed"),
+            (ApduError::TooLong, "too long"),
+        ];
+        for (e, text) in all {
+            assert!(std::format!("{e}").contains(text), "{e}");
+        }
+    }
+
+    #[test]
+    fn class_bytes_for_every_channel() {
+        let exact = [
+            (0x00, 0, false, 0x00),
+            (0x00, 1, true, 0x05),
+            (0x80, 3, true, 0x87),
+            (0x80, 4, false, 0xC0),
+            (0x80, 4, true, 0xE0),
+            (0x84, 5, false, 0xC1),
+            (0x90, 19, true, 0xFF),
+            (0x10, 19, false, 0x5F),
+            // Secure messaging and channel bits of the input are replaced.
+            (0x0F, 2, false, 0x02),
+            (0xEF, 7, false, 0xC3),
+        ];
+        for (cla, ch, sm, want) in exact {
+            assert_eq!(
+                class_on_channel(cla, ch, sm),
+                Some(want),
+                "{cla:02X} {ch} {sm}"
+            );
+        }
+        for ch in 0..=19u8 {
+            for sm in [false, true] {
+                for cla in [0x00, 0x80, 0x10, 0x90] {
+                    let c = class_on_channel(cla, ch, sm).unwrap();
+                    assert_eq!(channel_of(c), ch);
+                    assert_eq!(c & 0x90, cla);
+                    let sm_bit = if ch <= 3 { 0x04 } else { 0x20 };
+                    assert_eq!(c & sm_bit != 0, sm);
+                }
+            }
+        }
+        assert_eq!(class_on_channel(0x00, 20, false), None);
+        assert_eq!(class_on_channel(0x00, 255, true), None);
+        assert_eq!(channel_of(0x4F), 19);
+        assert_eq!(channel_of(0x43), 7);
+        assert_eq!(channel_of(0x0B), 3);
+    }
+
+    #[test]
+    fn responses_split_into_data_and_status() {
+        assert_eq!(status_word(0x90, 0x00), 0x9000);
+        assert_eq!(status_word(0x6A, 0x82), 0x6A82);
+        assert_eq!(
+            split_response(&[0x01, 0x02, 0x61, 0x10]),
+            Some((&[0x01, 0x02][..], 0x6110))
+        );
+        assert_eq!(split_response(&[0x90, 0x00]), Some((&[][..], 0x9000)));
+        assert_eq!(split_response(&[0x90]), None);
+    }
+}

@@ -189,12 +189,7 @@ impl Tag {
     /// The first identifier octet (for low-number tags, the whole tag).
     #[inline]
     pub const fn first_byte(&self) -> u8 {
-        let n = if self.number() < 31 {
-            self.number() as u8
-        } else {
-            0x1F
-        };
-        self.class_bits() | n
+        self.to_bytes().0[0]
     }
 
     /// Whether this tag can be represented by the tag machinery here

@@ -180,3 +180,90 @@ impl Sequencer {
             && (!self.caps.factory || self.factory_tried)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    fn caps(bits: u8) -> Capabilities {
+        Capabilities {
+            has_smartcard: bits & 1 != 0,
+            smartcard_provisioning: bits & 2 != 0,
+            factory: bits & 4 != 0,
+            client_initiated: bits & 8 != 0,
+        }
+    }
+
+    /// The modes that apply, in the order LwM2M 5.2.4 gives.
+    fn expected_order(c: Capabilities) -> Vec<Mode> {
+        let mut v = Vec::new();
+        if c.has_smartcard && c.smartcard_provisioning {
+            v.push(Mode::Smartcard);
+        }
+        if c.factory {
+            v.push(Mode::Factory);
+        }
+        if c.client_initiated {
+            v.push(Mode::ClientInitiated);
+        }
+        v
+    }
+
+    /// Every capability combination, every attempt failing: each applicable
+    /// mode is offered once, in order; server-initiated bootstrap is
+    /// accepted exactly when the smartcard and factory attempts that apply
+    /// have been made.
+    #[test]
+    fn every_capability_combination_in_order() {
+        for bits in 0..16 {
+            let c = caps(bits);
+            let want = expected_order(c);
+            let mut seq = Sequencer::new(c);
+            assert_eq!(
+                seq.smartcard_allowed(),
+                c.has_smartcard && c.smartcard_provisioning,
+                "{c:?}"
+            );
+            let mut got = Vec::new();
+            loop {
+                let pending_early = want[got.len()..]
+                    .iter()
+                    .any(|m| matches!(m, Mode::Smartcard | Mode::Factory));
+                assert_eq!(
+                    seq.accepts_server_initiated(),
+                    !pending_early,
+                    "{c:?} after {got:?}"
+                );
+                let Some(m) = seq.next_mode() else { break };
+                got.push(m);
+                assert!(got.len() <= 3, "{c:?} loops: {got:?}");
+                seq.report(m, false);
+            }
+            assert_eq!(got, want, "{c:?}");
+        }
+    }
+
+    /// A success at any step ends the sequence; a server-initiated report
+    /// changes no attempt.
+    #[test]
+    fn success_ends_the_sequence() {
+        let all = caps(0b1111);
+        for stop in 0..3 {
+            let mut seq = Sequencer::new(all);
+            for _ in 0..stop {
+                let m = seq.next_mode().unwrap();
+                seq.report(m, false);
+            }
+            let m = seq.next_mode().unwrap();
+            seq.report(m, true);
+            assert_eq!(seq.next_mode(), None, "success at step {stop}");
+        }
+        let mut seq = Sequencer::new(all);
+        seq.report(Mode::ServerInitiated, false);
+        assert_eq!(seq.next_mode(), Some(Mode::Smartcard));
+        assert!(!seq.accepts_server_initiated());
+        seq.report(Mode::ServerInitiated, true);
+        assert_eq!(seq.next_mode(), None);
+    }
+}

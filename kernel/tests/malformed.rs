@@ -845,6 +845,15 @@ fn bootstrap_file() {
         K::InvalidPadding(0x12),
         10,
     );
+    // Two bad padding bytes: the first one is named (an even count of bad
+    // bytes must not cancel out in the branch-free pre-check).
+    check(
+        "two bad padding bytes",
+        P::Bootstrap,
+        &hex("00 01 00 05 00 01 00 00 00 FF 12 34 00"),
+        K::InvalidPadding(0x12),
+        10,
+    );
     // size 0x7FFD: objects would end at 4 + 32765 = 32769 > 32768.
     let mut big = hex("00 01 7F FD");
     big.resize(4 + 0x7FFD, 0);
@@ -1126,4 +1135,27 @@ fn suite_size() {
     let src = include_str!("malformed.rs");
     let n = src.matches("\n    check(").count() + src.matches("let e = check(").count();
     assert!(n >= 60, "only {n} malformed cases");
+}
+
+#[test]
+fn oid_content_edges() {
+    use scboot::ber::Oid;
+    let err = |c: &[u8]| {
+        let e = Oid::from_content(c).unwrap_err();
+        (e.kind(), e.offset())
+    };
+    // Two high octets in a row cancel under XOR: the one-octet fast path
+    // must still send this to the full check, which finds the cut arc.
+    assert_eq!(err(&[0x86, 0x86]), (K::TruncatedOid, 2));
+    assert_eq!(err(&[0x2B, 0x81, 0x81]), (K::TruncatedOid, 3));
+    // An arc of exactly 2^32 - 1 is fine; one more overflows at its last octet.
+    let max = [0x2B, 0x8F, 0xFF, 0xFF, 0xFF, 0x7F];
+    let arcs: Vec<u32> = Oid::from_content(&max).unwrap().arcs().collect();
+    assert_eq!(arcs, [1, 3, u32::MAX]);
+    assert_eq!(
+        err(&[0x2B, 0x90, 0x80, 0x80, 0x80, 0x00]),
+        (K::OidArcOverflow, 5)
+    );
+    assert_eq!(err(&[]), (K::EmptyOid, 0));
+    assert_eq!(err(&[0x2B, 0x80, 0x01]), (K::NonMinimalOidArc, 1));
 }
