@@ -402,3 +402,114 @@ fn is_empty_agrees_with_len() {
     let d = Dodf::parse(&[0xFF, 0xFF]).unwrap();
     assert_eq!((d.len(), d.is_empty()), (0, true));
 }
+
+#[test]
+fn bit_strings_and_oids_read_as_written() {
+    use scboot::ber::Element;
+    fn bits(b: &[u8]) -> scboot::ber::BitString<'_> {
+        let (e, _) = Element::parse(b).unwrap();
+        e.bit_string().unwrap()
+    }
+    let empty = bits(&[0x03, 0x01, 0x00]);
+    assert_eq!(
+        (empty.len(), empty.is_empty(), empty.flags(32)),
+        (0, true, 0)
+    );
+    assert!(!empty.bit(0));
+    // 1 bit used: `1`.
+    let one = bits(&[0x03, 0x02, 0x07, 0x80]);
+    assert_eq!((one.len(), one.is_empty(), one.flags(32)), (1, false, 1));
+    assert!(one.bit(0) && !one.bit(1));
+    // 12 bits: 1010 0101 1100; bit 0 is the MSB of the first octet.
+    let b = bits(&[0x03, 0x03, 0x04, 0xA5, 0xC0]);
+    assert_eq!(b.len(), 12);
+    let set: Vec<usize> = (0..16).filter(|&n| b.bit(n)).collect();
+    assert_eq!(set, [0, 2, 5, 7, 8, 9]);
+    assert_eq!(b.flags(32), 0b0011_1010_0101);
+    assert_eq!(b.flags(3), 0b101);
+    assert_eq!(b.flags(0), 0);
+    // 40 bits: only the first 32 reach flags().
+    let long = bits(&[0x03, 0x06, 0x00, 0x80, 0x00, 0x00, 0x01, 0xFF]);
+    assert_eq!(long.flags(64), 0x8000_0001);
+
+    assert_eq!(Oid::LWM2M_BOOTSTRAP.to_string(), "2.23.43.9.1");
+    let oid = Oid::from_content(&[0x2B, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37]).unwrap();
+    assert_eq!(oid.to_string(), "1.3.6.1.4.1.311");
+    assert_eq!(format!("{oid:?}"), "Oid(1.3.6.1.4.1.311)");
+    assert_eq!(Oid::from_content(&[0x00]).unwrap().to_string(), "0.0");
+}
+
+#[test]
+fn odf_classes_by_tag_number() {
+    let names = [
+        "privateKeys",
+        "publicKeys",
+        "trustedPublicKeys",
+        "secretKeys",
+        "certificates",
+        "trustedCertificates",
+        "usefulCertificates",
+        "dataObjects",
+        "authObjects",
+    ];
+    for (n, name) in names.iter().enumerate() {
+        let c = ObjectClass::from_tag_number(n as u32).unwrap();
+        assert_eq!((c.tag_number(), c.name()), (n as u32, *name));
+    }
+    assert_eq!(ObjectClass::DataObjects.tag_number(), 7);
+    assert_eq!(ObjectClass::from_tag_number(9), None);
+    assert_eq!(ObjectClass::from_tag_number(u32::MAX), None);
+}
+
+#[test]
+fn bootstrap_versions_and_object_bytes() {
+    assert_eq!(ObjectVersion::Implicit.major_minor(), (1, 0));
+    let v = ObjectVersion::Explicit { major: 1, minor: 2 };
+    assert_eq!(
+        (v.major_minor(), v.to_string()),
+        ((1, 2), "1.2".to_string())
+    );
+    let bytes = real_card_bootstrap();
+    let bf = BootstrapFile::parse(&bytes).unwrap();
+    // Header (4) and padding (FF FF) excluded.
+    assert_eq!(bf.object_bytes(), &bytes[4..bytes.len() - 2]);
+}
+
+#[test]
+fn tlv_record_views() {
+    use scboot::ber::Encode;
+    use scboot::tlv::Tlv;
+    assert_eq!(
+        [
+            TlvType::ObjectInstance,
+            TlvType::ResourceInstance,
+            TlvType::MultipleResource,
+            TlvType::Resource
+        ]
+        .map(TlvType::snake_name),
+        [
+            "object_instance",
+            "resource_instance",
+            "multiple_resource",
+            "resource"
+        ]
+    );
+    // Resource 5 = 0x65A0B1C2 (time), resource 0x1234 = opaque 3 bytes.
+    let bytes = hex("C4 05 65 A0 B1 C2  E3 12 34 AA BB CC");
+    let tlv = Tlv::parse(&bytes).unwrap();
+    let recs: Vec<_> = tlv.records().collect();
+    assert_eq!(recs[0].as_time(), Ok(0x65A0_B1C2));
+    assert_eq!(
+        (recs[1].id(), recs[1].as_opaque()),
+        (0x1234, &[0xAA, 0xBB, 0xCC][..])
+    );
+    // to_item re-encodes each record byte for byte.
+    let mut out = Vec::new();
+    for r in &recs {
+        let item = r.to_item();
+        let mut buf = vec![0u8; item.encoded_len()];
+        item.encode(&mut buf).unwrap();
+        out.extend(buf);
+    }
+    assert_eq!(out, bytes);
+}

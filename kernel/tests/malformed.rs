@@ -1159,3 +1159,46 @@ fn oid_content_edges() {
     assert_eq!(err(&[]), (K::EmptyOid, 0));
     assert_eq!(err(&[0x2B, 0x80, 0x01]), (K::NonMinimalOidArc, 1));
 }
+
+/// The typed value readers take primitive encodings only (DER 10.2): a
+/// constructed element with the same number is refused at its tag.
+#[test]
+fn value_readers_refuse_constructed_encodings() {
+    use scboot::ber::Element;
+    // [0] constructed holding one byte, at offset 0; header 2 bytes.
+    let c = [0xA0, 0x03, 0x02, 0x01, 0x05];
+    let (e, rest) = Element::parse(&c).unwrap();
+    assert!(rest.is_empty());
+    assert_eq!(
+        (e.header_len(), e.value_offset(), e.encoded_len()),
+        (2, 2, 5)
+    );
+    let found = Tag::context(0, true);
+    let want = |expected| (K::UnexpectedTag { expected, found }, 0);
+    let got = |r: scboot::Error| (r.kind(), r.offset());
+    assert_eq!(got(e.integer().unwrap_err()), want("a primitive INTEGER"));
+    assert_eq!(
+        got(e.bit_string().unwrap_err()),
+        want("a primitive BIT STRING")
+    );
+    assert_eq!(got(e.utf8().unwrap_err()), want("a primitive string"));
+    assert_eq!(
+        got(e.oid().unwrap_err()),
+        want("a primitive OBJECT IDENTIFIER")
+    );
+    // The same value primitive reads fine.
+    let (p, _) = Element::parse(&[0x80, 0x01, 0x05]).unwrap();
+    assert_eq!(p.integer(), Ok(5));
+    // Long-form lengths count in the header.
+    let mut long = vec![0x04, 0x82, 0x01, 0x00];
+    long.resize(4 + 256, 0x11);
+    let (e, _) = Element::parse(&long).unwrap();
+    assert_eq!(
+        (e.header_len(), e.value().len(), e.encoded_len()),
+        (4, 256, 260)
+    );
+    let mut hi = vec![0x9F, 0x81, 0x00, 0x81, 0x80];
+    hi.resize(5 + 128, 0);
+    let (e, _) = Element::parse(&hi).unwrap();
+    assert_eq!((e.header_len(), e.value_offset()), (5, 5));
+}
