@@ -473,6 +473,12 @@ fn bootstrap_versions_and_object_bytes() {
     let bf = BootstrapFile::parse(&bytes).unwrap();
     // Header (4) and padding (FF FF) excluded.
     assert_eq!(bf.object_bytes(), &bytes[4..bytes.len() - 2]);
+    assert_eq!(bf.objects().map(|o| o.offset()).collect::<Vec<_>>(), [4]);
+    // Two objects of 7 bytes each (header 5 + an empty Object Instance 0).
+    let two = hex("00 02 00 0E  00 00 00 00 02 00 00  00 01 00 00 02 00 00");
+    let bf = BootstrapFile::parse(&two).unwrap();
+    let objs: Vec<_> = bf.objects().map(|o| (o.object_id, o.offset())).collect();
+    assert_eq!(objs, [(0, 4), (1, 11)]);
 }
 
 #[test]
@@ -512,4 +518,21 @@ fn tlv_record_views() {
         out.extend(buf);
     }
     assert_eq!(out, bytes);
+}
+
+#[test]
+fn bootstrap_rule_names() {
+    assert_eq!(
+        [
+            BootstrapRule::RegisteredOid,
+            BootstrapRule::DoubleEncodedOid,
+            BootstrapRule::OpaqueApplicationOid
+        ]
+        .map(BootstrapRule::name),
+        [
+            "registered_oid",
+            "double_encoded_oid",
+            "opaque_application_oid"
+        ]
+    );
 }

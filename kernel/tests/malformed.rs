@@ -1202,3 +1202,43 @@ fn value_readers_refuse_constructed_encodings() {
     let (e, _) = Element::parse(&hi).unwrap();
     assert_eq!((e.header_len(), e.value_offset()), (5, 5));
 }
+
+/// Discretionary data and unknown constructed elements of an EF.DIR
+/// template are walked to depth 14 (MAX_DEPTH - 2, the template and the
+/// file take the other two): 13 nested levels parse, 14 do not.
+#[test]
+fn ef_dir_nested_data_depth_bound() {
+    fn nested(levels: usize) -> Vec<u8> {
+        let mut v = Vec::new();
+        for _ in 0..levels {
+            let inner = std::mem::take(&mut v);
+            v = vec![0xA0, inner.len() as u8];
+            v.extend(inner);
+        }
+        v
+    }
+    let aid = hex("4F 0C A000000063504B43532D3135");
+    for outer in [0x73u8, 0xA5] {
+        for (levels, ok) in [(13, true), (14, false)] {
+            let inner = nested(levels);
+            let mut t = aid.clone();
+            t.extend([outer, inner.len() as u8]);
+            t.extend(&inner);
+            let mut file = vec![0x61, t.len() as u8];
+            file.extend(t);
+            if ok {
+                let dir = EfDir::parse(&file).unwrap();
+                assert_eq!(dir.len(), 1, "{outer:02X} {levels}");
+            } else {
+                // The 14th A0 (k = 13) is at 2 + 14 + 2 + 2 * 13 = 44.
+                check(
+                    "EF.DIR data too deep",
+                    P::Dir,
+                    &file,
+                    K::DepthExceeded { max: 14 },
+                    44,
+                );
+            }
+        }
+    }
+}

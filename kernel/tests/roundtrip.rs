@@ -674,3 +674,125 @@ fn path_index_and_length_up_to_65535() {
         }
     }
 }
+
+#[test]
+fn label_and_attribute_limits_in_encoders() {
+    use scboot::EncodeError::InvalidValue;
+    let long = "x".repeat(256);
+    let (ok255, bad256) = (&long[..255], &long[..]);
+    let mut buf = vec![0u8; 1024];
+    // EF.DIR template label: up to 255 bytes.
+    let aid = [0xA0, 0x00, 0x00, 0x00, 0x63];
+    for (label, ok) in [(ok255, true), (bad256, false)] {
+        let t = ApplicationTemplate {
+            label: Some(label),
+            ..ApplicationTemplate::new(&aid)
+        };
+        assert_eq!(
+            t.encode(&mut buf).is_ok(),
+            ok,
+            "template label {}",
+            label.len()
+        );
+    }
+    let base = || DataObject {
+        kind: DataObjectKind::Opaque,
+        common: CommonObjectAttributes {
+            label: None,
+            flags: None,
+            auth_id: None,
+            user_consent: None,
+            access_control_rules: None,
+        },
+        data: CommonDataObjectAttributes {
+            application_name: None,
+            application_oid: None,
+        },
+        sub_class: None,
+        value: ObjectValue::Path(Path::new(&[0x44, 0x01])),
+    };
+    let auth = [0x01u8; 256];
+    let mut cases: Vec<(DataObject, bool, &str)> = Vec::new();
+    for (l, ok) in [(ok255, true), (bad256, false)] {
+        let mut d = base();
+        d.common.label = Some(l);
+        cases.push((d, ok, "label"));
+        let mut d = base();
+        d.data.application_name = Some(l);
+        cases.push((d, ok, "applicationName"));
+    }
+    for (n, ok) in [(255, true), (256, false)] {
+        let mut d = base();
+        d.common.auth_id = Some(&auth[..n]);
+        cases.push((d, ok, "authId"));
+    }
+    for (u, ok) in [(0, false), (1, true), (15, true), (16, false), (255, false)] {
+        let mut d = base();
+        d.common.user_consent = Some(u);
+        cases.push((d, ok, "userConsent"));
+    }
+    for (d, ok, what) in cases {
+        let r = d.encode(&mut buf);
+        assert!(
+            if ok {
+                r.is_ok()
+            } else {
+                matches!(r, Err(InvalidValue(_)))
+            },
+            "{what}: {r:?}"
+        );
+        if let Ok(n) = r {
+            let dodf = Dodf::parse(&buf[..n]).unwrap();
+            assert_eq!((dodf.len(), dodf.is_empty()), (1, false));
+        }
+    }
+}
+
+/// A direct ObjectValue of an externalDO is walked to depth 11 (MAX_DEPTH
+/// - 5: file, entry, value, [0] and [1] wrappers take the rest).
+#[test]
+fn direct_value_nesting_bound() {
+    fn nested(levels: usize) -> Vec<u8> {
+        let mut v = Vec::new();
+        for _ in 0..levels {
+            let inner = std::mem::take(&mut v);
+            v = vec![0xA0, inner.len() as u8];
+            v.extend(inner);
+        }
+        v
+    }
+    for (levels, ok) in [(11, true), (12, false)] {
+        let value = nested(levels);
+        let d = DataObject {
+            kind: DataObjectKind::External,
+            common: CommonObjectAttributes {
+                label: None,
+                flags: None,
+                auth_id: None,
+                user_consent: None,
+                access_control_rules: None,
+            },
+            data: CommonDataObjectAttributes {
+                application_name: None,
+                application_oid: None,
+            },
+            sub_class: None,
+            value: ObjectValue::Direct(&value),
+        };
+        let enc = encode(&d);
+        let r = Dodf::parse(&enc);
+        if ok {
+            assert_eq!(r.unwrap().len(), 1);
+        } else {
+            let e = r.unwrap_err();
+            assert_eq!(
+                e.kind(),
+                scboot::ErrorKind::DepthExceeded { max: 11 },
+                "{e}"
+            );
+            // The 12th A0 sits 2 * 11 bytes after the first.
+            let first = enc.len() - value.len();
+            assert_eq!(e.offset(), first + 2 * 11);
+        }
+    }
+}
