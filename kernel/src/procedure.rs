@@ -1329,3 +1329,110 @@ pub fn run<'w, C: Card>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::format;
+    use std::string::ToString;
+
+    #[test]
+    fn fcp_sizes_and_record_structures() {
+        // 80: data size 0x0123; 82: transparent.
+        let f = parse_fcp(&[0x62, 0x07, 0x80, 0x02, 0x01, 0x23, 0x82, 0x01, 0x01]).unwrap();
+        assert_eq!((f.size, f.records), (Some(0x0123), None));
+        // 81 (total size) stands in for a missing 80; 80 wins when both are there.
+        let f = parse_fcp(&[0x62, 0x04, 0x81, 0x02, 0x02, 0x00]).unwrap();
+        assert_eq!(f.size, Some(0x200));
+        let f = parse_fcp(&[0x62, 0x08, 0x81, 0x02, 0x02, 0x00, 0x80, 0x02, 0x00, 0x10]).unwrap();
+        assert_eq!(f.size, Some(0x10));
+        // Linear fixed (02), record length 0x0020, 5 records (one count byte).
+        let f = parse_fcp(&[0x62, 0x07, 0x82, 0x05, 0x02, 0x21, 0x00, 0x20, 0x05]).unwrap();
+        assert_eq!(f.records, Some((0x20, 5)));
+        // Two count bytes: 0x0102 records.
+        let f = parse_fcp(&[0x62, 0x08, 0x82, 0x06, 0x05, 0x21, 0x00, 0x30, 0x01, 0x02]).unwrap();
+        assert_eq!(f.records, Some((0x30, 0x0102)));
+        // No count: 0 records; record length 0: not a record file.
+        let f = parse_fcp(&[0x62, 0x06, 0x82, 0x04, 0x06, 0x21, 0x00, 0x08]).unwrap();
+        assert_eq!(f.records, Some((8, 0)));
+        let f = parse_fcp(&[0x62, 0x06, 0x82, 0x04, 0x02, 0x21, 0x00, 0x00]).unwrap();
+        assert_eq!(f.records, None);
+        // Structures 1 (transparent), 7 and the DF bits 111xxx are not records.
+        for d in [0x01, 0x07, 0x38 | 0x02] {
+            let f = parse_fcp(&[0x62, 0x06, 0x82, 0x04, d, 0x21, 0x00, 0x08]).unwrap();
+            assert_eq!(f.records, None, "descriptor {d:02X}");
+        }
+        // Not an FCP template, or malformed inside.
+        assert!(parse_fcp(&[0x6F, 0x00]).is_none());
+        assert!(parse_fcp(&[]).is_none());
+        assert!(parse_fcp(&[0x62, 0x02, 0x82, 0x00]).is_none());
+        assert!(parse_fcp(&[0x62, 0x03, 0x80, 0x05, 0x00]).is_none());
+    }
+
+    #[test]
+    fn errors_say_which_step_and_what() {
+        let cases = [
+            (
+                ProcedureError::Status {
+                    step: StepName::ReadOdf,
+                    sw: 0x6982,
+                },
+                "read EF.ODF: card answered 6982",
+            ),
+            (
+                ProcedureError::FileTooLarge {
+                    step: StepName::ReadBootstrap,
+                    size: 40000,
+                    capacity: 32768,
+                },
+                "read bootstrap file: file of 40000 bytes, workspace holds 32768",
+            ),
+            (
+                ProcedureError::NoPkcs15Application,
+                "EF.DIR has no PKCS#15 application",
+            ),
+            (ProcedureError::OutOfOrder, "procedure call out of order"),
+        ];
+        for (e, text) in cases {
+            assert_eq!(e.to_string(), text);
+        }
+        let r: RunError<&str> = RunError::Card("gone");
+        assert_eq!(format!("{r}"), "card transport: \"gone\"");
+        let r: RunError<&str> = RunError::Procedure(ProcedureError::OutOfOrder);
+        assert_eq!(format!("{r}"), "procedure call out of order");
+    }
+
+    /// Gone: the transport, the application, the DODF, the entry, or a
+    /// SELECT answered "not found". Anything else is a fault, not a removal.
+    #[test]
+    fn which_failures_mean_the_card_data_is_gone() {
+        let st = |step, sw| ProcedureError::Status { step, sw };
+        let gone = [
+            ProcedureError::NoPkcs15Application,
+            ProcedureError::NoDataObjectDirectory,
+            ProcedureError::NoBootstrapEntry,
+            st(StepName::SelectDir, 0x6A82),
+            st(StepName::SelectApplication, 0x6A82),
+            st(StepName::SelectOdf, 0x6A86),
+            st(StepName::SelectDodf, 0x6A88),
+            st(StepName::SelectBootstrap, 0x6A82),
+        ];
+        for e in gone {
+            assert!(e.data_removed(), "{e:?}");
+            assert!(RunError::<()>::Procedure(e).card_removed());
+        }
+        let fault = [
+            st(StepName::ReadBootstrap, 0x6A82),
+            st(StepName::ExternalAuthenticate, 0x6982),
+            st(StepName::SelectBootstrap, 0x6982),
+            ProcedureError::PinRequired,
+            ProcedureError::UnsupportedValue,
+            ProcedureError::OutOfOrder,
+        ];
+        for e in fault {
+            assert!(!e.data_removed(), "{e:?}");
+            assert!(!RunError::<()>::Procedure(e).card_removed());
+        }
+        assert!(RunError::Card(()).card_removed());
+    }
+}

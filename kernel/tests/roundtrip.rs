@@ -761,7 +761,13 @@ fn direct_value_nesting_bound() {
         }
         v
     }
-    for (levels, ok) in [(11, true), (12, false)] {
+    // urlWithDigest: its content is walked directly, one level less.
+    for (levels, ok, direct) in [
+        (11, true, true),
+        (12, false, true),
+        (10, true, false),
+        (11, false, false),
+    ] {
         let value = nested(levels);
         let d = DataObject {
             kind: DataObjectKind::External,
@@ -777,7 +783,11 @@ fn direct_value_nesting_bound() {
                 application_oid: None,
             },
             sub_class: None,
-            value: ObjectValue::Direct(&value),
+            value: if direct {
+                ObjectValue::Direct(&value)
+            } else {
+                ObjectValue::UrlWithDigest(&value)
+            },
         };
         let enc = encode(&d);
         let r = Dodf::parse(&enc);
@@ -790,9 +800,9 @@ fn direct_value_nesting_bound() {
                 scboot::ErrorKind::DepthExceeded { max: 11 },
                 "{e}"
             );
-            // The 12th A0 sits 2 * 11 bytes after the first.
+            // The failing A0 sits 2 * (levels - 1) bytes after the first.
             let first = enc.len() - value.len();
-            assert_eq!(e.offset(), first + 2 * 11);
+            assert_eq!(e.offset(), first + 2 * (levels - 1));
         }
     }
 }
