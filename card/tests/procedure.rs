@@ -522,3 +522,75 @@ fn tampered_response_ends_the_run() {
         })
     );
 }
+
+/// ODF paths in the three forms of ISO 7816-4 / PKCS#15: relative (`6430`,
+/// SELECT P1 00), absolute from the MF (`3F00 5015 6430`, P1 08 with the MF
+/// dropped) and from the current application (`3FFF 6430`, P1 09 with 3FFF
+/// dropped). The virtual card resolves P1 09 from the current DF, so any
+/// other mapping selects a file that does not exist.
+#[test]
+fn odf_paths_relative_absolute_and_application_relative() {
+    use scboot::ber::{Concat, Encode};
+    use scboot::odf::{ObjectClass, OdfEntry, OdfLocation};
+    use scboot::path::Path;
+    use scboot_card::image::Structure;
+    let cfg = demo();
+    let k = keys(&cfg);
+    for path in [
+        &[0x64, 0x30][..],
+        &[0x3F, 0x00, 0x50, 0x15, 0x64, 0x30],
+        &[0x3F, 0xFF, 0x64, 0x30],
+    ] {
+        let entries = [OdfEntry {
+            class: ObjectClass::DataObjects,
+            location: OdfLocation::Path(Path::new(path)),
+        }];
+        let odf = Concat(&entries);
+        let mut bytes = vec![0u8; odf.encoded_len()];
+        odf.encode(&mut bytes).unwrap();
+        let mut image = build(&cfg).unwrap();
+        let f = image
+            .files
+            .iter_mut()
+            .find(|f| f.path == "3f0050155031")
+            .expect("EF.ODF");
+        f.structure = Structure::Transparent {
+            data: scboot_card::to_hex(&bytes),
+        };
+        let mut c = VirtualCard::new(image).unwrap();
+        let mut ws = [0u8; 4096];
+        let b = run(&mut c, &k, config(SecurityLevel::ALL, 9), &mut ws, None)
+            .unwrap_or_else(|e| panic!("{path:02X?}: {e}"));
+        assert_eq!(b.provenance.dodf_path.as_bytes(), path);
+        check_demo_accounts(&b.file);
+    }
+}
+
+/// Driving the sans-I/O procedure by hand: one APDU counted per response,
+/// the same count `run` reports.
+#[test]
+fn procedure_counts_each_exchange() {
+    use scboot::procedure::{Procedure, Step};
+    let cfg = demo();
+    let k = keys(&cfg);
+    let mut c = card(&cfg);
+    let mut ws = [0u8; 4096];
+    let mut p = Procedure::new(&k, config(SecurityLevel::ALL, 6), &mut ws);
+    let (mut cmd, mut resp) = ([0u8; 1200], [0u8; 1200]);
+    let mut sent = 0;
+    loop {
+        assert_eq!(p.apdus(), sent);
+        match p.next(&mut cmd).unwrap() {
+            Step::Transmit(n) => {
+                let m = c.transmit(&cmd[..n], &mut resp).unwrap();
+                p.on_response(&resp[..m]).unwrap();
+                sent += 1;
+            }
+            Step::NeedPin => panic!("the demo entry is public"),
+            Step::Done => break,
+        }
+    }
+    assert_eq!(p.apdus(), 15);
+    let b = p.finish().unwrap();
+    assert_eq!(b.provenance.apdus, 15);
+}
