@@ -101,6 +101,13 @@ pub struct Quirks {
     /// Answer a plain READ RECORD with the wrong Le by `6Cxx`.
     #[serde(default)]
     pub strict_le: bool,
+    /// Serve record files as linear variable (FCP descriptor `04`): the FCP
+    /// gives the largest record length, each record is as long as its
+    /// content without the trailing `FF` padding. With `strict_le`, a READ
+    /// RECORD sized from the FCP is then answered `6Cxx` with the exact
+    /// length, as such cards do.
+    #[serde(default)]
+    pub variable_records: bool,
 }
 
 /// Everything the card holds.

@@ -30,7 +30,7 @@ impl Node {
         [self.path[n - 2], self.path[n - 1]]
     }
 
-    fn fcp(&self) -> Vec<u8> {
+    fn fcp(&self, variable_records: bool) -> Vec<u8> {
         let mut v = Vec::new();
         match &self.body {
             Body::Df { aid } => {
@@ -51,7 +51,7 @@ impl Node {
                 v.extend([
                     0x82,
                     0x05,
-                    0x02,
+                    if variable_records { 0x04 } else { 0x02 },
                     0x21,
                     (len >> 8) as u8,
                     *len as u8,
@@ -386,7 +386,7 @@ impl VirtualCard {
         }
         match cmd.p2 & 0x0C {
             0x0C => sw(0x9000),
-            _ => (node.fcp(), 0x9000),
+            _ => (node.fcp(self.image.quirks.variable_records), 0x9000),
         }
     }
 
@@ -438,11 +438,16 @@ impl VirtualCard {
         else {
             return sw(0x6A83);
         };
+        let len = if self.image.quirks.variable_records {
+            rec.iter().rposition(|&b| b != 0xFF).map_or(0, |i| i + 1)
+        } else {
+            *len
+        };
         let le = cmd.le.unwrap_or(256) as usize;
-        if self.image.quirks.strict_le && !secure && le != *len {
-            return sw(0x6C00 | (*len as u16 & 0xFF));
+        if self.image.quirks.strict_le && !secure && le != len {
+            return sw(0x6C00 | (len as u16 & 0xFF));
         }
-        (rec[..(*len).min(le)].to_vec(), 0x9000)
+        (rec[..len.min(le)].to_vec(), 0x9000)
     }
 
     fn update_binary(&mut self, ch: usize, cmd: &Command<'_>, secure: bool) -> (Vec<u8>, u16) {

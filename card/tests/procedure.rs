@@ -594,3 +594,37 @@ fn procedure_counts_each_exchange() {
     let b = p.finish().unwrap();
     assert_eq!(b.provenance.apdus, 15);
 }
+
+/// A linear-variable EF.DIR whose FCP gives the largest record length: a
+/// strict card answers the first READ RECORD `6Cxx` with the exact length,
+/// the procedure re-sends it with that Le (one more APDU) and reads the
+/// record. With T=0 style `61xx` answers on top, both mechanisms chain.
+#[test]
+fn wrong_le_answer_is_resent_with_the_card_length() {
+    let apdus = |get_response: bool, strict_le: bool, variable_records: bool| {
+        let mut cfg = demo();
+        cfg.quirks.strict_le = strict_le;
+        cfg.quirks.variable_records = variable_records;
+        cfg.quirks.get_response = get_response;
+        let mut c = card(&cfg);
+        let mut ws = [0u8; 4096];
+        let b = run(
+            &mut c,
+            &keys(&cfg),
+            config(SecurityLevel::ALL, 8),
+            &mut ws,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{get_response} {strict_le} {variable_records}: {e}"));
+        check_demo_accounts(&b.file);
+        b.provenance.apdus
+    };
+    for get_response in [false, true] {
+        let fixed = apdus(get_response, true, false);
+        // Linear variable without the strict rule: the card sends what it has.
+        assert_eq!(apdus(get_response, false, true), fixed);
+        // Strict: exactly one re-sent READ RECORD.
+        assert_eq!(apdus(get_response, true, true), fixed + 1);
+    }
+    assert_eq!(apdus(false, true, false), 15);
+}
