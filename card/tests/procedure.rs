@@ -628,3 +628,70 @@ fn wrong_le_answer_is_resent_with_the_card_length() {
     }
     assert_eq!(apdus(false, true, false), 15);
 }
+
+/// A DODF path with index and length (PKCS#15 `Path.index`/`length`): the
+/// bootstrap data sits 300 bytes into its EF, and a workspace of exactly
+/// its length is enough, since only the named part is read.
+#[test]
+fn bootstrap_data_by_index_and_length() {
+    use scboot::ber::{Encode, Oid};
+    use scboot::dodf::{
+        CommonDataObjectAttributes, CommonObjectAttributes, DataObject, DataObjectKind, ObjectValue,
+    };
+    use scboot::path::{IndexLength, Path};
+    use scboot_card::config::bootstrap_data;
+    use scboot_card::image::Structure;
+    let cfg = demo();
+    let boot = bootstrap_data(&cfg.server).unwrap();
+    let mut file = vec![0xA5u8; 300];
+    file.extend(&boot);
+    file.resize(1024, 0xFF);
+    let il = IndexLength {
+        index: 300,
+        length: boot.len() as u32,
+    };
+    let entry = DataObject {
+        kind: DataObjectKind::Oid(Oid::LWM2M_BOOTSTRAP),
+        common: CommonObjectAttributes::default(),
+        data: CommonDataObjectAttributes::default(),
+        sub_class: None,
+        value: ObjectValue::Path(Path {
+            path: &[0x64, 0x32],
+            index_length: Some(il),
+        }),
+    };
+    let mut dodf = vec![0u8; entry.encoded_len()];
+    entry.encode(&mut dodf).unwrap();
+    let image = || {
+        let mut image = build(&cfg).unwrap();
+        for f in image.files.iter_mut() {
+            let data = match f.path.as_str() {
+                "3f0050156430" => &dodf,
+                "3f0050156432" => &file,
+                _ => continue,
+            };
+            f.structure = Structure::Transparent {
+                data: scboot_card::to_hex(data),
+            };
+        }
+        VirtualCard::new(image).unwrap()
+    };
+    let k = keys(&cfg);
+    let mut c = image();
+    let mut ws = vec![0u8; boot.len()];
+    let b = run(&mut c, &k, config(SecurityLevel::ALL, 10), &mut ws, None).unwrap();
+    assert_eq!(b.provenance.index_length, Some(il));
+    check_demo_accounts(&b.file);
+    // One byte less of workspace: refused, naming the part's size.
+    let mut c = image();
+    let mut ws = vec![0u8; boot.len() - 1];
+    let e = run(&mut c, &k, config(SecurityLevel::ALL, 11), &mut ws, None).unwrap_err();
+    assert_eq!(
+        e,
+        RunError::Procedure(ProcedureError::FileTooLarge {
+            step: StepName::SelectBootstrap,
+            size: boot.len(),
+            capacity: boot.len() - 1,
+        })
+    );
+}
