@@ -108,6 +108,10 @@ pub struct Quirks {
     /// length, as such cards do.
     #[serde(default)]
     pub variable_records: bool,
+    /// Leave the number of records out of a record file's FCP (a 4-byte
+    /// descriptor `82`): a reader then reads records until `6A83`.
+    #[serde(default)]
+    pub omit_record_count: bool,
 }
 
 /// Everything the card holds.

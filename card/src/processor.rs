@@ -4,7 +4,7 @@ use scboot::apdu::{channel_of, class_on_channel, Command};
 use scboot::scp03::{CardChannel, CardConfig, StaticKeys};
 
 use crate::from_hex;
-use crate::image::{Access, CardImage, Structure};
+use crate::image::{Access, CardImage, Quirks, Structure};
 
 /// The FID of the MF.
 const MF: [u8; 2] = [0x3F, 0x00];
@@ -30,7 +30,7 @@ impl Node {
         [self.path[n - 2], self.path[n - 1]]
     }
 
-    fn fcp(&self, variable_records: bool) -> Vec<u8> {
+    fn fcp(&self, quirks: &Quirks) -> Vec<u8> {
         let mut v = Vec::new();
         match &self.body {
             Body::Df { aid } => {
@@ -48,15 +48,16 @@ impl Node {
                 v.extend([0x80, 0x02, (d.len() >> 8) as u8, d.len() as u8]);
             }
             Body::Records { len, records } => {
-                v.extend([
-                    0x82,
-                    0x05,
-                    if variable_records { 0x04 } else { 0x02 },
-                    0x21,
-                    (len >> 8) as u8,
-                    *len as u8,
-                    records.len() as u8,
-                ]);
+                let descriptor = if quirks.variable_records { 0x04 } else { 0x02 };
+                let rec_len = [(len >> 8) as u8, *len as u8];
+                if quirks.omit_record_count {
+                    v.extend([0x82, 0x04, descriptor, 0x21]);
+                    v.extend(rec_len);
+                } else {
+                    v.extend([0x82, 0x05, descriptor, 0x21]);
+                    v.extend(rec_len);
+                    v.push(records.len() as u8);
+                }
                 v.extend([0x83, 0x02]);
                 v.extend(self.fid());
                 let size = len * records.len();
@@ -386,7 +387,7 @@ impl VirtualCard {
         }
         match cmd.p2 & 0x0C {
             0x0C => sw(0x9000),
-            _ => (node.fcp(self.image.quirks.variable_records), 0x9000),
+            _ => (node.fcp(&self.image.quirks), 0x9000),
         }
     }
 

@@ -695,3 +695,48 @@ fn bootstrap_data_by_index_and_length() {
         })
     );
 }
+
+/// EF.DIR with two templates, the PKCS#15 one second: with the record count
+/// in the FCP the procedure reads exactly both records; without it, it reads
+/// on until the card answers `6A83` (one more READ RECORD).
+#[test]
+fn ef_dir_second_record_with_and_without_a_record_count() {
+    use scboot::ber::Encode;
+    use scboot::dir::{ApplicationTemplate, PKCS15_AID};
+    use scboot_card::image::Structure;
+    let usim = ApplicationTemplate {
+        label: Some("USIM"),
+        ..ApplicationTemplate::new(&[0xA0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02])
+    };
+    let pkcs15 = ApplicationTemplate {
+        label: Some("LwM2M"),
+        path: Some(&[0x3F, 0x00, 0x50, 0x15]),
+        ..ApplicationTemplate::new(PKCS15_AID)
+    };
+    let rec = |t: &ApplicationTemplate<'_>| {
+        let mut b = vec![0u8; t.encoded_len()];
+        t.encode(&mut b).unwrap();
+        scboot_card::to_hex(&b)
+    };
+    let cfg = demo();
+    let k = keys(&cfg);
+    for omit in [false, true] {
+        let mut image = build(&cfg).unwrap();
+        image.quirks.omit_record_count = omit;
+        let dir = image
+            .files
+            .iter_mut()
+            .find(|f| f.path == "3f002f00")
+            .expect("EF.DIR");
+        dir.structure = Structure::LinearFixed {
+            record_len: 40,
+            records: vec![rec(&usim), rec(&pkcs15)],
+        };
+        let mut c = VirtualCard::new(image).unwrap();
+        let mut ws = [0u8; 4096];
+        let b = run(&mut c, &k, config(SecurityLevel::ALL, 12), &mut ws, None)
+            .unwrap_or_else(|e| panic!("omit {omit}: {e}"));
+        check_demo_accounts(&b.file);
+        assert_eq!(b.provenance.apdus, 16 + u32::from(omit), "omit {omit}");
+    }
+}
