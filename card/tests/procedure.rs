@@ -740,3 +740,115 @@ fn ef_dir_second_record_with_and_without_a_record_count() {
         assert_eq!(b.provenance.apdus, 16 + u32::from(omit), "omit {omit}");
     }
 }
+
+/// The digest the monitor compares covers the bootstrap data only: the same
+/// data in a larger, differently padded EF is no change.
+#[test]
+fn digest_ignores_file_size_and_padding() {
+    let digest = |file_size: usize| {
+        let mut cfg = demo();
+        cfg.file_size = file_size;
+        let mut c = card(&cfg);
+        let mut ws = [0u8; 8192];
+        let b = run(
+            &mut c,
+            &keys(&cfg),
+            config(SecurityLevel::ALL, 13),
+            &mut ws,
+            None,
+        )
+        .unwrap();
+        b.provenance.digest
+    };
+    let d = digest(1024);
+    assert_eq!(digest(2048), d);
+    assert_eq!(digest(300), d);
+    let mut cfg = demo();
+    cfg.server[0].lifetime = Some(3600);
+    let mut c = card(&cfg);
+    let mut ws = [0u8; 4096];
+    let b = run(
+        &mut c,
+        &keys(&cfg),
+        config(SecurityLevel::ALL, 13),
+        &mut ws,
+        None,
+    )
+    .unwrap();
+    assert_ne!(b.provenance.digest, d);
+}
+
+/// Two DODFs in the ODF: the first holds no bootstrap entry, so the
+/// procedure goes on to the second; with neither holding one, it reports
+/// that no entry exists (which the monitor reads as "data removed").
+#[test]
+fn bootstrap_entry_in_the_second_dodf() {
+    use scboot::ber::{Concat, Encode};
+    use scboot::odf::{ObjectClass, OdfEntry, OdfLocation};
+    use scboot::path::Path;
+    use scboot_card::image::{Access, File, Structure};
+    let cfg = demo();
+    let k = keys(&cfg);
+    let entries = [
+        OdfEntry {
+            class: ObjectClass::DataObjects,
+            location: OdfLocation::Path(Path::new(&[0x64, 0x31])),
+        },
+        OdfEntry {
+            class: ObjectClass::DataObjects,
+            location: OdfLocation::Path(Path::new(&[0x64, 0x30])),
+        },
+    ];
+    let odf = Concat(&entries);
+    let mut odf_bytes = vec![0u8; odf.encoded_len()];
+    odf.encode(&mut odf_bytes).unwrap();
+    let image_with = |second_dodf_has_entry: bool| {
+        let mut image = build(&cfg).unwrap();
+        for f in image.files.iter_mut() {
+            if f.path == "3f0050155031" {
+                f.structure = Structure::Transparent {
+                    data: scboot_card::to_hex(&odf_bytes),
+                };
+            }
+            if f.path == "3f0050156430" && !second_dodf_has_entry {
+                // Padding only: a DODF without entries.
+                f.structure = Structure::Transparent {
+                    data: "ffff".into(),
+                };
+            }
+        }
+        image.files.push(File {
+            path: "3f0050156431".into(),
+            structure: Structure::Transparent {
+                data: "0000".into(),
+            },
+            read: Access::Always,
+            update: Access::Never,
+        });
+        VirtualCard::new(image).unwrap()
+    };
+    let mut ws = [0u8; 4096];
+    let b = run(
+        &mut image_with(true),
+        &k,
+        config(SecurityLevel::ALL, 14),
+        &mut ws,
+        None,
+    )
+    .unwrap();
+    assert_eq!(b.provenance.dodf_path.as_bytes(), &[0x64, 0x30]);
+    check_demo_accounts(&b.file);
+    // SELECT + READ of the first DODF: two more APDUs than the demo's 15.
+    assert_eq!(b.provenance.apdus, 17);
+    let mut ws = [0u8; 4096];
+    let e = run(
+        &mut image_with(false),
+        &k,
+        config(SecurityLevel::ALL, 14),
+        &mut ws,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e, RunError::Procedure(ProcedureError::NoBootstrapEntry));
+    assert!(e.card_removed());
+}
