@@ -806,3 +806,121 @@ fn direct_value_nesting_bound() {
         }
     }
 }
+
+fn nested_a0(levels: usize) -> Vec<u8> {
+    let mut v = Vec::new();
+    for _ in 0..levels {
+        let inner = std::mem::take(&mut v);
+        v = vec![0xA0, inner.len() as u8];
+        v.extend(inner);
+    }
+    v
+}
+
+/// TokenInfo's opaque constructed fields (seInfo, recordInfo,
+/// supportedAlgorithms, a referenced lastUpdate) are walked to depth 14:
+/// 13 nested levels parse, 14 fail at the 14th.
+#[test]
+fn tokeninfo_opaque_fields_nesting_bound() {
+    let serial = [0x01, 0x02];
+    for field in 0..4 {
+        for (levels, ok) in [(13, true), (14, false)] {
+            let inner = nested_a0(levels);
+            let mut t = TokenInfo::new(&serial, TokenFlags(0));
+            match field {
+                0 => t.se_info = Some(&inner),
+                1 => t.record_info = Some(&inner),
+                2 => t.supported_algorithms = Some(&inner),
+                _ => t.last_update = Some(LastUpdate::Referenced(&inner)),
+            }
+            let enc = encode(&t);
+            match TokenInfo::parse(&enc) {
+                Ok(back) => {
+                    assert!(ok, "field {field}, {levels} levels accepted");
+                    assert_eq!(back, t);
+                }
+                Err(e) => {
+                    assert!(!ok, "field {field}, {levels} levels: {e}");
+                    let at = enc.windows(inner.len()).position(|w| w == inner).unwrap();
+                    assert_eq!(
+                        (e.kind(), e.offset()),
+                        (scboot::ErrorKind::DepthExceeded { max: 14 }, at + 2 * 13),
+                        "field {field}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn tokeninfo_encoder_limits() {
+    let long = "x".repeat(256);
+    let serial = [0x5Au8; 256];
+    let mut buf = vec![0u8; 2048];
+    for (n, ok) in [(255, true), (256, false)] {
+        let t = TokenInfo::new(&serial[..n], TokenFlags(0));
+        assert_eq!(t.encode(&mut buf).is_ok(), ok, "serial {n}");
+        for field in 0..4 {
+            let mut t = TokenInfo::new(&serial[..1], TokenFlags(0));
+            let s = Some(&long[..n]);
+            match field {
+                0 => t.manufacturer_id = s,
+                1 => t.label = s,
+                2 => t.issuer_id = s,
+                _ => t.holder_id = s,
+            }
+            let r = t.encode(&mut buf);
+            assert_eq!(r.is_ok(), ok, "field {field}, {n} bytes");
+            if let Ok(len) = r {
+                assert_eq!(TokenInfo::parse(&buf[..len]).unwrap(), t);
+            }
+        }
+    }
+}
+
+#[test]
+fn tlv_identifier_width_and_container_values() {
+    use scboot::EncodeError::InvalidValue;
+    let one = |id| encode(&TlvItem::resource(id, &[0x07]));
+    assert_eq!(one(0), [0xC1, 0x00, 0x07]);
+    assert_eq!(one(255), [0xC1, 0xFF, 0x07]);
+    assert_eq!(one(256), [0xE1, 0x01, 0x00, 0x07]);
+    assert_eq!(one(0xFFFF), [0xE1, 0xFF, 0xFF, 0x07]);
+    // Value lengths at each length-field size.
+    let v = vec![0x11u8; 0x1_0000];
+    let hdr = |n: usize| encode(&TlvItem::resource(1, &v[..n]))[..6.min(n + 2)].to_vec();
+    assert_eq!(hdr(7)[..2], [0xC7, 0x01]);
+    assert_eq!(hdr(8)[..3], [0xC8, 0x01, 0x08]);
+    assert_eq!(hdr(0xFF)[..3], [0xC8, 0x01, 0xFF]);
+    assert_eq!(hdr(0x100)[..4], [0xD0, 0x01, 0x01, 0x00]);
+    assert_eq!(hdr(0xFFFF)[..4], [0xD0, 0x01, 0xFF, 0xFF]);
+    assert_eq!(hdr(0x1_0000)[..5], [0xD8, 0x01, 0x01, 0x00, 0x00]);
+    // A container given as raw value bytes: those bytes must be valid
+    // children for it.
+    let mut buf = [0u8; 64];
+    let ok = TlvItem {
+        kind: TlvType::ObjectInstance,
+        id: 3,
+        content: TlvContent::Value(&[0xC1, 0x00, 0x05, 0x83, 0x01, 0x41, 0x00, 0x09]),
+    };
+    assert_eq!(ok.encode(&mut buf), Ok(11));
+    assert_eq!(&buf[..3], &[0x08, 0x03, 0x08]);
+    assert_eq!(Tlv::parse(&buf[..11]).unwrap().records().count(), 1);
+    for bad in [
+        &[0xC1, 0x00][..],               // truncated resource
+        &[0x01, 0x00, 0x05],             // an Object Instance inside an Object Instance
+        &[0x41, 0x00, 0x05],             // a Resource Instance directly in it
+        &[0x83, 0x01, 0xC1, 0x00, 0x05], // a Resource inside a Multiple Resource
+    ] {
+        let item = TlvItem {
+            kind: TlvType::ObjectInstance,
+            id: 3,
+            content: TlvContent::Value(bad),
+        };
+        assert!(
+            matches!(item.encode(&mut buf), Err(InvalidValue(_))),
+            "{bad:02X?}"
+        );
+    }
+}
