@@ -215,7 +215,16 @@ impl VirtualCard {
         // GET RESPONSE: what a 61xx announced.
         if cmd.ins == 0xC0 && cmd.cla & 0x0C == 0 {
             let chan = self.channels[ch].as_mut().expect("open channel");
+            let strict = self.image.quirks.strict_le;
             return match chan.pending.take() {
+                // A strict card wants the Le its 61xx announced (00: 256).
+                Some(whole)
+                    if strict && cmd.le.unwrap_or(0) as usize != (whole.len() - 2).min(256) =>
+                {
+                    let announced = (whole.len() - 2).min(256) as u8;
+                    chan.pending = Some(whole);
+                    sw(0x6C00 | u16::from(announced))
+                }
                 Some(mut whole) => {
                     let status =
                         u16::from_be_bytes([whole[whole.len() - 2], whole[whole.len() - 1]]);

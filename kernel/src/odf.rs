@@ -202,8 +202,7 @@ pub struct Odf<'a> {
     count: usize,
     /// The first dataObjects path, found while validating, and where the
     /// entries after it start (there may be more DODFs).
-    first_dodf: Option<(Path<'a>, Span<'a>, usize)>,
-    dodf_count: usize,
+    first_dodf: Option<(Path<'a>, Span<'a>)>,
 }
 
 impl<'a> Odf<'a> {
@@ -212,15 +211,13 @@ impl<'a> Odf<'a> {
         let mut span = Span::new(bytes);
         let mut count = 0;
         let mut first_dodf = None;
-        let mut dodf_count = 0;
         while let Some((e, rest)) =
             next_entry(span, count).map_err(|e| e.within(Structure::Odf, None))?
         {
             if let (ObjectClass::DataObjects, OdfLocation::Path(p)) = (e.class, e.location) {
                 if first_dodf.is_none() {
-                    first_dodf = Some((p, rest, count + 1));
+                    first_dodf = Some((p, rest));
                 }
-                dodf_count += 1;
             }
             span = rest;
             count += 1;
@@ -229,7 +226,6 @@ impl<'a> Odf<'a> {
             bytes,
             count,
             first_dodf,
-            dodf_count,
         })
     }
 
@@ -247,25 +243,21 @@ impl<'a> Odf<'a> {
     pub fn entries(&self) -> OdfEntries<'a> {
         OdfEntries {
             rest: Span::new(self.bytes),
-            index: 0,
         }
     }
 
     /// The paths of the DODFs, in file order (the order to search them in).
     pub fn data_object_paths(&self) -> DataObjectPaths<'a> {
         match self.first_dodf {
-            Some((first, rest, index)) => DataObjectPaths {
+            Some((first, rest)) => DataObjectPaths {
                 first: Some(first),
-                rest: OdfEntries { rest, index },
-                remaining: self.dodf_count - 1,
+                rest: OdfEntries { rest },
             },
             None => DataObjectPaths {
                 first: None,
                 rest: OdfEntries {
                     rest: Span::new(&[]),
-                    index: 0,
                 },
-                remaining: 0,
             },
         }
     }
@@ -277,7 +269,6 @@ impl<'a> Odf<'a> {
 pub struct DataObjectPaths<'a> {
     first: Option<Path<'a>>,
     rest: OdfEntries<'a>,
-    remaining: usize,
 }
 
 impl<'a> Iterator for DataObjectPaths<'a> {
@@ -287,15 +278,10 @@ impl<'a> Iterator for DataObjectPaths<'a> {
         if let Some(p) = self.first.take() {
             return Some(p);
         }
-        if self.remaining == 0 {
-            return None;
-        }
-        let p = self.rest.find_map(|e| match (e.class, e.location) {
+        self.rest.find_map(|e| match (e.class, e.location) {
             (ObjectClass::DataObjects, OdfLocation::Path(p)) => Some(p),
             _ => None,
-        })?;
-        self.remaining -= 1;
-        Some(p)
+        })
     }
 }
 
@@ -303,16 +289,16 @@ impl<'a> Iterator for DataObjectPaths<'a> {
 #[derive(Debug, Clone)]
 pub struct OdfEntries<'a> {
     rest: Span<'a>,
-    index: usize,
 }
 
 impl<'a> Iterator for OdfEntries<'a> {
     type Item = OdfEntry<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (e, rest) = next_entry(self.rest, self.index).ok()??;
+        // The bytes were validated by `Odf::parse`: this cannot fail, and
+        // the entry index (which only names an entry in an error) is moot.
+        let (e, rest) = next_entry(self.rest, 0).ok()??;
         self.rest = rest;
-        self.index += 1;
         Some(e)
     }
 }

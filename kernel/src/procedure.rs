@@ -436,6 +436,10 @@ struct Target {
 
 const CMD_MAX: usize = 300;
 const RESP_MAX: usize = 1100;
+/// `61xx` continuations one command may take: enough for a response of
+/// `RESP_MAX` bytes in 256-byte pieces (plus the first, empty, `61xx`), so a
+/// card cannot keep the procedure fetching forever.
+const MAX_GET_RESPONSES: u8 = (RESP_MAX / 256 + 2) as u8;
 const MAX_DODFS: usize = 4;
 
 /// The procedure's state. Create it with [`Procedure::new`], alternate
@@ -468,6 +472,10 @@ pub struct Procedure<'k, 'w> {
     acc_len: usize,
     get_response: Option<u16>,
     resend_le: Option<u16>,
+    /// `61xx` answers to the current command so far.
+    get_responses: u8,
+    /// The current command was already re-sent after a `6Cxx`.
+    resent: bool,
     pin: Option<(u8, Bytes16)>,
     apdus: u32,
 }
@@ -585,6 +593,8 @@ impl<'k, 'w> Procedure<'k, 'w> {
             acc_len: 0,
             get_response: None,
             resend_le: None,
+            get_responses: 0,
+            resent: false,
             pin: None,
             apdus: 0,
         }
@@ -634,6 +644,8 @@ impl<'k, 'w> Procedure<'k, 'w> {
             .map_err(|_| ProcedureError::BufferTooSmall)?;
         self.cmd_len = n;
         self.cmd_wrapped = wrap;
+        self.get_responses = 0;
+        self.resent = false;
         Ok(())
     }
 
@@ -815,6 +827,13 @@ impl<'k, 'w> Procedure<'k, 'w> {
         match sw >> 8 {
             0x61 => {
                 // More data: keep what came, fetch the rest with GET RESPONSE.
+                if self.get_responses >= MAX_GET_RESPONSES {
+                    return self.fail(ProcedureError::MalformedResponse {
+                        step,
+                        what: "61xx without end",
+                    });
+                }
+                self.get_responses += 1;
                 let end = self.acc_len + data.len();
                 let Some(dst) = self.acc.get_mut(self.acc_len..end) else {
                     return self.fail(ProcedureError::MalformedResponse {
@@ -828,6 +847,14 @@ impl<'k, 'w> Procedure<'k, 'w> {
                 return Ok(());
             }
             0x6C if !self.cmd_wrapped && self.acc_len == 0 => {
+                // Once: a card that refuses the Le it asked for is broken.
+                if self.resent {
+                    return self.fail(ProcedureError::MalformedResponse {
+                        step,
+                        what: "6Cxx again after re-sending with that Le",
+                    });
+                }
+                self.resent = true;
                 self.resend_le = Some(sw & 0xFF);
                 return Ok(());
             }
@@ -1400,6 +1427,60 @@ mod tests {
         assert_eq!(format!("{r}"), "card transport: \"gone\"");
         let r: RunError<&str> = RunError::Procedure(ProcedureError::OutOfOrder);
         assert_eq!(format!("{r}"), "procedure call out of order");
+    }
+
+    fn demo_keys() -> StaticKeys {
+        StaticKeys::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16]).unwrap()
+    }
+
+    /// A hostile card cannot keep the procedure busy: a second `6Cxx` for
+    /// the same command, or `61xx` answers without end, fail the run.
+    #[test]
+    fn continuation_loops_are_bounded() {
+        let keys = demo_keys();
+        let mut out = [0u8; 1200];
+        // 6Cxx, re-send, 6Cxx again.
+        let mut ws = [0u8; 64];
+        let mut p = Procedure::new(&keys, Config::new([1; 16]), &mut ws);
+        let Ok(Step::Transmit(n)) = p.next(&mut out) else {
+            panic!("first command")
+        };
+        let first = out[..n].to_vec();
+        assert_eq!(p.on_response(&[0x6C, 0x10]), Ok(()));
+        let Ok(Step::Transmit(n)) = p.next(&mut out) else {
+            panic!("re-sent command")
+        };
+        // The same command with Le = 0x10.
+        assert_eq!(out[..n - 1], first[..first.len() - 1]);
+        assert_eq!(out[n - 1], 0x10);
+        assert_eq!(
+            p.on_response(&[0x6C, 0x08]),
+            Err(ProcedureError::MalformedResponse {
+                step: StepName::SelectDir,
+                what: "6Cxx again after re-sending with that Le",
+            })
+        );
+        // 61xx with no data, forever: cut off after MAX_GET_RESPONSES.
+        let mut ws = [0u8; 64];
+        let mut p = Procedure::new(&keys, Config::new([2; 16]), &mut ws);
+        let mut answered = 0;
+        let err = loop {
+            let Ok(Step::Transmit(_)) = p.next(&mut out) else {
+                panic!("GET RESPONSE expected")
+            };
+            match p.on_response(&[0x61, 0x20]) {
+                Ok(()) => answered += 1,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(answered, usize::from(MAX_GET_RESPONSES));
+        assert_eq!(
+            err,
+            ProcedureError::MalformedResponse {
+                step: StepName::SelectDir,
+                what: "61xx without end",
+            }
+        );
     }
 
     /// Gone: the transport, the application, the DODF, the entry, or a
