@@ -536,3 +536,16 @@ fn bootstrap_rule_names() {
         ]
     );
 }
+
+#[test]
+fn tags_and_elements_print_their_identifier_octets() {
+    use scboot::ber::{Element, Tag};
+    assert_eq!(Tag::SEQUENCE.to_string(), "30");
+    assert_eq!(format!("{:?}", Tag::context(7, true)), "Tag(a7)");
+    assert_eq!(format!("{:?}", Tag::context(200, false)), "Tag(9f8148)");
+    let (e, _) = Element::parse(&[0x04, 0x02, 0xAA, 0xBB]).unwrap();
+    assert_eq!(
+        format!("{e:?}"),
+        "Element { tag: Tag(04), offset: 0, len: 2 }"
+    );
+}
