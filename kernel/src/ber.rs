@@ -684,7 +684,7 @@ pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
     };
     let mut i = 0;
     // Date and hour: 10 digits; then optional minutes and seconds.
-    while i < b.len() && b.get(i).is_some_and(u8::is_ascii_digit) {
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
         i += 1;
     }
     if !matches!(i, 10 | 12 | 14) {
@@ -752,7 +752,7 @@ impl<'a> Oid<'a> {
             return fail(ErrorKind::EmptyOid, v.offset());
         }
         // Every subidentifier in one octet (the usual case): nothing to check.
-        if bytes.iter().fold(0u8, |acc, &b| acc | b) < 0x80 {
+        if bytes.iter().all(|&b| b < 0x80) {
             return Ok(Oid { content: bytes });
         }
         let mut arc_start = true;

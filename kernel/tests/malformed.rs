@@ -1242,3 +1242,18 @@ fn ef_dir_nested_data_depth_bound() {
         }
     }
 }
+
+#[test]
+fn oid_high_octet_alone() {
+    use scboot::ber::Oid;
+    let err = |c: &[u8]| {
+        let e = Oid::from_content(c).unwrap_err();
+        (e.kind(), e.offset())
+    };
+    // 0x80 is the smallest octet with the continuation bit: never the
+    // one-octet fast path.
+    assert_eq!(err(&[0x80]), (K::NonMinimalOidArc, 0));
+    assert_eq!(err(&[0x2B, 0x80, 0x7F]), (K::NonMinimalOidArc, 1));
+    assert_eq!(err(&[0x2B, 0x81]), (K::TruncatedOid, 2));
+    assert!(Oid::from_content(&[0x2B, 0x7F]).is_ok());
+}
