@@ -852,3 +852,96 @@ fn bootstrap_entry_in_the_second_dodf() {
     assert_eq!(e, RunError::Procedure(ProcedureError::NoBootstrapEntry));
     assert!(e.card_removed());
 }
+
+/// Driving a private entry by hand: the procedure stops at `NeedPin` and
+/// names the entry's authId only then; the PIN given, it goes on.
+#[test]
+fn hand_driven_private_entry_names_its_auth_id() {
+    use scboot::procedure::{Procedure, Step};
+    let mut cfg = demo();
+    cfg.private = true;
+    cfg.pin = Some("31323334".into());
+    let k = keys(&cfg);
+    let mut c = card(&cfg);
+    let mut ws = [0u8; 4096];
+    let mut p = Procedure::new(&k, config(SecurityLevel::ALL, 15), &mut ws);
+    let (mut cmd, mut resp) = ([0u8; 1200], [0u8; 1200]);
+    let mut asked = 0;
+    loop {
+        match p.next(&mut cmd).unwrap() {
+            Step::Transmit(n) => {
+                assert_eq!(p.pin_auth_id(), None);
+                let m = c.transmit(&cmd[..n], &mut resp).unwrap();
+                p.on_response(&resp[..m]).unwrap();
+            }
+            Step::NeedPin => {
+                asked += 1;
+                assert_eq!(p.pin_auth_id(), Some(&[0x01][..]));
+                p.supply_pin(0x81, b"1234").unwrap();
+                assert_eq!(p.pin_auth_id(), None);
+            }
+            Step::Done => break,
+        }
+    }
+    assert_eq!(asked, 1);
+    let b = p.finish().unwrap();
+    assert!(b.provenance.private);
+    check_demo_accounts(&b.file);
+}
+
+/// READ BINARY offsets stop at 0x7FFF (P1 bit 8 would mean an SFI): a part
+/// of the bootstrap EF that starts beyond is refused before any read.
+#[test]
+fn bootstrap_part_beyond_32_kb_offsets_is_refused() {
+    use scboot::ber::{Encode, Oid};
+    use scboot::dodf::{
+        CommonDataObjectAttributes, CommonObjectAttributes, DataObject, DataObjectKind, ObjectValue,
+    };
+    use scboot::path::{IndexLength, Path};
+    use scboot_card::image::Structure;
+    let cfg = demo();
+    let entry = DataObject {
+        kind: DataObjectKind::Oid(Oid::LWM2M_BOOTSTRAP),
+        common: CommonObjectAttributes::default(),
+        data: CommonDataObjectAttributes::default(),
+        sub_class: None,
+        value: ObjectValue::Path(Path {
+            path: &[0x64, 0x32],
+            index_length: Some(IndexLength {
+                index: 0x8000,
+                length: 0x40,
+            }),
+        }),
+    };
+    let mut dodf = vec![0u8; entry.encoded_len()];
+    entry.encode(&mut dodf).unwrap();
+    let mut image = build(&cfg).unwrap();
+    for f in image.files.iter_mut() {
+        let data = match f.path.as_str() {
+            "3f0050156430" => dodf.clone(),
+            "3f0050156432" => vec![0xFF; 0x8100],
+            _ => continue,
+        };
+        f.structure = Structure::Transparent {
+            data: scboot_card::to_hex(&data),
+        };
+    }
+    let mut c = VirtualCard::new(image).unwrap();
+    let mut ws = [0u8; 4096];
+    let e = run(
+        &mut c,
+        &keys(&cfg),
+        config(SecurityLevel::ALL, 16),
+        &mut ws,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        RunError::Procedure(ProcedureError::FileTooLarge {
+            step: StepName::ReadBootstrap,
+            size: 0x8040,
+            capacity: 0x7FFF,
+        })
+    );
+}

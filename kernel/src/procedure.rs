@@ -1483,6 +1483,19 @@ mod tests {
         );
     }
 
+    /// 9000 and the warnings 62xx/63xx complete a step; nothing else does.
+    #[test]
+    fn which_status_words_complete_a_step() {
+        for sw in [0x9000, 0x6200, 0x6282, 0x6283, 0x62FF, 0x6300, 0x63C2] {
+            assert!(Procedure::ok_status(sw), "{sw:04X}");
+        }
+        for sw in [
+            0x9001, 0x6100, 0x6400, 0x6A82, 0x6982, 0x6C10, 0x0062, 0x0063, 0x6000,
+        ] {
+            assert!(!Procedure::ok_status(sw), "{sw:04X}");
+        }
+    }
+
     /// Gone: the transport, the application, the DODF, the entry, or a
     /// SELECT answered "not found". Anything else is a fault, not a removal.
     #[test]
