@@ -136,3 +136,50 @@ impl<'a> Input for Span<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// `Span` is nom input that behaves like `&[u8]` (nom's own impl) and
+    /// keeps absolute offsets: every `Input` method, at every split point.
+    #[test]
+    fn behaves_like_a_byte_slice_with_offsets() {
+        let bytes: Vec<u8> = (0u8..12).map(|b| b.wrapping_mul(37)).collect();
+        let s = Span::at(&bytes, 100);
+        let b: &[u8] = &bytes;
+        assert_eq!((s.offset(), s.end(), s.len()), (100, 112, 12));
+        assert_eq!(s.input_len(), b.input_len());
+        assert!(Span::at(&[], 7).is_empty() && !s.is_empty());
+        for n in 0..=13 {
+            assert_eq!(
+                s.slice_index(n).ok(),
+                b.slice_index(n).ok(),
+                "slice_index {n}"
+            );
+            if n > 12 {
+                assert_eq!(s.slice_index(n), Err(Needed::new(n - 12)));
+                assert!(s.split(n).is_none());
+                continue;
+            }
+            let (head, tail) = s.split(n).unwrap();
+            assert_eq!((head.bytes(), head.offset()), (&b[..n], 100));
+            assert_eq!((tail.bytes(), tail.offset()), (&b[n..], 100 + n));
+            assert_eq!(s.take(n).bytes(), b.take(n));
+            assert_eq!(s.take_from(n).bytes(), b.take_from(n));
+            assert_eq!(s.take_from(n).offset(), 100 + n);
+            let (rest, taken) = s.take_split(n);
+            let (brest, btaken) = b.take_split(n);
+            assert_eq!((rest.bytes(), taken.bytes()), (brest, btaken));
+            assert_eq!(rest.offset(), 100 + n);
+            assert_eq!(s.skip(n).bytes(), &b[n..]);
+        }
+        for needle in [0u8, 37, 74, 200] {
+            assert_eq!(s.position(|x| x == needle), b.position(|x| x == needle));
+        }
+        assert_eq!(s.position(|x| x == 111), Some(3));
+        assert!(s.iter_elements().eq(b.iter_elements()));
+        assert!(s.iter_indices().eq(b.iter_indices()));
+    }
+}

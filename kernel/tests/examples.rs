@@ -500,6 +500,21 @@ fn tlv_record_views() {
             "resource"
         ]
     );
+    assert_eq!(
+        [
+            TlvType::ObjectInstance,
+            TlvType::ResourceInstance,
+            TlvType::MultipleResource,
+            TlvType::Resource
+        ]
+        .map(|t| t.to_string()),
+        [
+            "Object Instance",
+            "Resource Instance",
+            "Multiple Resource",
+            "Resource"
+        ]
+    );
     // Resource 5 = 0x65A0B1C2 (time), resource 0x1234 = opaque 3 bytes.
     let bytes = hex("C4 05 65 A0 B1 C2  E3 12 34 AA BB CC");
     let tlv = Tlv::parse(&bytes).unwrap();
