@@ -520,6 +520,11 @@ fn tlv_record_views() {
     let tlv = Tlv::parse(&bytes).unwrap();
     let recs: Vec<_> = tlv.records().collect();
     assert_eq!(recs[0].as_time(), Ok(0x65A0_B1C2));
+    let layout: Vec<_> = recs
+        .iter()
+        .map(|r| (r.offset(), r.header_len(), r.value_offset()))
+        .collect();
+    assert_eq!(layout, [(0, 2, 2), (6, 3, 9)]);
     assert_eq!(
         (recs[1].id(), recs[1].as_opaque()),
         (0x1234, &[0xAA, 0xBB, 0xCC][..])
