@@ -695,22 +695,7 @@ fn label_and_attribute_limits_in_encoders() {
             label.len()
         );
     }
-    let base = || DataObject {
-        kind: DataObjectKind::Opaque,
-        common: CommonObjectAttributes {
-            label: None,
-            flags: None,
-            auth_id: None,
-            user_consent: None,
-            access_control_rules: None,
-        },
-        data: CommonDataObjectAttributes {
-            application_name: None,
-            application_oid: None,
-        },
-        sub_class: None,
-        value: ObjectValue::Path(Path::new(&[0x44, 0x01])),
-    };
+    let base = || plain_object(ObjectValue::Path(Path::new(&[0x44, 0x01])));
     let auth = [0x01u8; 256];
     let mut cases: Vec<(DataObject, bool, &str)> = Vec::new();
     for (l, ok) in [(ok255, true), (bad256, false)] {
@@ -752,15 +737,6 @@ fn label_and_attribute_limits_in_encoders() {
 /// - 5: file, entry, value, [0] and [1] wrappers take the rest).
 #[test]
 fn direct_value_nesting_bound() {
-    fn nested(levels: usize) -> Vec<u8> {
-        let mut v = Vec::new();
-        for _ in 0..levels {
-            let inner = std::mem::take(&mut v);
-            v = vec![0xA0, inner.len() as u8];
-            v.extend(inner);
-        }
-        v
-    }
     // urlWithDigest: its content is walked directly, one level less.
     for (levels, ok, direct) in [
         (11, true, true),
@@ -768,26 +744,14 @@ fn direct_value_nesting_bound() {
         (10, true, false),
         (11, false, false),
     ] {
-        let value = nested(levels);
+        let value = nested_a0(levels);
         let d = DataObject {
             kind: DataObjectKind::External,
-            common: CommonObjectAttributes {
-                label: None,
-                flags: None,
-                auth_id: None,
-                user_consent: None,
-                access_control_rules: None,
-            },
-            data: CommonDataObjectAttributes {
-                application_name: None,
-                application_oid: None,
-            },
-            sub_class: None,
-            value: if direct {
+            ..plain_object(if direct {
                 ObjectValue::Direct(&value)
             } else {
                 ObjectValue::UrlWithDigest(&value)
-            },
+            })
         };
         let enc = encode(&d);
         let r = Dodf::parse(&enc);
@@ -922,5 +886,16 @@ fn tlv_identifier_width_and_container_values() {
             matches!(item.encode(&mut buf), Err(InvalidValue(_))),
             "{bad:02X?}"
         );
+    }
+}
+
+/// An opaqueDO with no optional attribute and this value.
+fn plain_object(value: ObjectValue<'_>) -> DataObject<'_> {
+    DataObject {
+        kind: DataObjectKind::Opaque,
+        common: CommonObjectAttributes::default(),
+        data: CommonDataObjectAttributes::default(),
+        sub_class: None,
+        value,
     }
 }
