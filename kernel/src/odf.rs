@@ -203,6 +203,7 @@ pub struct Odf<'a> {
     /// The first dataObjects path, found while validating, and where the
     /// entries after it start (there may be more DODFs).
     first_dodf: Option<(Path<'a>, Span<'a>)>,
+    dodf_count: usize,
 }
 
 impl<'a> Odf<'a> {
@@ -211,6 +212,7 @@ impl<'a> Odf<'a> {
         let mut span = Span::new(bytes);
         let mut count = 0;
         let mut first_dodf = None;
+        let mut dodf_count = 0;
         while let Some((e, rest)) =
             next_entry(span, count).map_err(|e| e.within(Structure::Odf, None))?
         {
@@ -218,6 +220,7 @@ impl<'a> Odf<'a> {
                 if first_dodf.is_none() {
                     first_dodf = Some((p, rest));
                 }
+                dodf_count += 1;
             }
             span = rest;
             count += 1;
@@ -226,6 +229,7 @@ impl<'a> Odf<'a> {
             bytes,
             count,
             first_dodf,
+            dodf_count,
         })
     }
 
@@ -252,12 +256,14 @@ impl<'a> Odf<'a> {
             Some((first, rest)) => DataObjectPaths {
                 first: Some(first),
                 rest: OdfEntries { rest },
+                remaining: self.dodf_count - 1,
             },
             None => DataObjectPaths {
                 first: None,
                 rest: OdfEntries {
                     rest: Span::new(&[]),
                 },
+                remaining: 0,
             },
         }
     }
@@ -269,6 +275,9 @@ impl<'a> Odf<'a> {
 pub struct DataObjectPaths<'a> {
     first: Option<Path<'a>>,
     rest: OdfEntries<'a>,
+    /// DODF paths after `first` still to come: the search stops after the
+    /// last one instead of walking the entries behind it.
+    remaining: usize,
 }
 
 impl<'a> Iterator for DataObjectPaths<'a> {
@@ -278,12 +287,24 @@ impl<'a> Iterator for DataObjectPaths<'a> {
         if let Some(p) = self.first.take() {
             return Some(p);
         }
-        self.rest.find_map(|e| match (e.class, e.location) {
+        if self.remaining == 0 {
+            return None;
+        }
+        let p = self.rest.find_map(|e| match (e.class, e.location) {
             (ObjectClass::DataObjects, OdfLocation::Path(p)) => Some(p),
             _ => None,
-        })
+        })?;
+        self.remaining -= 1;
+        Some(p)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.remaining + usize::from(self.first.is_some());
+        (n, Some(n))
     }
 }
+
+impl ExactSizeIterator for DataObjectPaths<'_> {}
 
 /// Iterator over the entries of a validated [`Odf`].
 #[derive(Debug, Clone)]

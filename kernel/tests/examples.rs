@@ -74,10 +74,16 @@ fn odf_several_dodfs_in_file_order() {
     assert_eq!(odf.len(), 5);
     let paths: Vec<_> = odf.data_object_paths().map(|p| p.path.to_vec()).collect();
     assert_eq!(paths, [[0x64, 0x30], [0x64, 0x31], [0x64, 0x32]]);
-    // The iterator can be taken twice and stops after the last DODF.
-    assert_eq!(odf.data_object_paths().count(), 3);
+    // The iterator can be taken twice, knows how many paths are left and
+    // stops after the last DODF.
+    let mut it = odf.data_object_paths();
+    for left in (0..=3).rev() {
+        assert_eq!((it.len(), it.size_hint()), (left, (left, Some(left))));
+        assert_eq!(it.next().is_some(), left > 0);
+    }
     let certs_only = hex("A4 06 30 04 04 02 44 02");
     let none = Odf::parse(&certs_only).unwrap();
+    assert_eq!(none.data_object_paths().len(), 0);
     assert_eq!(none.data_object_paths().next(), None);
     // EF.DIR: the PKCS#15 template is found behind another one.
     let two =
