@@ -1483,6 +1483,32 @@ mod tests {
         );
     }
 
+    /// A `61xx` answer may carry part of the data (T=1 cards): the pieces
+    /// are joined before the response is read.
+    #[test]
+    fn data_with_61xx_is_kept_and_joined() {
+        let keys = demo_keys();
+        let mut out = [0u8; 1200];
+        let mut ws = [0u8; 64];
+        let mut p = Procedure::new(&keys, Config::new([3; 16]), &mut ws);
+        assert!(matches!(p.next(&mut out), Ok(Step::Transmit(_))));
+        // The FCP of EF.DIR (62 07 | 80 02 00 10 | 82 01 01) in two pieces.
+        assert_eq!(p.on_response(&[0x62, 0x07, 0x80, 0x02, 0x61, 0x05]), Ok(()));
+        let Ok(Step::Transmit(n)) = p.next(&mut out) else {
+            panic!("GET RESPONSE expected")
+        };
+        assert_eq!(out[..n], [0x00, 0xC0, 0x00, 0x00, 0x05]);
+        assert_eq!(
+            p.on_response(&[0x00, 0x10, 0x82, 0x01, 0x01, 0x90, 0x00]),
+            Ok(())
+        );
+        // A transparent EF.DIR of 16 bytes: read it whole.
+        let Ok(Step::Transmit(n)) = p.next(&mut out) else {
+            panic!("READ BINARY expected")
+        };
+        assert_eq!(out[..n], [0x00, 0xB0, 0x00, 0x00, 0x10]);
+    }
+
     /// 9000 and the warnings 62xx/63xx complete a step; nothing else does.
     #[test]
     fn which_status_words_complete_a_step() {
