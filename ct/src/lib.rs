@@ -283,11 +283,12 @@ impl RefCardSession {
         Ok(())
     }
 
-    /// A response with R-ENC over `block` taken as already padded (so the
+    /// A response with R-ENC over `block` (whole blocks, one or more) taken
+    /// as already padded (so the
     /// padding may be bad), then a correct R-MAC, then `90 00`: what a card
     /// that pads wrongly, or an attacker who knows S-ENC but not S-RMAC,
     /// cannot make the host accept.
-    pub fn craft_response(&self, block: &[u8; 16]) -> Vec<u8> {
+    pub fn craft_response(&self, block: &[u8]) -> Vec<u8> {
         let s = &self.card;
         let mut icv_in = [0u8; 16];
         icv_in[0] = 0x80;
@@ -300,5 +301,61 @@ impl RefCardSession {
         body.extend_from_slice(&reference::cmac(&s.keys[2], &mac_in)[..s.m]);
         body.extend_from_slice(&[0x90, 0x00]);
         body
+    }
+}
+
+/// The reference host (public key copies) against a kernel card, so that
+/// commands the kernel host never sends can be crafted: C-DECRYPTION with
+/// more than one block of padding.
+pub struct RefHostSession {
+    /// The reference host's session state.
+    pub host: reference::RefSession,
+    /// The kernel card.
+    pub card: CardChannel,
+}
+
+/// Open a channel between the reference host and a kernel card.
+pub fn handshake_with_reference_host(keys: &Secrets, case: Case) -> Result<RefHostSession, String> {
+    let m = case.m();
+    let mut card = CardChannel::new(
+        keys.static_keys(),
+        CardConfig::new(case.i(), &AID).map_err(|e| e.to_string())?,
+    );
+    let host_challenge = random_bytes(m);
+    let card_challenge = random_bytes(m);
+    let iu = reference::initialize_update(KVN, 0, &host_challenge);
+    let mut b = [0u8; 64];
+    let r = card
+        .initialize_update(&iu, &card_challenge, &mut b)
+        .map_err(|e| e.to_string())?;
+    public(&mut b[..r]);
+    let (host, ea) = reference::host_authenticate(
+        &keys.enc_public,
+        &keys.mac_public,
+        KVN,
+        case.level.bits(),
+        m,
+        0,
+        &host_challenge,
+        &b[..r],
+    )?;
+    card.external_authenticate(&ea).map_err(|e| e.to_string())?;
+    Ok(RefHostSession { host, card })
+}
+
+impl RefHostSession {
+    /// The reference host wraps `plain` with `extra` blocks of padding
+    /// beyond the minimum; the kernel card unwraps it. The plain command
+    /// (declassified), or the card's error.
+    pub fn padded_command(&mut self, plain: &[u8], extra: usize) -> Result<Vec<u8>, Scp03Error> {
+        let wire = self
+            .host
+            .wrap_padded(plain, extra)
+            .map_err(Scp03Error::MalformedCommand)?;
+        let mut out = vec![0u8; wire.len() + 16];
+        let n = self.card.unwrap_command(&wire, &mut out)?;
+        public(&mut out[..n]);
+        out.truncate(n);
+        Ok(out)
     }
 }

@@ -621,6 +621,9 @@ pub struct AExchange {
     data: Vec<u8>,
     sw: u8,
     flip_response: Option<u16>,
+    /// Padding beyond the minimum: bits 0-1 extra response blocks, bits
+    /// 2-3 extra command blocks (when bit 4 is set).
+    extra_padding: u8,
 }
 
 /// A session script.
@@ -680,6 +683,12 @@ pub fn scp03(s: &Session) {
             data: x.data[..x.data.len().min(300)].to_vec(),
             sw: SWS[usize::from(x.sw) % SWS.len()],
             flip_response: x.flip_response.map(usize::from),
+            command_extra_padding: if x.extra_padding & 0x10 != 0 {
+                usize::from((x.extra_padding >> 2) & 3)
+            } else {
+                0
+            },
+            response_extra_padding: usize::from(x.extra_padding & 3),
         })
         .collect();
     let script = Script {

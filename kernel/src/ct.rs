@@ -21,3 +21,16 @@ pub(crate) fn declassify_u8(x: u8) -> u8 {
     #[cfg(not(feature = "ct-audit"))]
     x
 }
+
+/// [`declassify_u8`] for a `usize` (a verified plaintext length).
+#[inline(always)]
+pub(crate) fn declassify_usize(x: usize) -> usize {
+    #[cfg(feature = "ct-audit")]
+    {
+        let mut b = x.to_ne_bytes();
+        scboot_ct_hook::declassify(&mut b);
+        usize::from_ne_bytes(b)
+    }
+    #[cfg(not(feature = "ct-audit"))]
+    x
+}

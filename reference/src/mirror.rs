@@ -394,6 +394,13 @@ pub struct Exchange {
     pub sw: u16,
     /// Flip this bit of the wire response, if any.
     pub flip_response: Option<usize>,
+    /// Blocks of padding beyond the minimum in an encrypted command (the
+    /// model host wraps it; both cards must unwrap it alike). The kernel
+    /// host's MAC chain cannot follow, so the script ends after it.
+    pub command_extra_padding: usize,
+    /// Blocks of padding beyond the minimum in an encrypted response (the
+    /// model card wraps it; both hosts must unwrap it alike).
+    pub response_extra_padding: usize,
 }
 
 /// A whole session to run through kernel and model.
@@ -539,11 +546,28 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
             .wrap(&x.command, &mut buf)
             .map(|k| buf[..k].to_vec())
             .map_err(|e| scp_class(&e));
-        let mw = mhost.wrap(&x.command);
-        if !same(&format!("wrap {step}"), kw.clone(), mw)? {
-            continue; // refused on both sides before anything went out
-        }
-        let mut wire = kw.unwrap_or_default();
+        let field_padded = x.command_extra_padding > 0 && level.c_dec();
+        let mw = if field_padded {
+            mhost.wrap_padded(&x.command, x.command_extra_padding)
+        } else {
+            mhost.wrap(&x.command)
+        };
+        let mut wire = if field_padded {
+            // Only the model host pads beyond the minimum: both must refuse
+            // the same commands, and the cards must read the model's wire.
+            if kw.is_ok() != mw.is_ok() {
+                return Err(format!("wrap {step}: kernel {kw:02x?} model {mw:02x?}"));
+            }
+            match mw {
+                Ok(w) => w,
+                Err(_) => continue,
+            }
+        } else {
+            if !same(&format!("wrap {step}"), kw.clone(), mw)? {
+                continue; // refused on both sides before anything went out
+            }
+            kw.unwrap_or_default()
+        };
         flip(&mut wire, x.flip_command);
         let kc = kcard
             .unwrap_command(&wire, &mut plain)
@@ -558,6 +582,10 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
                 ));
             }
             return Ok(done);
+        }
+        if field_padded {
+            // The kernel host's chain has not followed the model's wire.
+            return Ok(done + 1);
         }
         if x.flip_command.is_none() && kc.as_deref() != Ok(&x.command[..]) {
             // The card sees the host's command, up to the class byte and length form.
@@ -574,9 +602,17 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
             .wrap_response(&x.data, x.sw, &mut buf)
             .map(|k| buf[..k].to_vec())
             .map_err(|e| scp_class(&e));
-        let mw = msess.wrap_response(&x.data, x.sw);
-        same(&format!("wrap response {step}"), kw.clone(), mw)?;
-        let mut rw = kw.unwrap_or_default();
+        let mut rw = if x.response_extra_padding > 0 {
+            // Only the model card pads beyond the minimum; the R-MAC does
+            // not advance the chain, so both sessions stay in step.
+            msess
+                .wrap_response_padded(&x.data, x.sw, x.response_extra_padding)
+                .map_err(|e| format!("model wrap response {step}: {e}"))?
+        } else {
+            let mw = msess.wrap_response(&x.data, x.sw);
+            same(&format!("wrap response {step}"), kw.clone(), mw)?;
+            kw.unwrap_or_default()
+        };
         flip(&mut rw, x.flip_response);
         let ku = khost.unwrap(&rw, &mut plain).map(|r| {
             let mut v = plain[..r.len].to_vec();
@@ -587,11 +623,22 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
             d.extend_from_slice(&sw.to_be_bytes());
             d
         });
-        if !same(
-            &format!("unwrap response {step}"),
-            ku.map_err(|e| scp_class(&e)),
-            mu,
-        )? {
+        let ku = ku.map_err(|e| scp_class(&e));
+        if x.flip_response.is_none() && level.r_mac() && ku.is_ok() {
+            // An untouched protected response reads back as what the card sent.
+            let mut sent = if scboot::scp03::is_protected_status(x.sw) {
+                x.data.clone()
+            } else {
+                Vec::new()
+            };
+            sent.extend_from_slice(&x.sw.to_be_bytes());
+            if ku.as_deref() != Ok(&sent[..]) {
+                return Err(format!(
+                    "step {step}: the host did not read the card's response"
+                ));
+            }
+        }
+        if !same(&format!("unwrap response {step}"), ku, mu)? {
             if khost.is_open() || mhost.open {
                 return Err(format!(
                     "step {step}: a host kept its session after a failure"

@@ -118,21 +118,29 @@ pub fn kdf(key: &[u8], constant: u8, context: &[u8], out_len: usize) -> Vec<u8> 
 
 /// GP B.2.3 / ISO 9797-1 method 2: append 80, then 00 to a block multiple.
 pub fn pad80(data: &[u8]) -> Vec<u8> {
+    pad80_extra(data, 0)
+}
+
+/// [`pad80`], then `extra` more blocks of `00`: the padding some cards in
+/// the field send, which a receiver must accept.
+pub fn pad80_extra(data: &[u8], extra: usize) -> Vec<u8> {
     let mut v = data.to_vec();
     v.push(0x80);
     while v.len() % 16 != 0 {
         v.push(0);
     }
+    v.resize(v.len() + 16 * extra, 0);
     v
 }
 
-/// Remove method-2 padding found in the last block.
+/// Remove method-2 padding: `80` then any number of `00` to the end of the
+/// data (one block or several, as cards in the field send it).
 pub fn unpad80(data: &[u8]) -> Option<Vec<u8>> {
     if data.is_empty() || data.len() % 16 != 0 {
         return None;
     }
     let mut i = data.len();
-    while i > data.len() - 16 {
+    while i > 0 {
         i -= 1;
         match data[i] {
             0x00 => continue,
@@ -354,6 +362,12 @@ impl RefSession {
 
     /// Host: protect a plain command.
     pub fn wrap(&mut self, plain: &[u8]) -> R<Vec<u8>> {
+        self.wrap_padded(plain, 0)
+    }
+
+    /// Host: protect a plain command, encrypting it with `extra` blocks of
+    /// padding beyond the minimum.
+    pub fn wrap_padded(&mut self, plain: &[u8], extra: usize) -> R<Vec<u8>> {
         if !self.open {
             return Err("SessionTerminated");
         }
@@ -366,7 +380,7 @@ impl RefSession {
         }
         let enc = self.level & 0x02 != 0 && !c.data.is_empty();
         let lc = if enc {
-            pad80(&c.data).len()
+            pad80_extra(&c.data, extra).len()
         } else {
             c.data.len()
         } + self.m;
@@ -376,7 +390,7 @@ impl RefSession {
         let extended = c.extended || lc > 255 || c.le.is_some_and(|l| l > 256);
         self.bump()?;
         let data = if enc {
-            cbc_encrypt(&self.keys[0], self.icv(false), &pad80(&c.data))
+            cbc_encrypt(&self.keys[0], self.icv(false), &pad80_extra(&c.data, extra))
         } else {
             c.data.clone()
         };
@@ -507,6 +521,12 @@ impl RefSession {
 
     /// Card: protect a response.
     pub fn wrap_response(&mut self, data: &[u8], sw: u16) -> R<Vec<u8>> {
+        self.wrap_response_padded(data, sw, 0)
+    }
+
+    /// Card: protect a response, encrypting it with `extra` blocks of
+    /// padding beyond the minimum (as some cards in the field do).
+    pub fn wrap_response_padded(&mut self, data: &[u8], sw: u16, extra: usize) -> R<Vec<u8>> {
         if !self.open {
             return Err("SessionTerminated");
         }
@@ -517,7 +537,7 @@ impl RefSession {
             return Ok(v);
         }
         let mut body = if self.level & 0x20 != 0 && !data.is_empty() {
-            cbc_encrypt(&self.keys[0], self.icv(true), &pad80(data))
+            cbc_encrypt(&self.keys[0], self.icv(true), &pad80_extra(data, extra))
         } else {
             data.to_vec()
         };

@@ -201,12 +201,31 @@ fn run_case(case: Case, t: &mut Tally) {
         no_marker[15] = 0x01;
         let mut junk_after = good;
         junk_after[12] = 0x01;
-        for (block, want) in [
-            (good, Ok(7)),
-            (no_marker, Err(Scp03Error::BadPadding)),
-            (junk_after, Err(Scp03Error::BadPadding)),
-            ([0u8; 16], Err(Scp03Error::BadPadding)),
-        ] {
+        // Multi-block padding as the field sends it: 11 data bytes, 80,
+        // then 20 bytes of 00; a marker in the first of four blocks; and
+        // the same shapes made bad in a later block.
+        let mut field = [0u8; 32];
+        field[..11].copy_from_slice(&random_bytes(11));
+        field[11] = 0x80;
+        let mut four = [0u8; 64];
+        four[..5].copy_from_slice(&random_bytes(5));
+        four[5] = 0x80;
+        let mut four_junk = four;
+        four_junk[50] = 0x01;
+        let mut three_no_marker = [0u8; 48];
+        three_no_marker[..9].copy_from_slice(&random_bytes(9));
+        three_no_marker[8] = 0x01;
+        let cases: [(&[u8], Result<usize, Scp03Error>); 8] = [
+            (&good, Ok(7)),
+            (&no_marker, Err(Scp03Error::BadPadding)),
+            (&junk_after, Err(Scp03Error::BadPadding)),
+            (&[0u8; 16], Err(Scp03Error::BadPadding)),
+            (&field, Ok(11)),
+            (&four, Ok(5)),
+            (&four_junk, Err(Scp03Error::BadPadding)),
+            (&three_no_marker, Err(Scp03Error::BadPadding)),
+        ];
+        for (block, want) in cases {
             let mut s = match handshake_with_reference_card(&keys, case) {
                 Ok(s) => s,
                 Err(e) => return t.check(false, || format!("{label}: reference handshake: {e}")),
@@ -214,13 +233,37 @@ fn run_case(case: Case, t: &mut Tally) {
             if let Err(e) = s.exchange_command(16) {
                 return t.check(false, || format!("{label}: reference command: {e}"));
             }
-            let r = s.craft_response(&block);
-            let mut out = [0u8; 64];
+            let r = s.craft_response(block);
+            let mut out = [0u8; 96];
             let got = s.host.unwrap(&r, &mut out).map(|resp| resp.len);
             t.check(got == want, || {
                 format!("{label}: crafted padding {block:02x?}: expected {want:?}, got {got:?}")
             });
         }
+    }
+}
+
+/// C-DECRYPTION with field padding: the reference host pads a secret
+/// command with one and three extra blocks of `00`; the kernel card must
+/// unwrap it to the same command, its padding check running on the
+/// decrypted (secret) bytes.
+fn field_padded_commands(case: Case, t: &mut Tally) {
+    if !case.level.c_dec() {
+        return;
+    }
+    let label = case.label();
+    let keys = Secrets::random(case.key_len);
+    let mut s = match scboot_ct::handshake_with_reference_host(&keys, case) {
+        Ok(s) => s,
+        Err(e) => return t.check(false, || format!("{label}: reference host handshake: {e}")),
+    };
+    for (len, extra) in [(11usize, 1usize), (40, 3), (16, 2)] {
+        let mut cmd = vec![0x80, 0xE2, 0x00, 0x00, len as u8];
+        cmd.extend_from_slice(&random_bytes(len));
+        let got = s.padded_command(&cmd, extra);
+        t.check(got.as_deref() == Ok(&cmd[..]), || {
+            format!("{label}: C-DEC with {extra} extra padding blocks: {got:02x?}")
+        });
     }
 }
 
@@ -232,6 +275,7 @@ fn run_gate() -> Tally {
     let cases = Case::all();
     for &case in &cases {
         run_case(case, &mut t);
+        field_padded_commands(case, &mut t);
     }
     println!(
         "ct-gate: {} cases ({} levels x S8/S16 x AES-128/192/256 x random/pseudo-random challenge), {} checks",

@@ -411,6 +411,50 @@ fn padding_check_marker_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng)
     );
 }
 
+/// Multi-block padding (as cards in the field send it), both right: the
+/// marker in the first of four blocks (Left: 5 data bytes, 58 bytes of 00)
+/// or in the last (Right: 60 data bytes).
+fn padding_check_marker_first_vs_last_block(runner: &mut CtRunner, rng: &mut BenchRng) {
+    batched(
+        runner,
+        rng,
+        |c, rng| {
+            let mut block = [0u8; 64];
+            block[..32].copy_from_slice(&bytes::<32>(rng));
+            block[32..].copy_from_slice(&bytes::<32>(rng));
+            let len = match c {
+                Class::Left => 5,
+                Class::Right => 60,
+            };
+            block[len] = 0x80;
+            block[len + 1..].fill(0);
+            block
+        },
+        |b| audit::unpadded_len(&b),
+    );
+}
+
+/// Multi-block padding, both wrong: a non-zero byte right after the marker
+/// in the first block (Left) vs in the last block (Right).
+fn padding_check_junk_first_vs_last_block(runner: &mut CtRunner, rng: &mut BenchRng) {
+    batched(
+        runner,
+        rng,
+        |c, rng| {
+            let mut block = [0u8; 64];
+            block[..5].copy_from_slice(&bytes::<32>(rng)[..5]);
+            block[5] = 0x80;
+            let junk = match c {
+                Class::Left => 6,
+                Class::Right => 62,
+            };
+            block[junk] = 0x01 | (bytes::<1>(rng)[0] & 0x7E);
+            block
+        },
+        |b| audit::unpadded_len(&b),
+    );
+}
+
 /// Negative control: an early-exit comparison of a 16-byte MAC, right
 /// (Left) vs wrong in its first byte (Right). It must be flagged
 /// (|t| >= 4.5), or this harness could not see a leak of that size.
@@ -446,6 +490,8 @@ ctbench_main!(
     handshake_key_a_vs_b,
     mac_compare_right_vs_wrong,
     padding_check_marker_first_vs_last,
+    padding_check_marker_first_vs_last_block,
+    padding_check_junk_first_vs_last_block,
     padding_check_wrong_kinds,
     rmac_wrong_first_vs_last,
     unwrap_key_a_vs_b,

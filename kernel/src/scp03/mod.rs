@@ -647,40 +647,43 @@ pub(crate) fn ct_equal(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && crate::ct::declassify_u8(a.ct_eq(b).unwrap_u8()) == 1
 }
 
-/// Length of `buf` without its ISO 9797-1 method 2 padding (`80 00..`),
-/// computed in constant time over the last block; `None` when the padding is
-/// bad (that outcome is public: the session ends on it).
+/// Length of `buf` without its ISO 9797-1 method 2 padding: the last
+/// non-zero byte must be the `80` marker, and only `00` may follow it, up to
+/// the end of the data, however many blocks that is (cards in the field pad
+/// with more than one block; GlobalPlatformPro, pySim and OpenSCP accept it).
+/// `None` when the padding is bad, the data is empty or not whole blocks.
+///
+/// The scan is branch-free and visits every byte, so its timing does not
+/// depend on where the marker is; the verdict is public (the session ends on
+/// a bad padding) and so is the length of a plaintext whose MAC verified.
 pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
-    /// `FF` when `x == 0`, else `00`, without a branch.
+    /// All ones when `x == 0`, else all zeros, without a branch.
     #[inline(always)]
-    fn zero_mask(x: u8) -> u8 {
-        (u16::from(x).wrapping_sub(1) >> 8) as u8
+    fn zero_mask(x: u8) -> usize {
+        (usize::from(x).wrapping_sub(1) >> (usize::BITS - 1)).wrapping_neg()
     }
     let n = buf.len();
-    let last = buf.get(n.saturating_sub(16)..).unwrap_or(&[]);
-    // Byte masks (00 or FF), scanning from the end: `found` once the 80
+    // Masks (0 or all ones), scanning from the end: `found` once the 80
     // marker is seen, `bad` when a byte before it is neither 00 nor 80.
-    let mut found = 0u8;
-    let mut bad = 0u8;
-    let mut pad = 0u8;
-    for (j, &b) in last.iter().rev().enumerate() {
+    let mut found = 0usize;
+    let mut bad = 0usize;
+    let mut marker = 0usize;
+    for (j, &b) in buf.iter().enumerate().rev() {
         let is_zero = zero_mask(b);
         let is_marker = zero_mask(b ^ 0x80);
         let searching = !found;
         bad |= searching & !is_zero & !is_marker;
-        pad |= searching & is_marker & (j as u8 + 1);
+        marker |= searching & is_marker & j;
         found |= is_marker;
     }
     bad |= !found;
-    // The verdict is public (a bad padding ends the session), and so is the
-    // length of a plaintext whose MAC was verified: declassified here, the
-    // only places where the scan's secret-dependent masks leave it.
-    let bad = crate::ct::declassify_u8(bad & 1);
-    let pad = crate::ct::declassify_u8(pad);
+    // The only places where the scan's secret-dependent masks leave it.
+    let bad = crate::ct::declassify_u8((bad & 1) as u8);
+    let marker = crate::ct::declassify_usize(marker);
     if bad == 1 || n == 0 || n % 16 != 0 {
         None
     } else {
-        Some(n.saturating_sub(usize::from(pad)))
+        Some(marker)
     }
 }
 
@@ -804,6 +807,51 @@ mod tests {
         assert_eq!(&p[..resp.len], b"abc");
     }
 
+    /// Responses padded as real products pad them: more than one block of
+    /// `80 00..` after the data. Accepted once the R-MAC verified; a
+    /// non-zero byte anywhere after the marker, or no marker in any block,
+    /// is still bad padding and ends the session.
+    #[test]
+    fn multi_block_padding_from_the_field() {
+        let respond = |blocks: &[u8]| {
+            let (mut host, mut card) = pair(SecurityLevel::ALL);
+            let (mut w, mut p) = ([0u8; 128], [0u8; 128]);
+            let n = host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x10], &mut w).unwrap();
+            card.unwrap_command(&w[..n], &mut p).unwrap();
+            let r = card
+                .session_mut()
+                .unwrap()
+                .wrap_response_unpadded(blocks, 0x9000, &mut w)
+                .unwrap();
+            let mut out = [0xEEu8; 128];
+            let got = host.unwrap(&w[..r], &mut out);
+            (got.map(|r| out[..r.len].to_vec()), host.is_open(), out)
+        };
+        // 11 data bytes, 80, then 20 bytes of 00 in 32 bytes of plaintext.
+        let mut field = [0u8; 32];
+        field[..11].copy_from_slice(b"eleven byte");
+        field[11] = 0x80;
+        assert_eq!(respond(&field).0, Ok(b"eleven byte".to_vec()));
+        // Three whole blocks of 00 after a block-aligned marker.
+        let mut long = [0u8; 64];
+        long[..15].copy_from_slice(b"fifteen bytes!!");
+        long[15] = 0x80;
+        let (got, open, _) = respond(&long);
+        assert_eq!((got, open), (Ok(b"fifteen bytes!!".to_vec()), true));
+        // Bad: a non-zero byte two blocks after the marker; no marker at all.
+        long[40] = 0x01;
+        let mut none = [0u8; 48];
+        none[..5].copy_from_slice(b"abcde");
+        for bad in [&long[..], &none[..]] {
+            let (got, open, out) = respond(bad);
+            assert_eq!((got, open), (Err(Scp03Error::BadPadding), false));
+            assert!(
+                out[..bad.len()].iter().all(|&b| b == 0),
+                "plaintext left behind"
+            );
+        }
+    }
+
     #[test]
     fn unpadding_rules() {
         let mut b = [0u8; 32];
@@ -813,14 +861,33 @@ mod tests {
         b[16] = 0x80;
         assert_eq!(unpadded_len(&b), Some(16));
         b[16] = 0;
-        assert_eq!(unpadded_len(&b), None, "no marker in the last block");
+        assert_eq!(unpadded_len(&b), None, "no marker at all");
         b[15] = 0x80;
-        assert_eq!(unpadded_len(&b), None, "marker outside the last block");
+        assert_eq!(
+            unpadded_len(&b),
+            Some(15),
+            "marker in the first block, a whole block of 00 after it"
+        );
+        b[20] = 0x01;
+        assert_eq!(unpadded_len(&b), None, "a non-zero byte after the marker");
+        b[20] = 0x80;
+        assert_eq!(unpadded_len(&b), Some(20), "the last 80 is the marker");
         assert_eq!(unpadded_len(&[]), None);
         assert_eq!(unpadded_len(&[0x80; 15]), None, "not whole blocks");
         let mut c = [0x80u8; 16];
         c[15] = 0x80;
         assert_eq!(unpadded_len(&c), Some(15), "last 80 is the marker");
+        // What captured sessions of real products carry: 11 data bytes, 80,
+        // then 20 bytes of 00 in 32 bytes of plaintext.
+        let mut field = [0u8; 32];
+        field[..11].copy_from_slice(b"hello world");
+        field[11] = 0x80;
+        assert_eq!(unpadded_len(&field), Some(11));
+        // Marker at the very first byte of four blocks: an empty plaintext.
+        let mut e = [0u8; 64];
+        e[0] = 0x80;
+        assert_eq!(unpadded_len(&e), Some(0));
+        assert_eq!(unpadded_len(&[0u8; 64]), None, "all zeros");
     }
 
     /// The branch-free scan against the obvious one, on blocks drawn from
@@ -832,8 +899,8 @@ mod tests {
                 return None;
             }
             let zeros = buf.iter().rev().take_while(|&&b| b == 0).count();
-            let marker = buf.len() - zeros - 1;
-            (zeros < 16 && buf.get(marker) == Some(&0x80)).then_some(marker)
+            let marker = buf.len().checked_sub(zeros + 1)?;
+            (buf.get(marker) == Some(&0x80)).then_some(marker)
         }
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut outcomes = [0u32; 2];
@@ -843,12 +910,23 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let blocks = 1 + (x & 1) as usize;
-            let mut b = [0u8; 32];
-            let mut y = x >> 1;
-            for v in b[..16 * blocks].iter_mut().rev() {
-                // Mostly zeros near the end, so that markers land everywhere.
-                *v = [0x00, 0x00, 0x80, 0x01, 0xFF, 0x00][(y % 6) as usize];
+            let blocks = 1 + (x & 3) as usize;
+            let len = 16 * blocks;
+            let mut b = [0u8; 64];
+            let mut y = x >> 2;
+            // A run of zeros at the end of any length (several blocks too),
+            // the byte before it mostly a marker, the rest drawn from
+            // {00, 80, 01, FF}.
+            let zeros = (y % (len as u64 + 1)) as usize;
+            y /= len as u64 + 1;
+            for (k, v) in b[..len].iter_mut().rev().enumerate() {
+                *v = if k < zeros {
+                    0
+                } else if k == zeros {
+                    [0x80, 0x80, 0x80, 0x01, 0xFF, 0x00][(y % 6) as usize]
+                } else {
+                    [0x00, 0x80, 0x01, 0xFF][(y % 4) as usize]
+                };
                 y = y.rotate_right(3) ^ 0x5555;
             }
             let buf = &b[..16 * blocks];
