@@ -22,7 +22,21 @@
 //! short_server_id = 101
 //! lifetime = 86400
 //! binding = "U"
+//!
+//! [[object]]                 # any other object instance of the bootstrap information
+//! id = 11                    # APN Connection Profile
+//! instance = 0
+//! [object.resources]         # resource id = value: text, integer, boolean, float,
+//! 0 = "operator-m2m"         # { hex = "..." } for opaque bytes, an array for a
+//! 1 = "m2m.example.net"      # multiple resource
+//! 3 = true
 //! ```
+//!
+//! [`CardConfig::parse_named`] and [`CardConfig::load`] check what would
+//! only fail later (key lengths, PSK sizes, URIs, Short Server IDs, the file
+//! size) and name the file, the field and its line in every error.
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
@@ -137,7 +151,28 @@ pub struct CardConfig {
     pub keys: KeyConfig,
     /// Accounts.
     pub server: Vec<Server>,
+    /// Other object instances of the bootstrap information (Access Control,
+    /// Device, APN connection profiles, ...).
+    #[serde(default)]
+    pub object: Vec<ObjectConfig>,
 }
+
+/// One more object instance in the bootstrap information.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectConfig {
+    /// The object id (not 0 or 1: those come from `[[server]]`).
+    pub id: u16,
+    /// The instance id.
+    pub instance: u16,
+    /// Resource id (as a TOML key) to value: a string (UTF-8), an integer,
+    /// a boolean, a float, `{ hex = "..." }` (opaque); a multiple resource
+    /// as an array of those (instances 0, 1, ...) or a table of instance id
+    /// to value (`{ 101 = 3 }`).
+    pub resources: BTreeMap<String, toml::Value>,
+}
+
+impl Eq for ObjectConfig {}
 
 fn default_pin_ref() -> u8 {
     0x81
@@ -173,16 +208,457 @@ psk_key = "00112233445566778899aabbccddeeff"
 "#;
 
 impl CardConfig {
-    /// Parse TOML.
+    /// Parse and check TOML; errors give the field and its line.
     pub fn parse(text: &str) -> Result<CardConfig, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        Self::parse_named(text, "card configuration")
     }
 
-    /// Read a TOML file.
+    /// Parse and check TOML read from `name`; errors name the file, the
+    /// field and its line.
+    pub fn parse_named(text: &str, name: &str) -> Result<CardConfig, String> {
+        let cfg: CardConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            let msg = e.message().trim_end();
+            match line {
+                Some(l) => format!("{name}: line {l}: {}{msg}", key_on_line(text, l)),
+                None => format!("{name}: {msg}"),
+            }
+        })?;
+        cfg.check().map_err(|e| {
+            let line = locate(text, &e.field).map(|o| line_of(text, o));
+            let field = e.field_name();
+            match line {
+                Some(l) => format!("{name}: line {l}: {field}: {}", e.problem),
+                None => format!("{name}: {field}: {}", e.problem),
+            }
+        })?;
+        Ok(cfg)
+    }
+
+    /// Read and check a TOML file.
     pub fn load(path: &std::path::Path) -> Result<CardConfig, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        Self::parse_named(&text, &path.display().to_string())
     }
+
+    /// Check what would only fail later, when the card is built or read.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let err = |field: Vec<Seg>, problem: String| Err(ConfigError { field, problem });
+        let key = |k: &'static str| vec![Seg::Key("keys"), Seg::Key(k)];
+        let mut len = None;
+        for (k, v) in [
+            ("enc", &self.keys.enc),
+            ("mac", &self.keys.mac),
+            ("dek", &self.keys.dek),
+        ] {
+            let b = match from_hex(v) {
+                Ok(b) => b,
+                Err(e) => return err(key(k), e),
+            };
+            if ![16, 24, 32].contains(&b.len()) {
+                return err(
+                    key(k),
+                    format!(
+                        "an SCP03 key is 16, 24 or 32 bytes (AES-128/192/256), this one is {}",
+                        b.len()
+                    ),
+                );
+            }
+            match len {
+                Some(l) if l != b.len() => {
+                    return err(
+                        key(k),
+                        format!("Key-ENC, Key-MAC and Key-DEK must be of one length: {} bytes here, {l} for the others", b.len()),
+                    )
+                }
+                _ => len = Some(b.len()),
+            }
+        }
+        if self.keys.i & 0x40 != 0 && self.keys.i & 0x20 == 0 {
+            return err(
+                key("i"),
+                format!(
+                    "i = {:#04x} offers R-ENCRYPTION without R-MAC, which SCP03 does not allow",
+                    self.keys.i
+                ),
+            );
+        }
+        if let Some(p) = &self.pin {
+            match from_hex(p) {
+                Ok(b) if (1..=16).contains(&b.len()) => {}
+                Ok(b) => {
+                    return err(
+                        vec![Seg::Key("pin")],
+                        format!("a PIN is 1 to 16 bytes, this one is {}", b.len()),
+                    )
+                }
+                Err(e) => return err(vec![Seg::Key("pin")], e),
+            }
+        } else if self.private {
+            return err(
+                vec![Seg::Key("private")],
+                "a private entry needs a pin".into(),
+            );
+        }
+        if self.server.is_empty() {
+            return err(
+                vec![Seg::Key("server")],
+                "at least one [[server]] is needed".into(),
+            );
+        }
+        let mut ssids = Vec::new();
+        let mut bootstrap_servers = 0;
+        for (n, s) in self.server.iter().enumerate() {
+            let f = |k: &'static str| vec![Seg::Key("server"), Seg::Index(n), Seg::Key(k)];
+            if let Err(e) = check_uri(&s.uri) {
+                return err(f("uri"), e);
+            }
+            let mode = match security_mode(&s.security_mode) {
+                Ok(m) => m,
+                Err(e) => return err(f("security_mode"), e),
+            };
+            if mode == 0 {
+                // DTLS-PSK (RFC 4279): an identity and a key; 16 bytes is the
+                // least the LwM2M PSK cipher suites (AES-128) want, 64 the
+                // most common stacks accept.
+                match &s.psk_identity {
+                    Some(i) if (1..=128).contains(&i.len()) => {}
+                    Some(i) => {
+                        return err(
+                            f("psk_identity"),
+                            format!("a PSK identity is 1 to 128 bytes, this one is {}", i.len()),
+                        )
+                    }
+                    None => {
+                        return err(
+                            f("psk_identity"),
+                            "security_mode psk needs a psk_identity".into(),
+                        )
+                    }
+                }
+                match s.psk_key.as_deref().map(from_hex) {
+                    Some(Ok(k)) if (16..=64).contains(&k.len()) => {}
+                    Some(Ok(k)) => {
+                        return err(
+                            f("psk_key"),
+                            format!("a PSK is 16 to 64 bytes, this one is {}", k.len()),
+                        )
+                    }
+                    Some(Err(e)) => return err(f("psk_key"), e),
+                    None => return err(f("psk_key"), "security_mode psk needs a psk_key".into()),
+                }
+            } else if let Some(Err(e)) = s.psk_key.as_deref().map(from_hex) {
+                return err(f("psk_key"), e);
+            }
+            if let Some(Err(e)) = s.server_public_key.as_deref().map(from_hex) {
+                return err(f("server_public_key"), e);
+            }
+            if s.bootstrap {
+                bootstrap_servers += 1;
+                if bootstrap_servers > 1 {
+                    return err(
+                        f("bootstrap"),
+                        "LwM2M allows one bootstrap-server account".into(),
+                    );
+                }
+                if s.short_server_id.is_some() {
+                    return err(
+                        f("short_server_id"),
+                        "a bootstrap server has no short_server_id".into(),
+                    );
+                }
+            } else {
+                match s.short_server_id {
+                    None => {
+                        return err(
+                            f("short_server_id"),
+                            format!("server {} needs a short_server_id", s.uri),
+                        )
+                    }
+                    Some(0 | 65535) => {
+                        return err(
+                            f("short_server_id"),
+                            "a Short Server ID is 1 to 65534 (0 and 65535 are reserved)".into(),
+                        )
+                    }
+                    Some(id) if ssids.contains(&id) => {
+                        return err(
+                            f("short_server_id"),
+                            format!("Short Server ID {id} is used twice"),
+                        )
+                    }
+                    Some(id) => ssids.push(id),
+                }
+            }
+            if s.lifetime
+                .is_some_and(|l| l <= 0 || l > i64::from(u32::MAX))
+            {
+                return err(
+                    f("lifetime"),
+                    "a lifetime is 1 to 4294967295 seconds".into(),
+                );
+            }
+            if let Some(b) = &s.binding {
+                if b.is_empty() || !b.chars().all(|c| "UTSNQ".contains(c)) {
+                    return err(
+                        f("binding"),
+                        format!("binding {b:?}: letters from U, T, S, N, Q"),
+                    );
+                }
+            }
+        }
+        for (n, o) in self.object.iter().enumerate() {
+            let f = |k: &'static str| vec![Seg::Key("object"), Seg::Index(n), Seg::Key(k)];
+            if o.id <= 1 {
+                return err(f("id"), "objects 0 and 1 come from [[server]]".into());
+            }
+            if o.id == u16::MAX || o.instance == u16::MAX {
+                return err(f("instance"), "65535 is reserved".into());
+            }
+            for (k, v) in &o.resources {
+                if let Err(e) = resource_id(k).and_then(|_| resource_value(v, true).map(|_| ())) {
+                    return err(
+                        vec![
+                            Seg::Key("object"),
+                            Seg::Index(n),
+                            Seg::Key("resources"),
+                            Seg::Owned(k.clone()),
+                        ],
+                        e,
+                    );
+                }
+            }
+            if self.object[..n]
+                .iter()
+                .any(|p| (p.id, p.instance) == (o.id, o.instance))
+            {
+                return err(
+                    f("instance"),
+                    format!("object {} instance {} is given twice", o.id, o.instance),
+                );
+            }
+        }
+        let data = match bootstrap_data_with(&self.server, &self.object) {
+            Ok(d) => d,
+            Err(e) => return err(vec![Seg::Key("server")], e),
+        };
+        if data.len() > 32 * 1024 {
+            return err(
+                vec![Seg::Key("server")],
+                format!(
+                    "the bootstrap data is {} bytes, LwM2M allows 32 KB",
+                    data.len()
+                ),
+            );
+        }
+        if data.len() > self.file_size {
+            return err(
+                vec![Seg::Key("file_size")],
+                format!(
+                    "the bootstrap data is {} bytes, file_size is {}: make it at least {}",
+                    data.len(),
+                    self.file_size,
+                    data.len()
+                ),
+            );
+        }
+        if self.file_size > 0x7FFF {
+            return err(
+                vec![Seg::Key("file_size")],
+                format!(
+                    "file_size {} is beyond what READ BINARY can reach (32767)",
+                    self.file_size
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A step of a path to a configuration field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// A key of a table.
+    Key(&'static str),
+    /// A key of a table, from the input.
+    Owned(String),
+    /// An element of an array (of tables).
+    Index(usize),
+}
+
+/// A configuration that parses but would not work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// Where: `keys.enc`, `server[1].psk_key`.
+    pub field: Vec<Seg>,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl ConfigError {
+    /// The field as written in messages: `server[1].psk_key`.
+    pub fn field_name(&self) -> String {
+        let mut s = String::new();
+        for seg in &self.field {
+            match seg {
+                Seg::Key(k) => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(k);
+                }
+                Seg::Owned(k) => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(k);
+                }
+                Seg::Index(i) => s.push_str(&format!("[{i}]")),
+            }
+        }
+        s
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field_name(), self.problem)
+    }
+}
+
+/// The 1-based line of byte offset `at`.
+fn line_of(text: &str, at: usize) -> usize {
+    text.get(..at).unwrap_or(text).matches('\n').count() + 1
+}
+
+/// `key: ` for the key assigned on line `line`, or nothing.
+fn key_on_line(text: &str, line: usize) -> String {
+    text.lines()
+        .nth(line - 1)
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !k.starts_with('['))
+        .map_or(String::new(), |k| format!("{k}: "))
+}
+
+/// The byte offset where `field` is written in `text`.
+fn locate(text: &str, field: &[Seg]) -> Option<usize> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item = doc.as_item();
+    let mut at = None;
+    for seg in field {
+        let key = match seg {
+            Seg::Key(k) => Some(*k),
+            Seg::Owned(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        };
+        let next = match (seg, key) {
+            (Seg::Index(i), _) => item.get(*i),
+            (_, Some(k)) => {
+                if let Some((kk, v)) = item.as_table_like().and_then(|t| t.get_key_value(k)) {
+                    at = kk.span().map(|s| s.start).or(at);
+                    Some(v)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        match next {
+            Some(n) => {
+                item = n;
+                at = item.span().map(|s| s.start).or(at);
+            }
+            None => break,
+        }
+    }
+    at
+}
+
+/// A URI LwM2M can use: `coap`, `coaps`, `coap+tcp`, `coaps+tcp` (or the
+/// SMS and non-IP schemes of LwM2M 1.1) with a host part.
+fn check_uri(uri: &str) -> Result<(), String> {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return Err(format!("{uri:?} is not a URI (scheme://host:port)"));
+    };
+    let known = [
+        "coap",
+        "coaps",
+        "coap+tcp",
+        "coaps+tcp",
+        "coap+sms",
+        "coaps+sms",
+        "coap+nonip",
+        "coaps+nonip",
+    ];
+    if !known.contains(&scheme) {
+        return Err(format!(
+            "scheme {scheme:?}: LwM2M servers use coap, coaps, coap+tcp or coaps+tcp"
+        ));
+    }
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{uri:?} contains white space"));
+    }
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    // An IPv6 literal in brackets, or a name or IPv4 address; then `:port`.
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, tail)) => (h, tail.strip_prefix(':')),
+            None => return Err(format!("{uri:?}: unclosed [ in the host")),
+        },
+        None => match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    if host.is_empty() {
+        return Err(format!("{uri:?} has no host"));
+    }
+    if let Some(p) = port {
+        if p.parse::<u16>().is_err() {
+            return Err(format!(
+                "{uri:?}: port {p:?} is not a number from 0 to 65535"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn resource_id(k: &str) -> Result<u16, String> {
+    k.parse::<u16>()
+        .ok()
+        .filter(|&id| id != u16::MAX)
+        .ok_or_else(|| format!("resource id {k:?} is not a number from 0 to 65534"))
+}
+
+/// A resource value as TLV bytes, or (arrays) `None` for a multiple resource.
+fn resource_value(v: &toml::Value, allow_array: bool) -> Result<Option<Vec<u8>>, String> {
+    Ok(Some(match v {
+        toml::Value::String(s) => s.as_bytes().to_vec(),
+        toml::Value::Integer(i) => ValueBytes::integer(*i).as_bytes().to_vec(),
+        toml::Value::Float(x) => ValueBytes::float(*x).as_bytes().to_vec(),
+        toml::Value::Boolean(b) => ValueBytes::boolean(*b).as_bytes().to_vec(),
+        toml::Value::Table(t) => match (t.get("hex"), t.len()) {
+            (Some(toml::Value::String(h)), 1) => from_hex(h)?,
+            _ if allow_array && !t.is_empty() && t.keys().all(|k| resource_id(k).is_ok()) => {
+                for i in t.values() {
+                    resource_value(i, false)?;
+                }
+                return Ok(None);
+            }
+            _ => {
+                return Err("a table value is { hex = \"...\" } (opaque bytes) or { instance id = value, ... } (a multiple resource)".into())
+            }
+        },
+        toml::Value::Array(items) if allow_array => {
+            for i in items {
+                resource_value(i, false)?;
+            }
+            return Ok(None);
+        }
+        toml::Value::Array(_) => return Err("arrays do not nest".into()),
+        toml::Value::Datetime(_) => return Err("dates are not resource values: give seconds since 1970".into()),
+    }))
 }
 
 fn encode<T: Encode>(v: &T) -> Result<Vec<u8>, String> {
@@ -205,6 +681,12 @@ fn security_mode(s: &str) -> Result<i64, String> {
 /// The bootstrap data (LwM2M G.3) for the accounts: object 0 (Security) and
 /// object 1 (Server), encoded with the kernel.
 pub fn bootstrap_data(servers: &[Server]) -> Result<Vec<u8>, String> {
+    bootstrap_data_with(servers, &[])
+}
+
+/// The bootstrap data for the accounts and the other object instances
+/// (grouped by object, in the order of first appearance, after 0 and 1).
+pub fn bootstrap_data_with(servers: &[Server], others: &[ObjectConfig]) -> Result<Vec<u8>, String> {
     let mut sec_instances = Vec::new();
     let mut srv_instances = Vec::new();
     for (i, s) in servers.iter().enumerate() {
@@ -262,7 +744,76 @@ pub fn bootstrap_data(servers: &[Server]) -> Result<Vec<u8>, String> {
             tlv: &srv_instances,
         });
     }
+    let mut ids: Vec<u16> = Vec::new();
+    for o in others {
+        if !ids.contains(&o.id) {
+            ids.push(o.id);
+        }
+    }
+    let mut other_tlv = Vec::new();
+    for id in &ids {
+        let mut tlv = Vec::new();
+        for o in others.iter().filter(|o| o.id == *id) {
+            tlv.extend(object_instance(o)?);
+        }
+        other_tlv.push((*id, tlv));
+    }
+    for (id, tlv) in &other_tlv {
+        objects.push(ObjectData {
+            object_id: *id,
+            version: ObjectVersion::Implicit,
+            tlv,
+        });
+    }
     encode(&BootstrapData { objects: &objects })
+}
+
+/// One configured object instance as TLV.
+fn object_instance(o: &ObjectConfig) -> Result<Vec<u8>, String> {
+    // Owned value bytes first, then the items that borrow them.
+    /// Resource id, its value (single) or its instances (multiple).
+    type Encoded = (u16, Option<Vec<u8>>, Vec<(u16, Vec<u8>)>);
+    let mut values: Vec<Encoded> = Vec::new();
+    for (k, v) in &o.resources {
+        let id = resource_id(k)?;
+        match resource_value(v, true)? {
+            Some(b) => values.push((id, Some(b), Vec::new())),
+            None => {
+                // An array (instances 0, 1, ...) or a table of instance ids.
+                let pairs: Vec<(u16, &toml::Value)> = match v {
+                    toml::Value::Array(a) => (0u16..).zip(a.iter()).collect(),
+                    toml::Value::Table(t) => t
+                        .iter()
+                        .map(|(k, v)| resource_id(k).map(|id| (id, v)))
+                        .collect::<Result<_, _>>()?,
+                    _ => Vec::new(),
+                };
+                let mut items = Vec::new();
+                for (i, v) in pairs {
+                    items.push((i, resource_value(v, false)?.unwrap_or_default()));
+                }
+                values.push((id, None, items));
+            }
+        }
+    }
+    let instances: Vec<Vec<TlvItem<'_>>> = values
+        .iter()
+        .map(|(_, _, items)| {
+            items
+                .iter()
+                .map(|(i, b)| TlvItem::resource_instance(*i, b))
+                .collect()
+        })
+        .collect();
+    let res: Vec<TlvItem<'_>> = values
+        .iter()
+        .zip(&instances)
+        .map(|((id, single, _), multi)| match single {
+            Some(b) => TlvItem::resource(*id, b),
+            None => TlvItem::multiple_resource(*id, multi),
+        })
+        .collect();
+    encode(&TlvItem::object_instance(o.instance, &res))
 }
 
 const BOOT_FID: [u8; 2] = [0x64, 0x32];
@@ -302,14 +853,8 @@ pub fn dodf(form: DodfForm, private: bool) -> Result<Vec<u8>, String> {
 
 /// Build a card image from a configuration.
 pub fn build(cfg: &CardConfig) -> Result<CardImage, String> {
-    let boot = bootstrap_data(&cfg.server)?;
-    if boot.len() > cfg.file_size {
-        return Err(format!(
-            "bootstrap data is {} bytes, file_size is {}",
-            boot.len(),
-            cfg.file_size
-        ));
-    }
+    cfg.check().map_err(|e| e.to_string())?;
+    let boot = bootstrap_data_with(&cfg.server, &cfg.object)?;
     let mut boot_file = boot.clone();
     boot_file.resize(cfg.file_size, 0xFF);
     let app_path = [0x3F, 0x00, 0x50, 0x15];
@@ -332,9 +877,6 @@ pub fn build(cfg: &CardConfig) -> Result<CardImage, String> {
     })?;
     let dodf = dodf(cfg.dodf_form, cfg.private)?;
     let keys = &cfg.keys;
-    for k in [&keys.enc, &keys.mac, &keys.dek] {
-        from_hex(k)?;
-    }
     let ef = |path: &str, data: &[u8], read: Access, update: Access| File {
         path: path.into(),
         structure: Structure::Transparent { data: to_hex(data) },

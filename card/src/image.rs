@@ -112,6 +112,14 @@ pub struct Quirks {
     /// descriptor `82`): a reader then reads records until `6A83`.
     #[serde(default)]
     pub omit_record_count: bool,
+    /// No SCP03 in the application: INITIALIZE UPDATE is answered `6D00`
+    /// (instruction not supported), as on cards without a secure channel.
+    #[serde(default)]
+    pub no_scp03: bool,
+    /// No logical channels: MANAGE CHANNEL is answered `6881` (logical
+    /// channel not supported), as on older cards.
+    #[serde(default)]
+    pub no_logical_channels: bool,
 }
 
 /// Everything the card holds.

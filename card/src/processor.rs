@@ -250,6 +250,9 @@ impl VirtualCard {
     /// Secure messaging around the command (IU and EA are the channel's own).
     fn secure_dispatch(&mut self, ch: usize, cmd: &Command<'_>, apdu: &[u8]) -> (Vec<u8>, u16) {
         if cmd.cla & 0x80 != 0 && cmd.ins == 0x50 {
+            if self.image.quirks.no_scp03 {
+                return sw(0x6D00);
+            }
             return self.initialize_update(ch, apdu);
         }
         if cmd.cla & 0x80 != 0 && cmd.ins == 0x82 {
@@ -479,6 +482,9 @@ impl VirtualCard {
     }
 
     fn manage_channel(&mut self, ch: usize, cmd: &Command<'_>) -> (Vec<u8>, u16) {
+        if self.image.quirks.no_logical_channels {
+            return sw(0x6881);
+        }
         match cmd.p1 {
             0x00 => {
                 let Some(free) = (1..20).find(|&c| self.channels[c].is_none()) else {

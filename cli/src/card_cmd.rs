@@ -1,5 +1,6 @@
 //! `scboot card`: build, serve and update virtual card images.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use scboot_card::config::{build, CardConfig};
@@ -7,13 +8,25 @@ use scboot_card::image::Structure;
 use scboot_card::{CardImage, VirtualCard};
 
 use crate::hexio::to_hex;
+use crate::Failure;
 
 /// `scboot card ...`.
 #[derive(Debug, clap::Subcommand)]
 pub enum CardCommand {
     /// Personalise a card image from a TOML configuration.
+    #[command(after_help = "\
+Example configurations (in the repository, examples/cards/):
+  demo.toml              the built-in demo card: a Leshan server and a bootstrap server (PSK)
+  multi-server.toml      opaqueDO entry (what OpenSC reads), three servers, secure read
+  private-pin.toml       the bootstrap entry is private: read it with --pin 31323334
+  additional-objects.toml  Access Control, Device and APN connection profile objects
+Every field is described in the scboot-card documentation (config module).
+The configuration is checked before anything is written: key lengths (16/24/32,
+all three equal), PSK identity (1-128 bytes) and key (16-64 bytes), URIs, Short
+Server IDs (1-65534, unique), and a file_size that holds the data. Errors name
+the file, the field and its line.")]
     Build {
-        /// The configuration (see scboot_card::config).
+        /// The TOML configuration.
         config: PathBuf,
         /// The image to write (JSON).
         #[arg(short, long)]
@@ -44,7 +57,13 @@ pub enum CardCommand {
 }
 
 /// Run `scboot card ...`.
-pub fn card(c: &CardCommand) -> Result<String, String> {
+pub fn card(c: &CardCommand, out: &mut dyn Write) -> Result<u8, Failure> {
+    let text = card_text(c)?;
+    writeln!(out, "{text}")?;
+    Ok(0)
+}
+
+fn card_text(c: &CardCommand) -> Result<String, String> {
     match c {
         CardCommand::Build { config, output } => {
             let img = build(&CardConfig::load(config)?)?;

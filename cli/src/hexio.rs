@@ -37,19 +37,36 @@ pub fn from_hex(text: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
-/// Read `path` (`-` for stdin), as hex text when `hex` is set.
-pub fn read_input(path: &str, hex: bool) -> Result<Vec<u8>, String> {
+/// Read `path` (`-` for stdin), as hex text when `hex` is set, refusing
+/// input above `max` bytes (hex text: above `4 * max` characters, room for
+/// separators) without reading more than one byte past the limit.
+pub fn read_input(path: &str, hex: bool, max: usize) -> Result<Vec<u8>, String> {
+    let limit = if hex { 4 * max } else { max };
     let mut raw = Vec::new();
-    if path == "-" {
+    let too_big =
+        || format!("{path}: input is larger than {max} bytes (64 KiB), the largest card file");
+    let read = if path == "-" {
         std::io::stdin()
+            .lock()
+            .take(limit as u64 + 1)
             .read_to_end(&mut raw)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
+            .map_err(|e| format!("cannot read stdin: {e}"))
     } else {
-        raw = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut raw))
+            .map_err(|e| format!("cannot read {path}: {e}"))
+    };
+    read?;
+    if raw.len() > limit {
+        return Err(too_big());
     }
     if hex {
         let text = String::from_utf8(raw).map_err(|_| format!("{path}: hex input is not text"))?;
-        from_hex(&text)
+        let bytes = from_hex(&text)?;
+        if bytes.len() > max {
+            return Err(too_big());
+        }
+        Ok(bytes)
     } else {
         Ok(raw)
     }

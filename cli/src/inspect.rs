@@ -1,6 +1,13 @@
-//! `scboot inspect`: decode a card file and print it as a tree with offsets or as JSON.
+//! `scboot inspect`: decode a card file and print it as a tree with offsets
+//! or as JSON.
+//!
+//! The input is validated in full first (the kernel's parsers validate once),
+//! so malformed input prints nothing on stdout. Output is then streamed: no
+//! text proportional to a count read from the input is held in memory.
+//! Offsets are decimal byte offsets from the start of the input, written `@`
+//! and at least four digits (`@0052`), the same numbers errors report.
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
@@ -10,10 +17,20 @@ use scboot::dir::EfDir;
 use scboot::dodf::{DataObject, DataObjectKind, Dodf, ObjectValue};
 use scboot::odf::{Odf, OdfLocation};
 use scboot::path::Path;
-use scboot::tlv::{Records, Tlv, TlvRecord};
+use scboot::tlv::{Records, Tlv, TlvRecord, TlvType};
 use scboot::tokeninfo::{LastUpdate, TokenInfo};
 
 use crate::hexio::to_hex;
+use crate::jsonw::JsonWriter;
+use crate::registry;
+use crate::Failure;
+
+/// The largest input `inspect` reads: 64 KiB. Card files are no larger: an
+/// EF's size in its FCP (tag `80`) is two bytes on the cards LwM2M targets,
+/// short READ BINARY offsets reach 32 KiB, and the LwM2M bootstrap file is at
+/// most 32 KB. Anything bigger is not a card file, and refusing it keeps
+/// memory and time bounded on hostile input.
+pub const MAX_INPUT: usize = 64 * 1024;
 
 /// The file formats `inspect` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -71,43 +88,90 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     None
 }
 
-/// Decode `bytes` as `format`; the text to print, or the error message.
-pub fn inspect(bytes: &[u8], format: Format, as_json: bool) -> Result<String, String> {
-    let format = match format {
-        Format::Auto => detect(bytes).ok_or_else(|| {
-            "cannot tell the format: the input parses as none of dir, odf, dodf, tokeninfo, bootstrap, tlv".to_string()
-        })?,
-        f => f,
-    };
-    let e = |e: scboot::Error| e.to_string();
-    if as_json {
-        let v = match format {
-            Format::Dir => dir_json(&EfDir::parse(bytes).map_err(e)?),
-            Format::Odf => odf_json(&Odf::parse(bytes).map_err(e)?),
-            Format::Dodf => dodf_json(&Dodf::parse(bytes).map_err(e)?),
-            Format::Tokeninfo => tokeninfo_json(&TokenInfo::parse(bytes).map_err(e)?),
-            Format::Bootstrap => bootstrap_json(&BootstrapFile::parse(bytes).map_err(e)?),
-            Format::Tlv => Value::Array(tlv_json(Tlv::parse(bytes).map_err(e)?.records())),
-            Format::Auto => unreachable!("resolved above"),
-        };
-        return serde_json::to_string_pretty(&v).map_err(|e| e.to_string());
+/// A file validated as one of the formats.
+enum Parsed<'a> {
+    Dir(EfDir<'a>),
+    Odf(Odf<'a>),
+    Dodf(Dodf<'a>),
+    TokenInfo(TokenInfo<'a>),
+    Bootstrap(BootstrapFile<'a>),
+    Tlv(Tlv<'a>),
+}
+
+fn parse(bytes: &[u8], format: Format) -> Result<Parsed<'_>, Failure> {
+    let e = |e: scboot::Error| Failure::from(e.to_string());
+    Ok(match format {
+        Format::Dir => Parsed::Dir(EfDir::parse(bytes).map_err(e)?),
+        Format::Odf => Parsed::Odf(Odf::parse(bytes).map_err(e)?),
+        Format::Dodf => Parsed::Dodf(Dodf::parse(bytes).map_err(e)?),
+        Format::Tokeninfo => Parsed::TokenInfo(TokenInfo::parse(bytes).map_err(e)?),
+        Format::Bootstrap => Parsed::Bootstrap(BootstrapFile::parse(bytes).map_err(e)?),
+        Format::Tlv => Parsed::Tlv(Tlv::parse(bytes).map_err(e)?),
+        Format::Auto => {
+            let f = detect(bytes).ok_or(
+                "cannot tell the format: the input parses as none of dir, odf, dodf, tokeninfo, bootstrap, tlv",
+            )?;
+            return parse(bytes, f);
+        }
+    })
+}
+
+/// Decode `bytes` as `format` and write it to `out`; nothing is written
+/// when the input is malformed.
+pub fn inspect(
+    bytes: &[u8],
+    format: Format,
+    as_json: bool,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    if bytes.len() > MAX_INPUT {
+        return Err(format!(
+            "input is larger than {MAX_INPUT} bytes (64 KiB), the largest card file: not inspected"
+        )
+        .into());
     }
-    let mut out = format!("format: {}\n", format.name());
-    match format {
-        Format::Bootstrap => bootstrap_tree(&BootstrapFile::parse(bytes).map_err(e)?, &mut out),
-        Format::Tlv => tlv_tree(Tlv::parse(bytes).map_err(e)?.records(), 0, &mut out),
-        _ => {
-            let summary = match format {
-                Format::Dir => dir_summary(&EfDir::parse(bytes).map_err(e)?),
-                Format::Odf => odf_summary(&Odf::parse(bytes).map_err(e)?),
-                Format::Dodf => dodf_summary(&Dodf::parse(bytes).map_err(e)?),
-                _ => tokeninfo_summary(&TokenInfo::parse(bytes).map_err(e)?),
-            };
-            ber_tree(bytes, &mut out).map_err(e)?;
-            out.push_str(&summary);
+    let parsed = parse(bytes, format)?;
+    if as_json {
+        let mut j = JsonWriter::new(out);
+        match &parsed {
+            Parsed::Dir(d) => dir_json(d, &mut j)?,
+            Parsed::Odf(o) => odf_json(o, &mut j)?,
+            Parsed::Dodf(d) => dodf_json(d, &mut j)?,
+            Parsed::TokenInfo(t) => j.value(&tokeninfo_json(t))?,
+            Parsed::Bootstrap(b) => bootstrap_json(b, &mut j)?,
+            Parsed::Tlv(t) => {
+                j.begin_array()?;
+                tlv_json(t.records(), None, &mut j)?;
+                j.end_array()?;
+            }
+        }
+        return Ok(());
+    }
+    let name = match &parsed {
+        Parsed::Dir(_) => Format::Dir,
+        Parsed::Odf(_) => Format::Odf,
+        Parsed::Dodf(_) => Format::Dodf,
+        Parsed::TokenInfo(_) => Format::Tokeninfo,
+        Parsed::Bootstrap(_) => Format::Bootstrap,
+        Parsed::Tlv(_) => Format::Tlv,
+    }
+    .name();
+    writeln!(out, "format: {name}")?;
+    match &parsed {
+        Parsed::Bootstrap(b) => bootstrap_tree(b, out)?,
+        Parsed::Tlv(t) => tlv_tree(t.records(), 0, None, out)?,
+        other => {
+            ber_tree(bytes, out)?;
+            match other {
+                Parsed::Dir(d) => dir_summary(d, out)?,
+                Parsed::Odf(o) => odf_summary(o, out)?,
+                Parsed::Dodf(d) => dodf_summary(d, out)?,
+                Parsed::TokenInfo(t) => tokeninfo_summary(t, out)?,
+                _ => {}
+            }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 // --------------------------------------------------------------------- JSON
@@ -128,37 +192,39 @@ fn path_fields(m: &mut Map<String, Value>, p: Option<Path<'_>>) {
     }
 }
 
-fn dir_json(dir: &EfDir<'_>) -> Value {
-    let apps: Vec<Value> = dir
-        .templates()
-        .map(|t| {
-            json!({
-                "aid": to_hex(t.aid),
-                "label": opt_str(t.label),
-                "path": opt_hex(t.path),
-            })
-        })
-        .collect();
-    json!({ "applications": apps })
+fn dir_json(dir: &EfDir<'_>, j: &mut JsonWriter<'_>) -> io::Result<()> {
+    j.begin_object()?;
+    j.key("applications")?;
+    j.begin_array()?;
+    for t in dir.templates() {
+        j.value(&json!({
+            "aid": to_hex(t.aid),
+            "label": opt_str(t.label),
+            "path": opt_hex(t.path),
+        }))?;
+    }
+    j.end_array()?;
+    j.end_object()
 }
 
-fn odf_json(odf: &Odf<'_>) -> Value {
-    let entries: Vec<Value> = odf
-        .entries()
-        .map(|e| {
-            let mut m = Map::new();
-            m.insert("class".into(), json!(e.class.name()));
-            match e.location {
-                OdfLocation::Path(p) => path_fields(&mut m, Some(p)),
-                OdfLocation::Direct(d) => {
-                    m.insert("path".into(), Value::Null);
-                    m.insert("direct".into(), json!(to_hex(d)));
-                }
+fn odf_json(odf: &Odf<'_>, j: &mut JsonWriter<'_>) -> io::Result<()> {
+    j.begin_object()?;
+    j.key("entries")?;
+    j.begin_array()?;
+    for e in odf.entries() {
+        let mut m = Map::new();
+        m.insert("class".into(), json!(e.class.name()));
+        match e.location {
+            OdfLocation::Path(p) => path_fields(&mut m, Some(p)),
+            OdfLocation::Direct(d) => {
+                m.insert("path".into(), Value::Null);
+                m.insert("direct".into(), json!(to_hex(d)));
             }
-            Value::Object(m)
-        })
-        .collect();
-    json!({ "entries": entries })
+        }
+        j.value(&Value::Object(m))?;
+    }
+    j.end_array()?;
+    j.end_object()
 }
 
 fn dodf_entry_json(o: &DataObject<'_>) -> Value {
@@ -195,13 +261,20 @@ fn dodf_entry_json(o: &DataObject<'_>) -> Value {
     Value::Object(m)
 }
 
-fn dodf_json(dodf: &Dodf<'_>) -> Value {
-    let entries: Vec<Value> = dodf.entries().map(|o| dodf_entry_json(&o)).collect();
+fn dodf_json(dodf: &Dodf<'_>, j: &mut JsonWriter<'_>) -> io::Result<()> {
+    j.begin_object()?;
+    j.key("entries")?;
+    j.begin_array()?;
+    for o in dodf.entries() {
+        j.value(&dodf_entry_json(&o))?;
+    }
+    j.end_array()?;
     let found = dodf.find_lwm2m_bootstrap().map_or(
         Value::Null,
         |m| json!({ "entry": m.entry, "rule": m.rule.name() }),
     );
-    json!({ "entries": entries, "lwm2m_bootstrap": found })
+    j.field("lwm2m_bootstrap", &found)?;
+    j.end_object()
 }
 
 fn tokeninfo_json(t: &TokenInfo<'_>) -> Value {
@@ -230,39 +303,60 @@ fn tokeninfo_json(t: &TokenInfo<'_>) -> Value {
     })
 }
 
-fn tlv_node(r: &TlvRecord<'_>) -> Value {
-    let mut m = Map::new();
-    m.insert("type".into(), json!(r.kind().snake_name()));
-    m.insert("id".into(), json!(r.id()));
-    m.insert("offset".into(), json!(r.offset()));
-    if r.kind().is_container() {
-        m.insert("children".into(), Value::Array(tlv_json(r.children())));
-    } else {
-        m.insert("value".into(), json!(to_hex(r.value())));
-        if let Some(t) = printable(r.value()) {
-            m.insert("text".into(), json!(t));
-        }
+/// The known resource a record names, when `object` is known.
+fn resource_of(object: Option<u16>, r: &TlvRecord<'_>) -> Option<registry::Resource> {
+    match r.kind() {
+        TlvType::Resource | TlvType::MultipleResource => registry::resource(object?, r.id()),
+        _ => None,
     }
-    Value::Object(m)
 }
 
-/// TLV records as JSON nodes.
-pub fn tlv_json(records: Records<'_>) -> Vec<Value> {
-    records.map(|r| tlv_node(&r)).collect()
+/// TLV records as JSON, one at a time; `object` names the resources.
+fn tlv_json(records: Records<'_>, object: Option<u16>, j: &mut JsonWriter<'_>) -> io::Result<()> {
+    for r in records {
+        j.begin_object()?;
+        j.field("type", r.kind().snake_name())?;
+        j.field("id", &r.id())?;
+        let res = resource_of(object, &r);
+        if let Some(res) = res {
+            j.field("name", res.name)?;
+        }
+        j.field("offset", &r.offset())?;
+        if r.kind().is_container() {
+            j.key("children")?;
+            j.begin_array()?;
+            tlv_json(r.children(), object, j)?;
+            j.end_array()?;
+        } else {
+            j.field("value", &to_hex(r.value()))?;
+            if let Some(t) = printable(r.value()) {
+                j.field("text", t)?;
+            }
+        }
+        j.end_object()?;
+    }
+    Ok(())
 }
 
-fn bootstrap_json(bf: &BootstrapFile<'_>) -> Value {
-    let objects: Vec<Value> = bf
-        .objects()
-        .map(|o| {
-            json!({
-                "object_id": o.object_id,
-                "version": o.version.to_string(),
-                "instances": tlv_json(o.instances()),
-            })
-        })
-        .collect();
-    json!({ "objects": objects })
+fn bootstrap_json(bf: &BootstrapFile<'_>, j: &mut JsonWriter<'_>) -> io::Result<()> {
+    j.begin_object()?;
+    j.key("objects")?;
+    j.begin_array()?;
+    for o in bf.objects() {
+        j.begin_object()?;
+        j.field("object_id", &o.object_id)?;
+        if let Some(n) = registry::object_name(o.object_id) {
+            j.field("name", n)?;
+        }
+        j.field("version", &o.version.to_string())?;
+        j.key("instances")?;
+        j.begin_array()?;
+        tlv_json(o.instances(), Some(o.object_id), j)?;
+        j.end_array()?;
+        j.end_object()?;
+    }
+    j.end_array()?;
+    j.end_object()
 }
 
 // --------------------------------------------------------------------- tree
@@ -272,47 +366,59 @@ fn printable(b: &[u8]) -> Option<&str> {
     (!s.is_empty() && s.chars().all(|c| !c.is_control())).then_some(s)
 }
 
-fn tlv_tree(records: Records<'_>, depth: usize, out: &mut String) {
-    for r in records {
-        let pad = "  ".repeat(depth);
-        let _ = write!(
-            out,
-            "{pad}@{:04} {} {} ({} bytes)",
-            r.offset(),
-            r.kind(),
-            r.id(),
-            r.value().len()
-        );
-        if r.kind().is_container() {
-            out.push('\n');
-            tlv_tree(r.children(), depth + 1, out);
-        } else {
-            let _ = write!(out, ": {}", to_hex(r.value()));
-            if let Some(s) = printable(r.value()) {
-                let _ = write!(out, " {s:?}");
-            }
-            out.push('\n');
-        }
+fn indent(out: &mut dyn Write, depth: usize) -> io::Result<()> {
+    for _ in 0..depth {
+        out.write_all(b"  ")?;
     }
+    Ok(())
 }
 
-fn bootstrap_tree(bf: &BootstrapFile<'_>, out: &mut String) {
-    let _ = writeln!(
+fn tlv_tree(
+    records: Records<'_>,
+    depth: usize,
+    object: Option<u16>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for r in records {
+        indent(out, depth)?;
+        write!(out, "@{:04} {} {}", r.offset(), r.kind(), r.id())?;
+        let res = resource_of(object, &r);
+        if let Some(res) = res {
+            write!(out, " ({})", res.name)?;
+        }
+        write!(out, " ({} bytes)", r.value().len())?;
+        if r.kind().is_container() {
+            writeln!(out)?;
+            tlv_tree(r.children(), depth + 1, object, out)?;
+        } else {
+            write!(out, ": {}", to_hex(r.value()))?;
+            if let Some(s) = printable(r.value()) {
+                write!(out, " {s:?}")?;
+            } else if let Some(v) = res.and_then(|res| registry::typed_value(res.kind, &r)) {
+                write!(out, " = {v}")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+fn bootstrap_tree(bf: &BootstrapFile<'_>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
         out,
         "@0000 bootstrap data: {} object(s), size {}",
         bf.object_count(),
         bf.size()
-    );
+    )?;
     for o in bf.objects() {
-        let _ = writeln!(
-            out,
-            "@{:04} object {} version {}",
-            o.offset(),
-            o.object_id,
-            o.version
-        );
-        tlv_tree(o.instances(), 1, out);
+        write!(out, "@{:04} object {}", o.offset(), o.object_id)?;
+        if let Some(n) = registry::object_name(o.object_id) {
+            write!(out, " ({n})")?;
+        }
+        writeln!(out, " version {}", o.version)?;
+        tlv_tree(o.instances(), 1, Some(o.object_id), out)?;
     }
+    Ok(())
 }
 
 fn tag_name(t: Tag) -> String {
@@ -337,50 +443,51 @@ fn tag_name(t: Tag) -> String {
     n.to_string()
 }
 
-/// Print elements; `base` is the absolute offset of the slice they were parsed from.
+/// Print elements; `base` is the absolute offset of the slice they were
+/// parsed from. Recursion is bounded by the BER depth limit.
 fn ber_elements(
     elems: scboot::ber::Elements<'_>,
     base: usize,
     depth: usize,
-    out: &mut String,
-) -> scboot::Result<()> {
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
     for e in elems {
-        let e: Element<'_> = e?;
-        let pad = "  ".repeat(depth + 1);
-        let _ = write!(
+        let e: Element<'_> = e.map_err(|e| Failure::from(e.to_string()))?;
+        indent(out, depth + 1)?;
+        write!(
             out,
-            "{pad}@{:04} {} {} ({} bytes)",
+            "@{:04} {} {} ({} bytes)",
             base + e.offset(),
             e.tag(),
             tag_name(e.tag()),
             e.value().len()
-        );
+        )?;
         if e.tag().is_constructed() && depth + 1 < usize::from(MAX_DEPTH) {
-            out.push('\n');
+            writeln!(out)?;
             ber_elements(e.children(), base, depth + 1, out)?;
         } else {
             if e.tag() == Tag::OID {
                 if let Ok(o) = e.oid() {
-                    let _ = write!(out, ": {o}");
+                    write!(out, ": {o}")?;
                 }
             } else if e.tag() == Tag::INTEGER {
                 if let Ok(i) = e.integer() {
-                    let _ = write!(out, ": {i}");
+                    write!(out, ": {i}")?;
                 }
             } else {
-                let _ = write!(out, ": {}", to_hex(e.value()));
+                write!(out, ": {}", to_hex(e.value()))?;
                 if let Some(s) = printable(e.value()) {
-                    let _ = write!(out, " {s:?}");
+                    write!(out, " {s:?}")?;
                 }
             }
-            out.push('\n');
+            writeln!(out)?;
         }
     }
     Ok(())
 }
 
 /// Print the BER structure of a directory file, skipping `00`/`FF` padding.
-fn ber_tree(bytes: &[u8], out: &mut String) -> scboot::Result<()> {
+fn ber_tree(bytes: &[u8], out: &mut dyn Write) -> Result<(), Failure> {
     let mut i = 0;
     while i < bytes.len() {
         let pad = bytes[i..]
@@ -388,11 +495,11 @@ fn ber_tree(bytes: &[u8], out: &mut String) -> scboot::Result<()> {
             .take_while(|&&b| b == 0 || b == 0xFF)
             .count();
         if pad > 0 {
-            let _ = writeln!(out, "  @{i:04} padding ({pad} bytes)");
+            writeln!(out, "  @{i:04} padding ({pad} bytes)")?;
             i += pad;
             continue;
         }
-        let (e, _) = Element::parse(&bytes[i..])?;
+        let (e, _) = Element::parse(&bytes[i..]).map_err(|e| Failure::from(e.to_string()))?;
         let len = e.encoded_len();
         ber_elements(scboot::ber::Elements::new(&bytes[i..i + len]), i, 0, out)?;
         i += len;
@@ -415,44 +522,44 @@ fn path_text(p: Option<Path<'_>>) -> String {
     }
 }
 
-fn dir_summary(dir: &EfDir<'_>) -> String {
-    let mut s = format!("EF.DIR: {} application(s)\n", dir.len());
+fn dir_summary(dir: &EfDir<'_>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "EF.DIR: {} application(s)", dir.len())?;
     for (i, t) in dir.templates().enumerate() {
-        let _ = writeln!(
-            s,
+        writeln!(
+            out,
             "  application {i}: AID {}{} {}{}",
             to_hex(t.aid),
             if t.is_pkcs15() { " (PKCS#15)" } else { "" },
             t.path
                 .map_or("no path".to_string(), |p| format!("path {}", to_hex(p))),
             t.label.map_or(String::new(), |l| format!(" label {l:?}")),
-        );
+        )?;
     }
-    s
+    Ok(())
 }
 
-fn odf_summary(odf: &Odf<'_>) -> String {
-    let mut s = format!(
-        "ODF: {} entr{}\n",
-        odf.len(),
-        if odf.len() == 1 { "y" } else { "ies" }
-    );
+fn entries(n: usize) -> &'static str {
+    if n == 1 {
+        "entry"
+    } else {
+        "entries"
+    }
+}
+
+fn odf_summary(odf: &Odf<'_>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "ODF: {} {}", odf.len(), entries(odf.len()))?;
     for e in odf.entries() {
         let loc = match e.location {
             OdfLocation::Path(p) => path_text(Some(p)),
             OdfLocation::Direct(d) => format!("direct objects ({} bytes)", d.len()),
         };
-        let _ = writeln!(s, "  {}: {loc}", e.class.name());
+        writeln!(out, "  {}: {loc}", e.class.name())?;
     }
-    s
+    Ok(())
 }
 
-fn dodf_summary(dodf: &Dodf<'_>) -> String {
-    let mut s = format!(
-        "DODF: {} entr{}\n",
-        dodf.len(),
-        if dodf.len() == 1 { "y" } else { "ies" }
-    );
+fn dodf_summary(dodf: &Dodf<'_>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "DODF: {} {}", dodf.len(), entries(dodf.len()))?;
     for (i, o) in dodf.entries().enumerate() {
         let id = match o.kind {
             DataObjectKind::Oid(id) => format!(" id {id}"),
@@ -462,8 +569,8 @@ fn dodf_summary(dodf: &Dodf<'_>) -> String {
                 .map_or(String::new(), |o| format!(" applicationOID {o}")),
         };
         let flags = o.common.flags.unwrap_or_default();
-        let _ = writeln!(
-            s,
+        writeln!(
+            out,
             "  entry {i}: {}DO{id} {}{}{}",
             o.kind.name(),
             path_text(o.value.path()),
@@ -472,25 +579,23 @@ fn dodf_summary(dodf: &Dodf<'_>) -> String {
                 .or(o.data.application_name)
                 .map_or(String::new(), |l| format!(" label {l:?}")),
             if flags.private() { " private" } else { "" },
-        );
+        )?;
     }
     match dodf.find_lwm2m_bootstrap() {
-        Some(m) => {
-            let _ = writeln!(
-                s,
-                "LwM2M bootstrap data: entry {} (rule {})",
-                m.entry,
-                m.rule.name()
-            );
-        }
-        None => s.push_str("LwM2M bootstrap data: not found\n"),
+        Some(m) => writeln!(
+            out,
+            "LwM2M bootstrap data: entry {} (rule {})",
+            m.entry,
+            m.rule.name()
+        ),
+        None => writeln!(out, "LwM2M bootstrap data: not found"),
     }
-    s
 }
 
-fn tokeninfo_summary(t: &TokenInfo<'_>) -> String {
-    format!(
-        "TokenInfo: version {} serial {}{}{}\n",
+fn tokeninfo_summary(t: &TokenInfo<'_>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "TokenInfo: version {} serial {}{}{}",
         t.version,
         to_hex(t.serial_number),
         t.manufacturer_id

@@ -1,10 +1,14 @@
 //! `scboot`: the command line of the scboot kernel.
 //!
+//! * `scboot bootstrap`: run the smartcard bootstrap procedure and print
+//!   the bootstrap information.
+//! * `scboot readers`: the PC/SC readers, whether a card is present, its ATR.
+//! * `scboot card build|serve|update|dump`: virtual card images, and a dump
+//!   of a real card's PKCS#15 files.
 //! * `scboot inspect [--format F] [--json] [--hex] FILE`: decode a card file.
 //! * `scboot scp03 trace ...`: replay the host side of a captured SCP03 session.
-//! * `scboot bootstrap`: run the smartcard bootstrap procedure and print the accounts.
-//! * `scboot card build|serve|update`: virtual card images.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -13,14 +17,58 @@ mod bootstrap_cmd;
 mod card_cmd;
 mod hexio;
 mod inspect;
+mod jsonw;
 mod pcsc_card;
+mod registry;
 mod trace;
+
+/// The exit status of a command that printed its report but found that a
+/// verification failed (a MAC, a cryptogram, a signature).
+pub const VERIFICATION_FAILED: u8 = 3;
+
+/// Why a command failed: the message for stderr and the exit status.
+#[derive(Debug)]
+pub struct Failure {
+    /// One line for the user (empty: say nothing).
+    pub message: String,
+    /// The exit status.
+    pub code: u8,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure { message, code: 1 }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Failure {
+        Failure::from(message.to_string())
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            // The reader went away (`| head`, `| grep -q`): not our failure.
+            Failure {
+                message: String::new(),
+                code: 0,
+            }
+        } else {
+            Failure::from(format!("writing output: {e}"))
+        }
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(
     name = "scboot",
     version,
-    about = "LwM2M bootstrap from a smartcard: inspect, trace, bootstrap"
+    about = "LwM2M bootstrap from a smartcard: bootstrap, inspect, trace, virtual cards",
+    after_help = "\
+Exit status: 0 success; 1 failure (the message on stderr says what to do);
+2 usage error; 3 a verification failed (scp03 trace: the report is printed)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,12 +79,20 @@ struct Cli {
 enum Command {
     /// Bootstrap from a smartcard (default: the built-in demo card, in-process).
     Bootstrap(Box<bootstrap_cmd::BootstrapArgs>),
-    /// Virtual card images: build, serve over vpcd, update over SCP03.
+    /// List the PC/SC readers: card present or not, ATR.
+    Readers,
+    /// Virtual card images (build, serve over vpcd, update over SCP03), and
+    /// a dump of a card's PKCS#15 files.
     Card {
         #[command(subcommand)]
         command: card_cmd::CardCommand,
     },
     /// Decode EF.DIR, ODF, DODF, TokenInfo, a bootstrap file or LwM2M TLV.
+    #[command(after_help = "\
+Inputs above 64 KiB (65536 bytes) are refused: no card file is larger.
+Tree offsets are decimal byte offsets from the start of the input, written
+`@` and at least four digits (@0052); errors report the same numbers.
+Exit status: 0 decoded; 1 malformed or too large (nothing on stdout); 2 usage.")]
     Inspect {
         /// The file format (auto: pick it from the structure).
         #[arg(long, value_enum, default_value = "auto")]
@@ -44,7 +100,7 @@ enum Command {
         /// Print JSON (lowercase hex strings) instead of a tree.
         #[arg(long)]
         json: bool,
-        /// The file holds hex text (whitespace ignored).
+        /// The file holds hex text (whitespace and `:` ignored).
         #[arg(long)]
         hex: bool,
         /// The file to read; `-` for stdin.
@@ -64,7 +120,8 @@ enum Scp03Command {
     Trace(Box<trace::TraceArgs>),
 }
 
-fn run(cli: Cli) -> Result<String, String> {
+/// Run a command, writing its report to `out`; the exit status.
+fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Failure> {
     match cli.command {
         Command::Inspect {
             format,
@@ -72,49 +129,36 @@ fn run(cli: Cli) -> Result<String, String> {
             hex,
             file,
         } => {
-            let bytes = hexio::read_input(&file, hex)?;
-            inspect::inspect(&bytes, format, json)
+            let bytes = hexio::read_input(&file, hex, inspect::MAX_INPUT)?;
+            inspect::inspect(&bytes, format, json, out)?;
+            Ok(0)
         }
-        Command::Bootstrap(args) => bootstrap_cmd::bootstrap(&args),
-        Command::Card { command } => card_cmd::card(&command),
+        Command::Bootstrap(args) => bootstrap_cmd::bootstrap(&args, out),
+        Command::Readers => pcsc_card::readers(out),
+        Command::Card { command } => card_cmd::card(&command, out),
         Command::Scp03 {
             command: Scp03Command::Trace(args),
-        } => trace::trace(&args),
+        } => trace::trace(&args, out),
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(out) => write_stdout(&out),
-        Err(msg) => {
-            eprintln!("scboot: {msg}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-/// Writes the command's output; a reader that went away early (`| head`,
-/// `| grep -q`) is not an error of ours, any other write failure is.
-fn write_stdout(out: &str) -> ExitCode {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    let result = stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| {
-            if out.ends_with('\n') {
-                Ok(())
-            } else {
-                stdout.write_all(b"\n")
-            }
-        })
-        .and_then(|()| stdout.flush());
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = run(cli, &mut out).and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("scboot: writing output: {e}");
-            ExitCode::from(1)
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            // A failed command prints nothing on stdout: what it buffered goes.
+            drop(out.into_parts());
+            if !f.message.is_empty() {
+                eprintln!("scboot: {}", f.message);
+            }
+            ExitCode::from(f.code)
         }
     }
 }

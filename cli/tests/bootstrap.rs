@@ -135,3 +135,301 @@ fn bad_arguments_exit_1() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("--features pcsc"));
     }
 }
+
+fn repo(path: &str) -> String {
+    format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("scboot-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn failure(args: &[&str]) -> String {
+    let out = scboot().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{args:?}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// Every example card builds and bootstraps with its own file as `--keys`
+/// (a card configuration is accepted as a keys file).
+#[test]
+fn example_cards_build_and_bootstrap() {
+    let dir = temp("examples");
+    let demo = std::fs::read_to_string(repo("examples/cards/demo.toml")).unwrap();
+    assert!(
+        demo.ends_with(scboot_card::config::DEMO_CONFIG.trim_start()),
+        "examples/cards/demo.toml is the built-in demo card"
+    );
+    for (name, extra) in [
+        ("demo", vec![]),
+        ("multi-server", vec![]),
+        ("private-pin", vec!["--pin", "31323334"]),
+        ("additional-objects", vec![]),
+    ] {
+        let cfg = repo(&format!("examples/cards/{name}.toml"));
+        let img = dir.join(format!("{name}.json"));
+        let img = img.to_str().unwrap();
+        let out = scboot()
+            .args(["card", "build", &cfg, "-o", img])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut args = vec!["bootstrap", "--json", "--image", img, "--keys", &cfg];
+        args.extend(extra);
+        let v = run_json(&args);
+        assert!(!v["accounts"].as_array().unwrap().is_empty(), "{name}");
+    }
+    let v = run_json(&[
+        "bootstrap",
+        "--json",
+        "--image",
+        dir.join("multi-server.json").to_str().unwrap(),
+        "--keys",
+        &repo("examples/cards/multi-server.toml"),
+    ]);
+    assert_eq!(v["accounts"].as_array().unwrap().len(), 4);
+    assert_eq!(v["provenance"]["rule"], "opaque_application_oid");
+    assert_eq!(v["accounts"][2]["uri"], "coap://[2001:db8::17]:5683");
+}
+
+/// All the bootstrap information, not only the accounts: every object,
+/// typed where known, raw otherwise, secrets by length only.
+#[test]
+fn additional_objects_are_shown() {
+    let dir = temp("objects");
+    let cfg = repo("examples/cards/additional-objects.toml");
+    let img = dir.join("card.json");
+    let img = img.to_str().unwrap();
+    assert!(scboot()
+        .args(["card", "build", &cfg, "-o", img])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let out = scboot()
+        .args(["bootstrap", "--image", img, "--keys", &cfg])
+        .output()
+        .unwrap();
+    let t = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "/11 APN Connection Profile",
+        "1 APN = \"m2m.operator.example\"",
+        "6 Secret = <secret, 10 bytes>",
+        "[101] 3",
+        "/10241 unknown object",
+        "0 = deadbeef",
+        "5 Secret Key = <secret, 16 bytes>",
+    ] {
+        assert!(t.contains(want), "{want}: {t}");
+    }
+    assert!(
+        !t.contains("apn-secret") && !t.contains("0001020304050607"),
+        "{t}"
+    );
+    let v = run_json(&["bootstrap", "--json", "--image", img, "--keys", &cfg]);
+    let objects = v["objects"].as_array().unwrap();
+    let ids: Vec<_> = objects
+        .iter()
+        .map(|o| o["object_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [0, 1, 2, 3, 11, 10241]);
+    let apn = &objects[4]["instances"][0]["resources"];
+    assert_eq!(apn[1]["name"], "APN");
+    assert_eq!(apn[1]["value"], "m2m.operator.example");
+    assert_eq!(apn[2]["value"], true);
+    assert_eq!(apn[5]["secret_len"], 10);
+    assert!(apn[5].get("value").is_none() && apn[5].get("hex").is_none());
+    assert_eq!(
+        objects[5]["instances"][0]["resources"][0]["hex"],
+        "deadbeef"
+    );
+    assert!(!v.to_string().contains("apn-secret"));
+}
+
+/// `card build` checks what would fail later; each error names the file,
+/// the field and its line.
+#[test]
+fn card_build_validates_with_file_field_and_line() {
+    let dir = temp("validate");
+    let base = std::fs::read_to_string(repo("examples/cards/demo.toml")).unwrap();
+    let cases: [(&str, &str, &str, &str); 8] = [
+        (
+            "mac = \"404142434445464748494a4b4c4d4e4f\"",
+            "mac = \"4041\"",
+            "keys.mac",
+            "16, 24 or 32 bytes",
+        ),
+        (
+            "dek = \"404142434445464748494a4b4c4d4e4f\"",
+            "dek = \"404142434445464748494a4b4c4d4e4f4041424344454647\"",
+            "keys.dek",
+            "one length",
+        ),
+        (
+            "psk_key = \"3a6e1d2c5b4f8e7d9c0b1a2f3e4d5c6b\"",
+            "psk_key = \"3a6e\"",
+            "server[0].psk_key",
+            "16 to 64 bytes",
+        ),
+        (
+            "psk_identity = \"scboot-demo-device\"",
+            "psk_identity = \"\"",
+            "server[0].psk_identity",
+            "1 to 128 bytes",
+        ),
+        (
+            "uri = \"coaps://leshan.eclipseprojects.io:5684\"",
+            "uri = \"http://leshan.eclipseprojects.io\"",
+            "server[0].uri",
+            "scheme",
+        ),
+        (
+            "short_server_id = 101",
+            "short_server_id = 0",
+            "server[0].short_server_id",
+            "1 to 65534",
+        ),
+        ("file_size = 512", "file_size = 64", "file_size", "at least"),
+        ("kvn = 0x30", "kvn = \"x\"", "kvn", "invalid type"),
+    ];
+    for (from, to, field, problem) in cases {
+        assert!(base.contains(from), "{from}");
+        let text = base.replace(from, to);
+        let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+        let cfg = dir.join("bad.toml");
+        std::fs::write(&cfg, &text).unwrap();
+        let err = failure(&[
+            "card",
+            "build",
+            cfg.to_str().unwrap(),
+            "-o",
+            dir.join("x.json").to_str().unwrap(),
+        ]);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("bad.toml"), "{err}");
+        assert!(
+            err.contains(&format!("line {line}")),
+            "{field}: line {line}: {err}"
+        );
+        assert!(err.contains(field), "{field}: {err}");
+        assert!(err.contains(problem), "{problem}: {err}");
+    }
+    assert!(
+        !dir.join("x.json").exists(),
+        "nothing is written for a bad configuration"
+    );
+}
+
+/// Failures say what to do: no SCP03, wrong keys, no logical channels, a
+/// private entry without its PIN, a wrong PIN; flag errors name the flag.
+#[test]
+fn errors_a_user_can_act_on() {
+    let dir = temp("errors");
+    let demo = std::fs::read_to_string(repo("examples/cards/demo.toml")).unwrap();
+    let image = |name: &str, text: &str| {
+        let cfg = dir.join(format!("{name}.toml"));
+        std::fs::write(&cfg, text).unwrap();
+        let img = dir.join(format!("{name}.json"));
+        let out = scboot()
+            .args([
+                "card",
+                "build",
+                cfg.to_str().unwrap(),
+                "-o",
+                img.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        img.to_str().unwrap().to_string()
+    };
+    let no_scp = image(
+        "no-scp03",
+        &demo.replace("[keys]", "[quirks]\nno_scp03 = true\n\n[keys]"),
+    );
+    let err = failure(&["bootstrap", "--image", &no_scp]);
+    assert!(
+        err.contains("offers no SCP03") && err.contains("--policy if-offered"),
+        "{err}"
+    );
+    let v = run_json(&[
+        "bootstrap",
+        "--json",
+        "--image",
+        &no_scp,
+        "--policy",
+        "if-offered",
+    ]);
+    assert_eq!(v["provenance"]["scp03_level"], Value::Null);
+
+    let no_ch = image(
+        "no-channels",
+        &demo.replace("[keys]", "[quirks]\nno_logical_channels = true\n\n[keys]"),
+    );
+    let err = failure(&["bootstrap", "--image", &no_ch]);
+    assert!(err.contains("--basic-channel"), "{err}");
+    run_json(&["bootstrap", "--json", "--image", &no_ch, "--basic-channel"]);
+
+    let keys = dir.join("wrong-keys.toml");
+    std::fs::write(&keys, "kvn = 0x30\nenc = \"00000000000000000000000000000000\"\nmac = \"00000000000000000000000000000000\"\ndek = \"00000000000000000000000000000000\"\n").unwrap();
+    let demo_img = image("demo", &demo);
+    let err = failure(&[
+        "bootstrap",
+        "--image",
+        &demo_img,
+        "--keys",
+        keys.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("static keys (key version 30)") && err.contains("lock"),
+        "{err}"
+    );
+
+    let private = repo("examples/cards/private-pin.toml");
+    let img = dir.join("private.json");
+    assert!(scboot()
+        .args(["card", "build", &private, "-o", img.to_str().unwrap()])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let img = img.to_str().unwrap();
+    let err = failure(&["bootstrap", "--image", img, "--keys", &private]);
+    assert!(err.contains("--pin"), "{err}");
+    let err = failure(&[
+        "bootstrap",
+        "--image",
+        img,
+        "--keys",
+        &private,
+        "--pin",
+        "31313131",
+    ]);
+    assert!(
+        err.contains("wrong PIN") && err.contains("2 tries left"),
+        "{err}"
+    );
+    let err = failure(&[
+        "bootstrap",
+        "--image",
+        img,
+        "--keys",
+        &private,
+        "--pin",
+        "3x",
+    ]);
+    assert!(err.starts_with("scboot: --pin:"), "{err}");
+    let err = failure(&["bootstrap", "--keys", "/nonexistent/keys.toml"]);
+    assert!(err.contains("--keys"), "{err}");
+}

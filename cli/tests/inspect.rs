@@ -177,3 +177,83 @@ fn reader_that_quits_early_is_not_a_crash() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{:?} {stderr}", out.status);
 }
+
+/// 50 MB of zeros (or anything above 64 KiB): refused at once, with exit
+/// 1, nothing on stdout and one line on stderr, whatever the format asked.
+#[test]
+fn hostile_size_is_refused() {
+    let path = std::env::temp_dir().join(format!("scboot-zeros-{}.bin", std::process::id()));
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(50 * 1024 * 1024).unwrap();
+    let p = path.to_str().unwrap();
+    for args in [
+        vec!["inspect", "--format", "tlv", p],
+        vec!["inspect", p],
+        vec!["inspect", "--json", p],
+    ] {
+        let out = scboot().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("larger than 65536 bytes"), "{err}");
+    }
+    std::fs::remove_file(&path).unwrap();
+    // The cap holds on stdin and on hex text too; exactly 64 KiB is accepted.
+    let out = scboot()
+        .args(["inspect", "--format", "tlv", "-"])
+        .write_stdin(vec![0u8; 65_537])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let out = scboot()
+        .args(["inspect", "--hex", "-"])
+        .write_stdin("00".repeat(65_537))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let max = vec![0xFFu8; 65_536];
+    let out = scboot()
+        .args(["inspect", "--format", "odf", "-"])
+        .write_stdin(max)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// Resources of the Security and Server objects are named in the tree and
+/// in JSON; offsets use one notation (`@` and decimal digits), documented
+/// in --help.
+#[test]
+fn tree_names_resources() {
+    let out = scboot()
+        .args(["inspect", &corpus("bootstrap_nrf_real_card.bin")])
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        s.contains("@0004 object 0 (LwM2M Security) version 1.0"),
+        "{s}"
+    );
+    assert!(
+        s.contains("@0012 Resource 0 (Server URI) (37 bytes)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("@0055 Resource 2 (Security Mode) (1 bytes): 03 = 3"),
+        "{s}"
+    );
+    let v = json_of(&["inspect", "--json", &corpus("bootstrap_nrf_real_card.bin")]);
+    assert_eq!(v["objects"][0]["name"], "LwM2M Security");
+    assert_eq!(
+        v["objects"][0]["instances"][0]["children"][1]["name"],
+        "Bootstrap-Server"
+    );
+    let out = scboot().args(["inspect", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("decimal byte offsets") && help.contains("64 KiB"),
+        "{help}"
+    );
+}
