@@ -241,6 +241,18 @@ impl CardConfig {
         Self::parse_named(&text, &path.display().to_string())
     }
 
+    /// The static keys a host needs to open the card's secure channel.
+    pub fn static_keys(&self) -> Result<scboot::scp03::StaticKeys, String> {
+        let k = &self.keys;
+        scboot::scp03::StaticKeys::new(
+            k.kvn,
+            &from_hex(&k.enc)?,
+            &from_hex(&k.mac)?,
+            &from_hex(&k.dek)?,
+        )
+        .map_err(|e| format!("keys: {e}"))
+    }
+
     /// Check what would only fail later, when the card is built or read.
     pub fn check(&self) -> Result<(), ConfigError> {
         let err = |field: Vec<Seg>, problem: String| Err(ConfigError { field, problem });

@@ -1,6 +1,8 @@
 //! The card's APDU processor.
 
 use scboot::apdu::{channel_of, class_on_channel, Command};
+use scboot::ber::Encode;
+use scboot::fcp::FileControl;
 use scboot::scp03::{CardChannel, CardConfig, StaticKeys};
 
 use crate::from_hex;
@@ -31,42 +33,21 @@ impl Node {
     }
 
     fn fcp(&self, quirks: &Quirks) -> Vec<u8> {
-        let mut v = Vec::new();
-        match &self.body {
-            Body::Df { aid } => {
-                v.extend([0x82, 0x01, 0x38]);
-                v.extend([0x83, 0x02]);
-                v.extend(self.fid());
-                if let Some(a) = aid {
-                    v.extend([0x84, a.len() as u8]);
-                    v.extend(a);
-                }
-            }
-            Body::Transparent(d) => {
-                v.extend([0x82, 0x02, 0x01, 0x21, 0x83, 0x02]);
-                v.extend(self.fid());
-                v.extend([0x80, 0x02, (d.len() >> 8) as u8, d.len() as u8]);
-            }
-            Body::Records { len, records } => {
-                let descriptor = if quirks.variable_records { 0x04 } else { 0x02 };
-                let rec_len = [(len >> 8) as u8, *len as u8];
-                if quirks.omit_record_count {
-                    v.extend([0x82, 0x04, descriptor, 0x21]);
-                    v.extend(rec_len);
-                } else {
-                    v.extend([0x82, 0x05, descriptor, 0x21]);
-                    v.extend(rec_len);
-                    v.push(records.len() as u8);
-                }
-                v.extend([0x83, 0x02]);
-                v.extend(self.fid());
-                let size = len * records.len();
-                v.extend([0x80, 0x02, (size >> 8) as u8, size as u8]);
-            }
-        }
-        v.extend([0x8A, 0x01, 0x05]);
-        let mut out = vec![0x62, v.len() as u8];
-        out.extend(v);
+        let fid = self.fid();
+        let fcp = match &self.body {
+            Body::Df { aid } => FileControl::df(fid, aid.as_deref()),
+            Body::Transparent(d) => FileControl::transparent(fid, d.len()),
+            Body::Records { len, records } => FileControl::records_of(
+                fid,
+                if quirks.variable_records { 0x04 } else { 0x02 },
+                *len as u16,
+                (!quirks.omit_record_count).then_some(records.len() as u8),
+                len * records.len(),
+            ),
+        };
+        let mut out = vec![0u8; fcp.encoded_len()];
+        let n = fcp.encode(&mut out).unwrap_or(0);
+        out.truncate(n);
         out
     }
 }
@@ -259,7 +240,7 @@ impl VirtualCard {
             let chan = self.channels[ch].as_mut().expect("open channel");
             return match chan.scp.as_mut().map(|s| s.external_authenticate(apdu)) {
                 Some(Ok(_)) => sw(0x9000),
-                Some(Err(e)) => sw(e.status_word()),
+                Some(Err(e)) => sw(e.status_word().0),
                 None => sw(0x6985),
             };
         }
@@ -272,7 +253,7 @@ impl VirtualCard {
         let n = match scp.unwrap_command(apdu, &mut plain) {
             Ok(n) => n,
             // The session is over (the kernel ended it); answer a bare security error.
-            Err(e) => return sw(e.status_word()),
+            Err(e) => return sw(e.status_word().0),
         };
         plain.truncate(n);
         let (data, status) = match Command::parse(&plain) {
@@ -291,7 +272,7 @@ impl VirtualCard {
                 out.truncate(m - 2);
                 (out, s)
             }
-            Err(e) => sw(e.status_word()),
+            Err(e) => sw(e.status_word().0),
         }
     }
 
@@ -324,7 +305,7 @@ impl VirtualCard {
             }
             Err(e) => {
                 chan.scp = None;
-                sw(e.status_word())
+                sw(e.status_word().0)
             }
         }
     }

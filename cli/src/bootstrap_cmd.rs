@@ -8,6 +8,7 @@ use std::io::Write;
 
 use serde_json::{json, Map, Value};
 
+use scboot::apdu::StatusWord;
 use scboot::bootstrap::BootstrapFile;
 use scboot::lwm2m::accounts;
 use scboot::procedure::{run, Bootstrap, Config, ProcedureError, RunError, SecurePolicy, StepName};
@@ -137,13 +138,11 @@ pub fn config(level: &str, policy: Policy, s16: bool, basic: bool) -> Result<Con
         .map_err(|e| Failure::from(format!("--level: {e}")))?;
     let mut challenge = [0u8; 16];
     getrandom::getrandom(&mut challenge).map_err(|e| e.to_string())?;
-    Ok(Config {
-        policy: policy.kernel(),
-        level,
-        mode: if s16 { Mode::S16 } else { Mode::S8 },
-        logical_channel: !basic,
-        ..Config::new(challenge)
-    })
+    Ok(Config::new(challenge)
+        .policy(policy.kernel())
+        .level(level)
+        .mode(if s16 { Mode::S16 } else { Mode::S8 })
+        .logical_channel(!basic))
 }
 
 /// Run `scboot bootstrap`.
@@ -193,7 +192,7 @@ pub fn explain<E: std::fmt::Display + std::fmt::Debug>(
     let text = match *p {
         ProcedureError::Status {
             step: StepName::InitializeUpdate,
-            sw: sw @ (0x6D00 | 0x6A86 | 0x6A88 | 0x6E00),
+            sw: sw @ StatusWord(0x6D00 | 0x6A86 | 0x6A88 | 0x6E00),
         } => format!(
             "INITIALIZE UPDATE answered {sw:04x}: the PKCS#15 application offers no SCP03 \
              secure channel (key version {kvn:02x}) there. To read the card without it, use \
@@ -238,13 +237,13 @@ pub fn explain<E: std::fmt::Display + std::fmt::Debug>(
         ProcedureError::Status {
             step: StepName::Verify,
             sw,
-        } if sw & 0xFFF0 == 0x63C0 => format!(
+        } if sw.sw1() == 0x63 && sw.sw2() & 0xF0 == 0xC0 => format!(
             "wrong PIN (--pin): {} tries left before the card blocks it",
-            sw & 0x0F
+            sw.sw2() & 0x0F
         ),
         ProcedureError::Status {
             step: StepName::Verify,
-            sw: 0x6983,
+            sw: StatusWord(0x6983),
         } => "the PIN is blocked (6983): it must be unblocked before the entry can be read"
             .to_string(),
         _ => e.to_string(),

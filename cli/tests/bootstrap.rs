@@ -31,7 +31,7 @@ fn demo_card_table_and_json() {
     let v = run_json(&["bootstrap", "--json", "--level", "13"]);
     assert_eq!(v["provenance"]["scp03_level"], "13");
     assert_eq!(v["provenance"]["rule"], "double_encoded_oid");
-    assert_eq!(v["provenance"]["apdus"], 15);
+    assert_eq!(v["provenance"]["apdus"], 13);
     assert_eq!(v["accounts"][0]["short_server_id"], 101);
     assert_eq!(v["accounts"][0]["secret_key_len"], 16);
     assert_eq!(v["accounts"][1]["bootstrap_server"], true);

@@ -76,13 +76,13 @@ fuzz_target!(|input: Input| {
         SecurePolicy::IfOffered,
         SecurePolicy::Off,
     ][usize::from(input.policy) % 3];
-    let config = Config {
-        policy,
-        level,
-        read_chunk: u16::from(input.read_chunk).max(1),
-        logical_channel: input.logical_channel,
-        ..Config::new([7; 16])
-    };
+    // 0: sized to the level; otherwise the caller's limit.
+    let config = Config::new([7; 16])
+        .policy(policy)
+        .level(level)
+        .max_read(u16::from(input.read_chunk))
+        .logical_channel(input.logical_channel)
+        .read_everything(input.read_chunk & 1 == 1);
     let mut workspace = vec![0u8; 40 * 1024];
     match run(&mut card, &keys, config, &mut workspace, None) {
         Ok(b) => {

@@ -248,15 +248,137 @@ pub const fn class_on_channel(cla: u8, channel: u8, secure_messaging: bool) -> O
     }
 }
 
-/// A response's status word.
-pub const fn status_word(sw1: u8, sw2: u8) -> u16 {
-    ((sw1 as u16) << 8) | sw2 as u16
+/// A response's status word (ISO/IEC 7816-4 5.6): `SW1 SW2`.
+///
+/// ```
+/// use scboot::apdu::StatusWord;
+/// assert!(StatusWord(0x9000).completes() && StatusWord(0x6282).completes());
+/// assert_eq!(StatusWord(0x6110).more_data(), Some(0x10));
+/// assert_eq!(StatusWord(0x6C00).exact_length(), Some(256));
+/// assert!(StatusWord(0x6A82).not_found());
+/// assert_eq!(StatusWord(0x6982).to_string(), "6982");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StatusWord(pub u16);
+
+impl StatusWord {
+    /// `9000`: normal processing.
+    pub const SUCCESS: StatusWord = StatusWord(0x9000);
+
+    /// From its two bytes.
+    pub const fn from_bytes(sw1: u8, sw2: u8) -> StatusWord {
+        StatusWord(((sw1 as u16) << 8) | sw2 as u16)
+    }
+
+    /// The two bytes.
+    pub const fn to_bytes(self) -> [u8; 2] {
+        self.0.to_be_bytes()
+    }
+
+    /// SW1.
+    pub const fn sw1(self) -> u8 {
+        (self.0 >> 8) as u8
+    }
+
+    /// SW2.
+    pub const fn sw2(self) -> u8 {
+        self.0 as u8
+    }
+
+    /// `9000`.
+    pub const fn is_success(self) -> bool {
+        self.0 == 0x9000
+    }
+
+    /// A warning (`62xx`, `63xx`): processed, with a remark.
+    pub const fn is_warning(self) -> bool {
+        matches!(self.sw1(), 0x62 | 0x63)
+    }
+
+    /// Whether the command was processed: `9000` or a warning. These are
+    /// also the status words an SCP03 R-MAC protects (Amendment D 6.2.5).
+    pub const fn completes(self) -> bool {
+        self.is_success() || self.is_warning()
+    }
+
+    /// `61xx`: more data waits; GET RESPONSE with this Le (`00`: 256).
+    pub const fn more_data(self) -> Option<u16> {
+        match self.sw1() {
+            0x61 => Some(le_of(self.sw2())),
+            _ => None,
+        }
+    }
+
+    /// `6Cxx`: wrong Le; re-send the command with this Le (`00`: 256).
+    pub const fn exact_length(self) -> Option<u16> {
+        match self.sw1() {
+            0x6C => Some(le_of(self.sw2())),
+            _ => None,
+        }
+    }
+
+    /// A "not found" answer to a SELECT: `6A82` (file or application not
+    /// found), `6A88` (referenced data not found), and `6A86` (incorrect
+    /// P1-P2), which some cards give for an application they do not hold.
+    pub const fn not_found(self) -> bool {
+        matches!(self.0, 0x6A82 | 0x6A86 | 0x6A88)
+    }
+}
+
+const fn le_of(xx: u8) -> u16 {
+    if xx == 0 {
+        256
+    } else {
+        xx as u16
+    }
+}
+
+impl From<u16> for StatusWord {
+    fn from(sw: u16) -> StatusWord {
+        StatusWord(sw)
+    }
+}
+
+impl From<StatusWord> for u16 {
+    fn from(sw: StatusWord) -> u16 {
+        sw.0
+    }
+}
+
+impl PartialEq<u16> for StatusWord {
+    fn eq(&self, other: &u16) -> bool {
+        self.0 == *other
+    }
+}
+
+impl fmt::Display for StatusWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04X}", self.0)
+    }
+}
+
+impl fmt::LowerHex for StatusWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::LowerHex::fmt(&self.0, f)
+    }
+}
+
+impl fmt::UpperHex for StatusWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::UpperHex::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for StatusWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StatusWord({:04X})", self.0)
+    }
 }
 
 /// Split a response APDU into data and status word.
-pub fn split_response(resp: &[u8]) -> Option<(&[u8], u16)> {
+pub fn split_response(resp: &[u8]) -> Option<(&[u8], StatusWord)> {
     let (data, sw) = resp.split_last_chunk::<2>()?;
-    Some((data, status_word(sw[0], sw[1])))
+    Some((data, StatusWord::from_bytes(sw[0], sw[1])))
 }
 
 #[cfg(test)]
@@ -469,13 +591,42 @@ mod tests {
 
     #[test]
     fn responses_split_into_data_and_status() {
-        assert_eq!(status_word(0x90, 0x00), 0x9000);
-        assert_eq!(status_word(0x6A, 0x82), 0x6A82);
+        assert_eq!(StatusWord::from_bytes(0x90, 0x00), StatusWord::SUCCESS);
+        assert_eq!(StatusWord::from_bytes(0x6A, 0x82), 0x6A82);
         assert_eq!(
             split_response(&[0x01, 0x02, 0x61, 0x10]),
-            Some((&[0x01, 0x02][..], 0x6110))
+            Some((&[0x01, 0x02][..], StatusWord(0x6110)))
         );
-        assert_eq!(split_response(&[0x90, 0x00]), Some((&[][..], 0x9000)));
+        assert_eq!(
+            split_response(&[0x90, 0x00]),
+            Some((&[][..], StatusWord(0x9000)))
+        );
         assert_eq!(split_response(&[0x90]), None);
+    }
+
+    /// Each class of status word, on every SW1 and at the edges of SW2.
+    #[test]
+    fn status_word_classes() {
+        for sw1 in 0u8..=255 {
+            for sw2 in [0x00u8, 0x01, 0x10, 0x7F, 0x80, 0xFF] {
+                let sw = StatusWord::from_bytes(sw1, sw2);
+                assert_eq!((sw.sw1(), sw.sw2()), (sw1, sw2));
+                assert_eq!(sw.to_bytes(), [sw1, sw2]);
+                assert_eq!(sw.is_success(), sw == 0x9000);
+                assert_eq!(sw.is_warning(), sw1 == 0x62 || sw1 == 0x63);
+                assert_eq!(sw.completes(), sw == 0x9000 || sw1 == 0x62 || sw1 == 0x63);
+                let le = if sw2 == 0 { 256 } else { u16::from(sw2) };
+                assert_eq!(sw.more_data(), (sw1 == 0x61).then_some(le));
+                assert_eq!(sw.exact_length(), (sw1 == 0x6C).then_some(le));
+                assert_eq!(
+                    sw.not_found(),
+                    sw1 == 0x6A && matches!(sw2, 0x82 | 0x86 | 0x88)
+                );
+            }
+        }
+        assert!(StatusWord(0x6A82).not_found() && StatusWord(0x6A88).not_found());
+        assert!(!StatusWord(0x6A83).not_found());
+        assert_eq!(std::format!("{:?}", StatusWord(0x63C2)), "StatusWord(63C2)");
+        assert_eq!(u16::from(StatusWord::from(0x6982)), 0x6982);
     }
 }

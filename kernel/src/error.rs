@@ -307,6 +307,8 @@ pub enum Structure {
     SecurityInstance,
     /// A typed view of a Server (object 1) instance.
     ServerInstance,
+    /// File control parameters (FCP, the SELECT response).
+    Fcp,
 }
 
 impl Structure {
@@ -327,6 +329,7 @@ impl Structure {
             Structure::Tlv => "LwM2M TLV",
             Structure::SecurityInstance => "Security instance",
             Structure::ServerInstance => "Server instance",
+            Structure::Fcp => "FCP",
         }
     }
 }

@@ -127,10 +127,10 @@ proptest! {
             let r = card.wrap_response(&rdata, sw, &mut wire).unwrap();
             let resp = host.unwrap(&wire[..r], &mut plain).unwrap();
             prop_assert_eq!(resp.sw, sw);
-            let expect_data = if level.r_mac() && !is_protected_status(sw) { &[][..] } else { &rdata[..] };
+            let expect_data = if level.r_mac() && !scboot::apdu::StatusWord(sw).completes() { &[][..] } else { &rdata[..] };
             prop_assert_eq!(&plain[..resp.len], expect_data);
             // What goes over the wire carries no plaintext when encryption is on.
-            if level.r_enc() && rdata.len() >= 16 && is_protected_status(sw) {
+            if level.r_enc() && rdata.len() >= 16 && scboot::apdu::StatusWord(sw).completes() {
                 prop_assert!(!wire[..r].windows(16).any(|win| win == &rdata[..16]));
             }
         }
@@ -214,7 +214,7 @@ fn error_status_word_mid_session_keeps_the_chain() {
                 .unwrap();
             card.unwrap_command(&wire[..w], &mut plain).unwrap();
             let r = card.wrap_response(b"fcp", sw, &mut wire).unwrap();
-            if !is_protected_status(sw) {
+            if !scboot::apdu::StatusWord(sw).completes() {
                 assert_eq!(&wire[..r], &sw.to_be_bytes(), "error SW goes bare");
             }
             let resp = host.unwrap(&wire[..r], &mut plain).unwrap();

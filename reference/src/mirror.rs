@@ -616,7 +616,7 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
         flip(&mut rw, x.flip_response);
         let ku = khost.unwrap(&rw, &mut plain).map(|r| {
             let mut v = plain[..r.len].to_vec();
-            v.extend_from_slice(&r.sw.to_be_bytes());
+            v.extend_from_slice(&r.sw.to_bytes());
             v
         });
         let mu = mhost.unwrap_response(&rw).map(|(mut d, sw)| {
@@ -626,7 +626,7 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
         let ku = ku.map_err(|e| scp_class(&e));
         if x.flip_response.is_none() && level.r_mac() && ku.is_ok() {
             // An untouched protected response reads back as what the card sent.
-            let mut sent = if scboot::scp03::is_protected_status(x.sw) {
+            let mut sent = if scboot::apdu::StatusWord(x.sw).completes() {
                 x.data.clone()
             } else {
                 Vec::new()

@@ -9,7 +9,7 @@ use super::{
     ct_equal, i_param, pseudo_random_challenge, Mode, Scp03Error, SecurityLevel, SessionKeys,
     StaticKeys,
 };
-use crate::apdu::{channel_of, class_on_channel, Command};
+use crate::apdu::{channel_of, class_on_channel, Command, StatusWord};
 
 /// How the card's Security Domain is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,19 +297,20 @@ impl CardChannel {
     pub fn wrap_response_unpadded_for_audit(
         &mut self,
         blocks: &[u8],
-        sw: u16,
+        sw: impl Into<StatusWord>,
         out: &mut [u8],
     ) -> Result<usize, Scp03Error> {
-        self.session()?.wrap_response_unpadded(blocks, sw, out)
+        self.session()?
+            .wrap_response_unpadded(blocks, sw.into(), out)
     }
 
     /// Protect a response (encrypt, R-MAC) into `out`; error status words go bare.
     pub fn wrap_response(
         &mut self,
         data: &[u8],
-        sw: u16,
+        sw: impl Into<StatusWord>,
         out: &mut [u8],
     ) -> Result<usize, Scp03Error> {
-        self.session()?.wrap_response(data, sw, out)
+        self.session()?.wrap_response(data, sw.into(), out)
     }
 }

@@ -58,13 +58,21 @@ impl Cipher {
 
     /// CBC-decrypt `ct` (a whole number of blocks) into `out` (same length).
     /// The blocks are deciphered in parallel where the backend can.
-    pub(crate) fn cbc_decrypt(&self, iv: &[u8; 16], ct: &[u8], out: &mut [u8]) {
+    /// CBC decryption in place over whole blocks.
+    pub(crate) fn cbc_decrypt_in_place(&self, iv: &[u8; 16], buf: &mut [u8]) {
         type Block = GenericArray<u8, aes::cipher::consts::U16>;
-        // Decipher up to 8 blocks at a time (parallel on AES-NI), then un-chain.
-        for (ct8, out8) in ct.chunks(128).zip(out.chunks_mut(128)) {
+        let mut prev = *iv;
+        // Decipher up to 8 blocks at a time (parallel on AES-NI), then un-chain
+        // with the ciphertext blocks kept aside.
+        for group in buf.chunks_mut(128) {
             let mut blocks: [Block; 8] = Default::default();
-            let n = ct8.len() / 16;
-            for (b, c) in blocks.iter_mut().zip(ct8.chunks_exact(16)) {
+            let mut cipher_text = [0u8; 128];
+            let n = group.len() / 16;
+            cipher_text
+                .get_mut(..group.len())
+                .unwrap_or(&mut [])
+                .copy_from_slice(group);
+            for (b, c) in blocks.iter_mut().zip(group.chunks_exact(16)) {
                 b.copy_from_slice(c);
             }
             let bs = blocks.get_mut(..n).unwrap_or(&mut []);
@@ -74,16 +82,17 @@ impl Cipher {
                 Cipher::A192(c) => c.decrypt_blocks(bs),
                 Cipher::A256(c) => c.decrypt_blocks(bs),
             }
-            for (o, b) in out8.chunks_exact_mut(16).zip(blocks.iter()) {
-                o.copy_from_slice(b);
+            for ((o, b), c) in group
+                .chunks_exact_mut(16)
+                .zip(blocks.iter())
+                .zip(cipher_text.chunks_exact(16))
+            {
+                for ((o, x), p) in o.iter_mut().zip(b.iter()).zip(prev.iter()) {
+                    *o = x ^ p;
+                }
+                prev.copy_from_slice(c);
             }
             blocks.iter_mut().for_each(|b| b.as_mut_slice().zeroize());
-        }
-        let prevs = core::iter::once(&iv[..]).chain(ct.chunks_exact(16));
-        for (chunk, prev) in out.chunks_exact_mut(16).zip(prevs) {
-            for (o, p) in chunk.iter_mut().zip(prev.iter()) {
-                *o ^= p;
-            }
         }
     }
 }

@@ -8,7 +8,7 @@ use super::{
     constants, ct_equal, pseudo_random_challenge, InitUpdateResponse, Mode, Scp03Error,
     SecurityLevel, SessionKeys, StaticKeys,
 };
-use crate::apdu::class_on_channel;
+use crate::apdu::{class_on_channel, StatusWord};
 
 /// What the host asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,13 +229,14 @@ impl PendingSession {
     /// The status word of EXTERNAL AUTHENTICATE: `9000` opens the session;
     /// anything else ends it (no R-MAC is expected on this response).
     #[inline]
-    pub fn confirm(self, sw: u16) -> Result<HostSession, Scp03Error> {
+    pub fn confirm(self, sw: impl Into<StatusWord>) -> Result<HostSession, Scp03Error> {
+        let sw = sw.into();
         let PendingSession {
             mut session,
             response,
             ..
         } = self;
-        if sw != 0x9000 {
+        if !sw.is_success() {
             session.terminate();
             return Err(Scp03Error::AuthenticationRefused(sw));
         }
@@ -258,6 +259,13 @@ impl HostSession {
     /// accepted without an R-MAC.
     pub fn unwrap(&mut self, response: &[u8], out: &mut [u8]) -> Result<Response, Scp03Error> {
         self.session.unwrap_response(response, out)
+    }
+
+    /// [`HostSession::unwrap`] in place: `buf` holds the whole wire response
+    /// (data, R-MAC, SW); on success its first `len` bytes are the plain
+    /// data. No second buffer is needed.
+    pub fn unwrap_in_place(&mut self, buf: &mut [u8]) -> Result<Response, Scp03Error> {
+        self.session.unwrap_response_in_place(buf)
     }
 
     /// The security level in force.

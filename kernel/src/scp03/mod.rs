@@ -32,12 +32,14 @@
 //! assert_eq!(&resp[..m], &[0x00, 0xB0, 0x00, 0x00, 0x04]);
 //! let n = card.wrap_response(b"data", 0x9000, &mut buf).unwrap();
 //! let r = host.unwrap(&buf[..n], &mut resp).unwrap();
-//! assert_eq!((&resp[..r.len], r.sw), (&b"data"[..], 0x9000));
+//! assert_eq!((&resp[..r.len], r.sw), (&b"data"[..], scboot::apdu::StatusWord::SUCCESS));
 //! ```
 
 use core::fmt;
 
 use subtle::ConstantTimeEq;
+
+use crate::apdu::StatusWord;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 mod card;
@@ -135,7 +137,7 @@ pub enum Scp03Error {
     /// The card's sequence counter is exhausted (card role).
     SequenceCounterExhausted,
     /// The card refused EXTERNAL AUTHENTICATE with this status word.
-    AuthenticationRefused(u16),
+    AuthenticationRefused(StatusWord),
     /// A command APDU that cannot be parsed or wrapped.
     MalformedCommand(&'static str),
     /// A response APDU that cannot be unwrapped.
@@ -151,8 +153,8 @@ pub enum Scp03Error {
 
 impl Scp03Error {
     /// The status word a card answers with for this error.
-    pub const fn status_word(&self) -> u16 {
-        match self {
+    pub const fn status_word(&self) -> StatusWord {
+        StatusWord(match self {
             Scp03Error::WrongChallengeLength { .. } => 0x6700,
             Scp03Error::KvnMismatch { .. } => 0x6A88,
             Scp03Error::HostCryptogramMismatch => 0x6300,
@@ -160,7 +162,7 @@ impl Scp03Error {
             Scp03Error::LevelNotOffered { .. } | Scp03Error::InvalidLevel(_) => 0x6A86,
             Scp03Error::UnexpectedCommand(_) => 0x6985,
             _ => 0x6982,
-        }
+        })
     }
 
     /// Whether this error ended the session.
@@ -657,33 +659,42 @@ pub(crate) fn ct_equal(a: &[u8], b: &[u8]) -> bool {
 /// depend on where the marker is; the verdict is public (the session ends on
 /// a bad padding) and so is the length of a plaintext whose MAC verified.
 pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
-    /// All ones when `x == 0`, else all zeros, without a branch.
-    #[inline(always)]
-    fn zero_mask(x: u8) -> usize {
-        (usize::from(x).wrapping_sub(1) >> (usize::BITS - 1)).wrapping_neg()
-    }
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     let n = buf.len();
-    // Masks (0 or all ones), scanning from the end: `found` once the 80
-    // marker is seen, `bad` when a byte before it is neither 00 nor 80.
-    let mut found = 0usize;
-    let mut bad = 0usize;
-    let mut marker = 0usize;
-    for (j, &b) in buf.iter().enumerate().rev() {
-        let is_zero = zero_mask(b);
-        let is_marker = zero_mask(b ^ 0x80);
-        let searching = !found;
-        bad |= searching & !is_zero & !is_marker;
-        marker |= searching & is_marker & j;
-        found |= is_marker;
+    // Lengths are public: only whole blocks are ever decrypted.
+    if n == 0 || n % 16 != 0 {
+        return None;
     }
-    bad |= !found;
-    // The only places where the scan's secret-dependent masks leave it.
-    let bad = crate::ct::declassify_u8((bad & 1) as u8);
-    let marker = crate::ct::declassify_usize(marker);
-    if bad == 1 || n == 0 || n % 16 != 0 {
+    // One pass over 8-byte words, without a branch or an index on the data:
+    // `end` becomes 1 + the position of the last non-zero byte (0: none),
+    // `last` that byte. Padding is good when `last` is the 80 marker.
+    let mut end = 0u64;
+    let mut last = 0u64;
+    for (k, chunk) in (0u64..).zip(buf.chunks_exact(8)) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // The high bit of each byte, set where that byte is non-zero.
+        let hi = (((w & LOW7) + LOW7) | w) & HIGH;
+        // All ones when the word has a non-zero byte.
+        let any = ((hi | hi.wrapping_neg()) >> 63).wrapping_neg();
+        // The last non-zero byte of the word (little-endian: the highest bit).
+        let b = u64::from(63 - (hi | 1).leading_zeros()) >> 3;
+        let value = (w >> (b * 8)) & 0xFF;
+        end = ((k * 8 + b + 1) & any) | (end & !any);
+        last = (value & any) | (last & !any);
+    }
+    // Good: a marker was found (end > 0) and it is 80.
+    let bad = ((last ^ 0x80) | u64::from(end == 0)) != 0;
+    // The only places where the scan's secret-dependent values leave it:
+    // the verdict, and the length of a plaintext whose MAC verified.
+    let bad = crate::ct::declassify_u8(u8::from(bad));
+    let end = crate::ct::declassify_usize(end as usize);
+    if bad == 1 {
         None
     } else {
-        Some(marker)
+        Some(end.saturating_sub(1))
     }
 }
 
@@ -703,11 +714,6 @@ pub mod audit {
     pub fn unpadded_len(decrypted: &[u8]) -> Option<usize> {
         super::unpadded_len(decrypted)
     }
-}
-
-/// Status words protected by an R-MAC: 9000 and warnings 62xx, 63xx.
-pub const fn is_protected_status(sw: u16) -> bool {
-    sw == 0x9000 || (sw >> 8) == 0x62 || (sw >> 8) == 0x63
 }
 
 #[cfg(test)]
@@ -780,7 +786,7 @@ mod tests {
             let r = card
                 .session_mut()
                 .unwrap()
-                .wrap_response_unpadded(&bad, 0x9000, &mut w)
+                .wrap_response_unpadded(&bad, StatusWord::SUCCESS, &mut w)
                 .unwrap();
             let mut out = [0xEEu8; 128];
             assert_eq!(host.unwrap(&w[..r], &mut out), Err(Scp03Error::BadPadding));
@@ -801,7 +807,7 @@ mod tests {
         let r = card
             .session_mut()
             .unwrap()
-            .wrap_response_unpadded(&good, 0x9000, &mut w)
+            .wrap_response_unpadded(&good, StatusWord::SUCCESS, &mut w)
             .unwrap();
         let resp = host.unwrap(&w[..r], &mut p).unwrap();
         assert_eq!(&p[..resp.len], b"abc");
@@ -821,7 +827,7 @@ mod tests {
             let r = card
                 .session_mut()
                 .unwrap()
-                .wrap_response_unpadded(blocks, 0x9000, &mut w)
+                .wrap_response_unpadded(blocks, StatusWord::SUCCESS, &mut w)
                 .unwrap();
             let mut out = [0xEEu8; 128];
             let got = host.unwrap(&w[..r], &mut out);
@@ -981,7 +987,7 @@ mod tests {
             (E::SessionTerminated, 0x6982, true),
             (E::CounterExhausted, 0x6982, true),
             (E::SequenceCounterExhausted, 0x6985, false),
-            (E::AuthenticationRefused(0x6300), 0x6982, true),
+            (E::AuthenticationRefused(StatusWord(0x6300)), 0x6982, true),
             (E::MalformedCommand("x"), 0x6982, false),
             (E::MalformedResponse("x"), 0x6982, false),
             (E::UnexpectedCommand("x"), 0x6985, false),
@@ -1036,7 +1042,10 @@ mod tests {
         let r = card.wrap_response(&[1, 2, 3], 0x9000, &mut w).unwrap();
         assert_eq!(&w[..r], &[1, 2, 3, 0x90, 0x00]);
         let resp = host.unwrap(&w[..r], &mut p).unwrap();
-        assert_eq!((&p[..resp.len], resp.sw), (&[1u8, 2, 3][..], 0x9000));
+        assert_eq!(
+            (&p[..resp.len], resp.sw),
+            (&[1u8, 2, 3][..], StatusWord::SUCCESS)
+        );
         // Too small an output buffer is reported with the size needed.
         assert_eq!(
             host.wrap(&cmd, &mut w[..7]),

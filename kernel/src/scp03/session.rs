@@ -5,10 +5,8 @@
 use zeroize::Zeroize;
 
 use super::crypto::{Cipher, Prf};
-use super::{
-    ct_equal, is_protected_status, unpadded_len, Mode, Scp03Error, SecurityLevel, SessionKeys,
-};
-use crate::apdu::{class_on_channel, split_response, Command};
+use super::{ct_equal, unpadded_len, Mode, Scp03Error, SecurityLevel, SessionKeys};
+use crate::apdu::{class_on_channel, split_response, Command, StatusWord};
 
 /// An unwrapped response: `len` bytes of data were written to the caller's buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +14,7 @@ pub struct Response {
     /// Data bytes written.
     pub len: usize,
     /// The status word.
-    pub sw: u16,
+    pub sw: StatusWord,
 }
 
 /// Session state: keys, MAC chaining value, encryption counter.
@@ -265,27 +263,42 @@ impl Session {
         resp: &[u8],
         out: &mut [u8],
     ) -> Result<Response, Scp03Error> {
+        let (data_len, sw) = self.check_response(resp)?;
+        let dst = out
+            .get_mut(..data_len)
+            .ok_or(Scp03Error::BufferTooSmall { needed: data_len })?;
+        dst.copy_from_slice(resp.get(..data_len).unwrap_or(&[]));
+        self.open_response(dst, sw)
+    }
+
+    /// [`Session::unwrap_response`] in place: `buf` holds the whole wire
+    /// response (data, R-MAC, SW); on success the plain data is at its start.
+    pub(crate) fn unwrap_response_in_place(
+        &mut self,
+        buf: &mut [u8],
+    ) -> Result<Response, Scp03Error> {
+        let (data_len, sw) = self.check_response(buf)?;
+        let data = buf.get_mut(..data_len).unwrap_or(&mut []);
+        self.open_response(data, sw)
+    }
+
+    /// Check a wire response's form and R-MAC (constant time); the length
+    /// of its (still encrypted) data and its status word.
+    fn check_response(&mut self, resp: &[u8]) -> Result<(usize, StatusWord), Scp03Error> {
         self.check_open()?;
         let (body, sw) = split_response(resp)
             .ok_or(Scp03Error::MalformedResponse("shorter than a status word"))?;
         if !self.level.r_mac() {
-            let dst = out
-                .get_mut(..body.len())
-                .ok_or(Scp03Error::BufferTooSmall { needed: body.len() })?;
-            dst.copy_from_slice(body);
-            return Ok(Response {
-                len: body.len(),
-                sw,
-            });
+            return Ok((body.len(), sw));
         }
-        if !is_protected_status(sw) {
+        if !sw.completes() {
             // Error status words come bare (Amendment D 6.2.5).
             if !body.is_empty() {
                 return self.fail(Scp03Error::MalformedResponse(
                     "data with an error status word",
                 ));
             }
-            return Ok(Response { len: 0, sw });
+            return Ok((0, sw));
         }
         let m = self.mode.size();
         let Some(split) = body.len().checked_sub(m) else {
@@ -294,17 +307,18 @@ impl Session {
             ));
         };
         let (data, mac) = body.split_at(split);
-        let out = out
-            .get_mut(..data.len())
-            .ok_or(Scp03Error::BufferTooSmall { needed: data.len() })?;
-        let mut expected = self.rmac.mac(&[&self.chain, data, &sw.to_be_bytes()]);
+        let mut expected = self.rmac.mac(&[&self.chain, data, &sw.to_bytes()]);
         let ok = ct_equal(expected.get(..m).unwrap_or(&[]), mac);
         expected.zeroize();
         if !ok {
             return self.fail(Scp03Error::RMacMismatch);
         }
+        Ok((data.len(), sw))
+    }
+
+    /// Decrypt (R-ENC) verified response data in place and remove its padding.
+    fn open_response(&mut self, data: &mut [u8], sw: StatusWord) -> Result<Response, Scp03Error> {
         if !self.level.r_enc() || data.is_empty() {
-            out.copy_from_slice(data);
             return Ok(Response {
                 len: data.len(),
                 sw,
@@ -314,13 +328,13 @@ impl Session {
             return self.fail(Scp03Error::BadPadding);
         }
         let icv = self.icv(true);
-        self.enc.cbc_decrypt(&icv, data, out);
-        let Some(len) = unpadded_len(out) else {
-            out.zeroize();
+        self.enc.cbc_decrypt_in_place(&icv, data);
+        let Some(len) = unpadded_len(data) else {
+            data.zeroize();
             return self.fail(Scp03Error::BadPadding);
         };
         // Clear the padding bytes left behind the data.
-        out.get_mut(len..).unwrap_or(&mut []).fill(0);
+        data.get_mut(len..).unwrap_or(&mut []).fill(0);
         Ok(Response { len, sw })
     }
 
@@ -397,7 +411,8 @@ impl Session {
             }
             let icv = self.icv(false);
             let dst = out.get_mut(7..7 + data.len()).unwrap_or(&mut []);
-            self.enc.cbc_decrypt(&icv, data, dst);
+            dst.copy_from_slice(data);
+            self.enc.cbc_decrypt_in_place(&icv, dst);
             let Some(len) = unpadded_len(dst) else {
                 out.zeroize();
                 return self.fail(Scp03Error::BadPadding);
@@ -453,7 +468,7 @@ impl Session {
     pub(crate) fn wrap_response_unpadded(
         &mut self,
         blocks: &[u8],
-        sw: u16,
+        sw: StatusWord,
         out: &mut [u8],
     ) -> Result<usize, Scp03Error> {
         self.check_open()?;
@@ -469,10 +484,10 @@ impl Session {
         body.copy_from_slice(blocks);
         let icv = self.icv(true);
         self.enc.cbc_encrypt(&icv, body);
-        let mac = self.rmac.mac(&[&self.chain, body, &sw.to_be_bytes()]);
+        let mac = self.rmac.mac(&[&self.chain, body, &sw.to_bytes()]);
         let (tag, swb) = rest.split_at_mut(m);
         tag.copy_from_slice(mac.get(..m).unwrap_or(&[]));
-        swb.copy_from_slice(&sw.to_be_bytes());
+        swb.copy_from_slice(&sw.to_bytes());
         Ok(n + m + 2)
     }
 
@@ -480,12 +495,12 @@ impl Session {
     pub(crate) fn wrap_response(
         &mut self,
         data: &[u8],
-        sw: u16,
+        sw: StatusWord,
         out: &mut [u8],
     ) -> Result<usize, Scp03Error> {
         self.check_open()?;
-        let swb = sw.to_be_bytes();
-        if !self.level.r_mac() || !is_protected_status(sw) {
+        let swb = sw.to_bytes();
+        if !self.level.r_mac() || !sw.completes() {
             // With R-MAC on, an error status word goes bare (Amendment D 6.2.5).
             let data = if self.level.r_mac() { &[][..] } else { data };
             let total = data.len() + 2;

@@ -1,0 +1,462 @@
+//! The exchange layer: one plain command in, one complete plain response
+//! out. Below the walk and above the transport it owns
+//!
+//! * the ISO/IEC 7816 transport continuations: `61xx` (GET RESPONSE, the
+//!   pieces joined) and `6Cxx` (the command re-sent once with the exact Le),
+//!   both bounded so that a card cannot keep the host busy;
+//! * the secure channel: the SCP03 handshake objects and the open session,
+//!   command wrapping and response unwrapping (in place, R-MAC verified
+//!   before any byte is decrypted);
+//! * the logical channel the application runs on.
+//!
+//! A wrapped command is never re-sent: the card has advanced its MAC chain.
+
+use zeroize::Zeroize;
+
+use crate::apdu::{class_on_channel, split_response, Command, StatusWord};
+use crate::scp03::{HostHandshake, HostSession, PendingSession, Scp03Error, SecurityLevel};
+
+/// The largest plain command staged: EXTERNAL AUTHENTICATE in S16
+/// (5 + 16 + 16 bytes), a SELECT by path, a VERIFY.
+pub(crate) const CMD_MAX: usize = 64;
+/// The largest response gathered, data and SW: a READ of up to 1024 bytes
+/// with its padding and R-MAC, or `61xx` pieces.
+pub(crate) const RESP_MAX: usize = 1100;
+/// `61xx` continuations one command may take: enough for a response of
+/// `RESP_MAX` bytes in 256-byte pieces (plus a first, empty, `61xx`).
+pub(crate) const MAX_GET_RESPONSES: u8 = (RESP_MAX / 256 + 2) as u8;
+
+/// What went wrong below the walk; the walk names the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExchangeError {
+    /// A response the transport layer cannot use.
+    Malformed(&'static str),
+    /// The secure channel refused a response (or the command).
+    SecureChannel(Scp03Error),
+    /// The caller's APDU buffer is too small.
+    BufferTooSmall,
+    /// A call out of order.
+    OutOfOrder,
+}
+
+/// What the next transmission carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Next {
+    /// Nothing staged.
+    Idle,
+    /// The staged command.
+    Command,
+    /// GET RESPONSE with this Le.
+    GetResponse(u16),
+    /// The staged (plain) command again, with this Le.
+    Resend(u16),
+}
+
+/// The secure channel's state.
+pub(crate) enum SecureChannel {
+    /// None (yet, or by policy).
+    Off,
+    /// INITIALIZE UPDATE sent.
+    Handshake(HostHandshake),
+    /// EXTERNAL AUTHENTICATE sent.
+    Pending(PendingSession),
+    /// Open.
+    Open(HostSession),
+}
+
+/// A complete response: its data (plain) is [`Exchange::data`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reply {
+    pub(crate) len: usize,
+    pub(crate) sw: StatusWord,
+}
+
+/// One command and its response, with the continuations and the secure
+/// channel in between.
+pub(crate) struct Exchange {
+    cmd: [u8; CMD_MAX],
+    cmd_len: usize,
+    protect: bool,
+    next: Next,
+    awaiting: bool,
+    /// The response gathered so far (data, then SW when complete).
+    buf: [u8; RESP_MAX],
+    len: usize,
+    get_responses: u8,
+    resent: bool,
+    pub(crate) secure: SecureChannel,
+    channel: u8,
+    apdus: u32,
+    /// The last complete response, for [`Exchange::data`].
+    reply: Option<Reply>,
+    /// The last transmission was a GET RESPONSE or a re-send.
+    continuation: bool,
+    /// The level of the session that was opened, if one was.
+    level_used: Option<SecurityLevel>,
+}
+
+impl Exchange {
+    pub(crate) const fn new() -> Exchange {
+        Exchange {
+            cmd: [0; CMD_MAX],
+            cmd_len: 0,
+            protect: false,
+            next: Next::Idle,
+            awaiting: false,
+            buf: [0; RESP_MAX],
+            len: 0,
+            get_responses: 0,
+            resent: false,
+            secure: SecureChannel::Off,
+            channel: 0,
+            apdus: 0,
+            reply: None,
+            continuation: false,
+            level_used: None,
+        }
+    }
+
+    /// The logical channel in use (0: basic).
+    pub(crate) const fn channel(&self) -> u8 {
+        self.channel
+    }
+
+    pub(crate) fn set_channel(&mut self, channel: u8) {
+        self.channel = channel;
+    }
+
+    /// The interindustry class byte on the channel.
+    pub(crate) fn cla(&self) -> u8 {
+        class_on_channel(0x00, self.channel, false).unwrap_or(0x00)
+    }
+
+    /// Command APDUs sent (continuations and re-sends included).
+    pub(crate) const fn apdus(&self) -> u32 {
+        self.apdus
+    }
+
+    /// The session is open.
+    pub(crate) fn open(&mut self, session: HostSession) {
+        self.level_used = Some(session.level());
+        self.secure = SecureChannel::Open(session);
+    }
+
+    /// The level of the session opened during the run, if one was (it
+    /// stays known after the session ended).
+    pub(crate) const fn level_used(&self) -> Option<SecurityLevel> {
+        self.level_used
+    }
+
+    /// Whether the next transmission is a GET RESPONSE or a re-send.
+    pub(crate) const fn continuation_pending(&self) -> bool {
+        matches!(self.next, Next::GetResponse(_) | Next::Resend(_))
+    }
+
+    /// The open session's level, if any.
+    pub(crate) fn level(&self) -> Option<SecurityLevel> {
+        match &self.secure {
+            SecureChannel::Open(s) => Some(s.level()),
+            _ => None,
+        }
+    }
+
+    /// Stage a plain command; `protect`: through the secure channel when one is open.
+    pub(crate) fn stage(&mut self, c: &Command<'_>, protect: bool) -> Result<(), ExchangeError> {
+        let n = c
+            .encode(&mut self.cmd)
+            .map_err(|_| ExchangeError::BufferTooSmall)?;
+        self.staged(n, protect);
+        Ok(())
+    }
+
+    /// The buffer a command is built in (then [`Exchange::staged`]).
+    pub(crate) fn command_buffer(&mut self) -> &mut [u8] {
+        &mut self.cmd
+    }
+
+    /// `n` bytes of the command buffer are the next command.
+    pub(crate) fn staged(&mut self, n: usize, protect: bool) {
+        self.cmd_len = n.min(CMD_MAX);
+        self.protect = protect && matches!(self.secure, SecureChannel::Open(_));
+        self.next = Next::Command;
+        self.get_responses = 0;
+        self.resent = false;
+        self.len = 0;
+        self.reply = None;
+    }
+
+    /// Wipe the staged command (it held a PIN).
+    pub(crate) fn wipe_command(&mut self) {
+        self.cmd.zeroize();
+        self.cmd_len = 0;
+    }
+
+    /// The plain form of the last command sent (a continuation's own bytes
+    /// for GET RESPONSE), and whether it went through the secure channel.
+    pub(crate) fn last_command(&self) -> (&[u8], bool, bool) {
+        (
+            self.cmd.get(..self.cmd_len).unwrap_or(&[]),
+            self.protect && !self.continuation,
+            self.continuation,
+        )
+    }
+
+    /// The data of the last complete response (plain).
+    pub(crate) fn data(&self) -> &[u8] {
+        match self.reply {
+            Some(r) => self.buf.get(..r.len).unwrap_or(&[]),
+            None => &[],
+        }
+    }
+
+    /// The last complete response.
+    pub(crate) const fn reply(&self) -> Option<Reply> {
+        self.reply
+    }
+
+    /// End the secure channel (keys zeroized).
+    pub(crate) fn end_secure_channel(&mut self) {
+        if let SecureChannel::Open(s) = &mut self.secure {
+            s.terminate();
+        }
+        self.secure = SecureChannel::Off;
+    }
+
+    /// The next APDU to send, into `out`; its length.
+    pub(crate) fn transmit(&mut self, out: &mut [u8]) -> Result<usize, ExchangeError> {
+        if self.awaiting {
+            return Err(ExchangeError::OutOfOrder);
+        }
+        let n = match self.next {
+            Next::Idle => return Err(ExchangeError::OutOfOrder),
+            Next::GetResponse(le) => {
+                let cla = class_on_channel(0x00, self.channel, false).unwrap_or(0);
+                let c = Command::new(cla, 0xC0, 0x00, 0x00, &[], Some(u32::from(le)));
+                self.continuation = true;
+                c.encode(out).map_err(|_| ExchangeError::BufferTooSmall)?
+            }
+            Next::Resend(le) => {
+                // Only plain commands are re-sent: the same bytes, another Le.
+                let c = Command::parse(self.cmd.get(..self.cmd_len).unwrap_or(&[]))
+                    .map_err(|_| ExchangeError::OutOfOrder)?;
+                let c = Command {
+                    le: Some(u32::from(le)),
+                    ..c
+                };
+                self.continuation = true;
+                c.encode(out).map_err(|_| ExchangeError::BufferTooSmall)?
+            }
+            Next::Command => {
+                self.continuation = false;
+                let cmd = self.cmd.get(..self.cmd_len).unwrap_or(&[]);
+                match (&mut self.secure, self.protect) {
+                    (SecureChannel::Open(s), true) => match s.wrap(cmd, out) {
+                        Ok(n) => n,
+                        Err(Scp03Error::BufferTooSmall { .. }) => {
+                            return Err(ExchangeError::BufferTooSmall)
+                        }
+                        Err(e) => return Err(ExchangeError::SecureChannel(e)),
+                    },
+                    _ => {
+                        let dst = out
+                            .get_mut(..cmd.len())
+                            .ok_or(ExchangeError::BufferTooSmall)?;
+                        dst.copy_from_slice(cmd);
+                        cmd.len()
+                    }
+                }
+            }
+        };
+        self.awaiting = true;
+        self.apdus = self.apdus.saturating_add(1);
+        Ok(n)
+    }
+
+    /// The card's answer to the last APDU. `Ok(None)`: a continuation is
+    /// staged (call [`Exchange::transmit`] again); `Ok(Some(reply))`: the
+    /// whole plain response is in [`Exchange::data`].
+    pub(crate) fn receive(&mut self, response: &[u8]) -> Result<Option<Reply>, ExchangeError> {
+        if !self.awaiting {
+            return Err(ExchangeError::OutOfOrder);
+        }
+        self.awaiting = false;
+        let Some((data, sw)) = split_response(response) else {
+            return Err(ExchangeError::Malformed(
+                "response shorter than a status word",
+            ));
+        };
+        if let Some(le) = sw.more_data() {
+            // More data: keep what came, fetch the rest with GET RESPONSE.
+            if self.get_responses >= MAX_GET_RESPONSES {
+                return Err(ExchangeError::Malformed("61xx without end"));
+            }
+            self.get_responses += 1;
+            self.append(data)?;
+            self.next = Next::GetResponse(le);
+            return Ok(None);
+        }
+        if let (Some(le), false, 0) = (sw.exact_length(), self.protect, self.len) {
+            // Once: a card that refuses the Le it asked for is broken.
+            if self.resent {
+                return Err(ExchangeError::Malformed(
+                    "6Cxx again after re-sending with that Le",
+                ));
+            }
+            self.resent = true;
+            self.next = Next::Resend(le);
+            return Ok(None);
+        }
+        self.next = Next::Idle;
+        // The whole response: what GET RESPONSE gathered, then this piece.
+        self.append(data)?;
+        let end = self.len;
+        self.len = 0;
+        let reply = if self.protect {
+            let SecureChannel::Open(s) = &mut self.secure else {
+                return Err(ExchangeError::OutOfOrder);
+            };
+            // data || SW, unwrapped where it lies.
+            let whole = self
+                .buf
+                .get_mut(..end + 2)
+                .ok_or(ExchangeError::Malformed("response too long"))?;
+            if let Some(t) = whole.get_mut(end..) {
+                t.copy_from_slice(&sw.to_bytes());
+            }
+            match s.unwrap_in_place(whole) {
+                Ok(r) => Reply {
+                    len: r.len,
+                    sw: r.sw,
+                },
+                Err(e) => {
+                    self.buf.zeroize();
+                    return Err(ExchangeError::SecureChannel(e));
+                }
+            }
+        } else {
+            Reply { len: end, sw }
+        };
+        self.reply = Some(reply);
+        Ok(Some(reply))
+    }
+
+    fn append(&mut self, data: &[u8]) -> Result<(), ExchangeError> {
+        let end = self.len + data.len();
+        // Room for the SW behind the data, for an in-place unwrap.
+        let dst = self
+            .buf
+            .get_mut(self.len..end)
+            .filter(|_| end + 2 <= RESP_MAX)
+            .ok_or(ExchangeError::Malformed("response too long"))?;
+        dst.copy_from_slice(data);
+        self.len = end;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_binary() -> Command<'static> {
+        Command::new(0x00, 0xB0, 0x00, 0x00, &[], Some(0x10))
+    }
+
+    /// A hostile card cannot keep the exchange busy: a second `6Cxx` for
+    /// the same command, or `61xx` answers without end, are errors.
+    #[test]
+    fn continuation_loops_are_bounded() {
+        let mut x = Exchange::new();
+        let mut out = [0u8; 64];
+        x.stage(&read_binary(), false).unwrap();
+        let n = x.transmit(&mut out).unwrap();
+        let first = out[..n].to_vec();
+        assert_eq!(x.receive(&[0x6C, 0x08]), Ok(None));
+        let n = x.transmit(&mut out).unwrap();
+        // The same command with Le = 8.
+        assert_eq!(out[..n - 1], first[..first.len() - 1]);
+        assert_eq!(out[n - 1], 0x08);
+        assert!(x.last_command().2, "a re-send is a continuation");
+        assert_eq!(
+            x.receive(&[0x6C, 0x04]),
+            Err(ExchangeError::Malformed(
+                "6Cxx again after re-sending with that Le"
+            ))
+        );
+        // 61xx with no data, forever: cut off after MAX_GET_RESPONSES.
+        let mut x = Exchange::new();
+        x.stage(&read_binary(), false).unwrap();
+        let mut answered = 0;
+        let err = loop {
+            x.transmit(&mut out).unwrap();
+            match x.receive(&[0x61, 0x20]) {
+                Ok(None) => answered += 1,
+                other => break other,
+            }
+        };
+        // 1100-byte responses in 256-byte pieces, plus the first empty 61xx.
+        assert_eq!((MAX_GET_RESPONSES, answered), (6, 6));
+        assert_eq!(err, Err(ExchangeError::Malformed("61xx without end")));
+    }
+
+    /// A `61xx` answer may carry part of the data (T=1 cards): the pieces
+    /// are joined; GET RESPONSE asks for what the card announced.
+    #[test]
+    fn data_with_61xx_is_kept_and_joined() {
+        let mut x = Exchange::new();
+        let mut out = [0u8; 64];
+        x.set_channel(2);
+        x.stage(&read_binary(), false).unwrap();
+        x.transmit(&mut out).unwrap();
+        assert_eq!(x.receive(&[0x62, 0x07, 0x80, 0x02, 0x61, 0x05]), Ok(None));
+        let n = x.transmit(&mut out).unwrap();
+        assert_eq!(out[..n], [0x02, 0xC0, 0x00, 0x00, 0x05], "on the channel");
+        let r = x
+            .receive(&[0x00, 0x10, 0x82, 0x01, 0x01, 0x90, 0x00])
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.sw, StatusWord::SUCCESS);
+        assert_eq!(
+            x.data(),
+            &[0x62, 0x07, 0x80, 0x02, 0x00, 0x10, 0x82, 0x01, 0x01]
+        );
+        // 61xx with an empty SW2: GET RESPONSE asks for 256 (Le 00).
+        x.stage(&read_binary(), false).unwrap();
+        x.transmit(&mut out).unwrap();
+        assert_eq!(x.receive(&[0x61, 0x00]), Ok(None));
+        let n = x.transmit(&mut out).unwrap();
+        assert_eq!(out[..n], [0x02, 0xC0, 0x00, 0x00, 0x00]);
+    }
+
+    /// Calls out of order, short responses and responses too long for the
+    /// buffer are errors, not panics.
+    #[test]
+    fn misuse_and_malformed_responses() {
+        let mut x = Exchange::new();
+        let mut out = [0u8; 64];
+        assert_eq!(x.transmit(&mut out), Err(ExchangeError::OutOfOrder));
+        assert_eq!(x.receive(&[0x90, 0x00]), Err(ExchangeError::OutOfOrder));
+        x.stage(&read_binary(), false).unwrap();
+        assert_eq!(
+            x.transmit(&mut [0u8; 4]),
+            Err(ExchangeError::BufferTooSmall)
+        );
+        x.transmit(&mut out).unwrap();
+        assert_eq!(x.transmit(&mut out), Err(ExchangeError::OutOfOrder));
+        assert_eq!(
+            x.receive(&[0x90]),
+            Err(ExchangeError::Malformed(
+                "response shorter than a status word"
+            ))
+        );
+        x.stage(&read_binary(), false).unwrap();
+        x.transmit(&mut out).unwrap();
+        let mut long = std::vec![0u8; RESP_MAX - 1];
+        long.extend([0x90, 0x00]);
+        assert_eq!(
+            x.receive(&long),
+            Err(ExchangeError::Malformed("response too long"))
+        );
+        assert_eq!(x.apdus(), 2);
+    }
+}
