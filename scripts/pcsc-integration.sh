@@ -96,5 +96,54 @@ CFG
   SERVE=""
   sleep 0.5
 done
+
+# The real-card workflow, on the demo card: readers, a dump, an APDU log,
+# and every failure a reader can bring, each a clear message and exit 1.
+expect_fail() { # expect_fail "message part" command...
+  local want=$1; shift
+  local err code=0
+  err=$("$@" 2>&1 >/dev/null) || code=$?
+  if [ "$code" = 1 ] && [[ "$err" == *"$want"* ]]; then
+    echo "ok: $want"
+  else
+    echo "FAILED: expected exit 1 and \"$want\", got exit $code: $err"; status=1
+  fi
+}
+echo "== workflow"
+"$SCBOOT" card build examples/cards/demo.toml -o "$WORK/demo.json" >/dev/null
+"$SCBOOT" card serve "$WORK/demo.json" >"$WORK/serve-demo.log" 2>&1 &
+SERVE=$!
+for _ in $(seq 50); do grep -q "Yes.*Virtual PCD" <<<"$(readers)" && break; sleep 0.2; done
+readers_out=$("$SCBOOT" readers)
+echo "$readers_out"
+[[ "$readers_out" == *"Virtual PCD"*"card present, ATR 3b8f8001804f0ca0000003060300030000000068"* ]] \
+  || { echo "scboot readers does not show the card and its ATR"; status=1; }
+"$SCBOOT" card dump --reader "Virtual PCD" -o "$WORK/dump" | tee "$WORK/dump.txt"
+for f in "$WORK"/dump/*.bin; do
+  "$SCBOOT" inspect --json "$f" >/dev/null || { echo "inspect cannot read the dumped $f"; status=1; }
+done
+[ "$(ls "$WORK"/dump/*.bin | wc -l)" = 5 ] || { echo "the dump has not 5 files"; status=1; }
+"$SCBOOT" bootstrap --reader "Virtual PCD" -v >/dev/null 2>"$WORK/apdu.log"
+grep -q "(as sent)" "$WORK/apdu.log" && grep -q "MANAGE CHANNEL close" "$WORK/apdu.log" \
+  || { echo "no APDU log"; cat "$WORK/apdu.log"; status=1; }
+expect_fail 'no PC/SC reader matches "No Such Reader"' "$SCBOOT" bootstrap --reader "No Such Reader"
+cargo build -q -p scboot-cli --features pcsc --example pcsc-hold
+HOLD_BIN="$ROOT/target/debug/examples/pcsc-hold"
+"$HOLD_BIN" "Virtual PCD" 4 >"$WORK/hold.log" 2>&1 &
+HOLD=$!
+for _ in $(seq 50); do grep -q holding "$WORK/hold.log" && break; sleep 0.1; done
+expect_fail "is busy" "$SCBOOT" bootstrap --reader "Virtual PCD"
+wait "$HOLD" 2>/dev/null || true
+kill "$SERVE" 2>/dev/null || true; wait "$SERVE" 2>/dev/null || true
+for _ in $(seq 50); do grep -qE "No +Virtual PCD 00 00" <<<"$(readers)" && break; sleep 0.2; done
+expect_fail "no card in reader" "$SCBOOT" bootstrap --reader "Virtual PCD"
+# Pulled out at the 8th APDU, inside the SCP03 session.
+"$SCBOOT" card serve "$WORK/demo.json" --remove-after 8 >"$WORK/serve-remove.log" 2>&1 &
+SERVE=$!
+for _ in $(seq 50); do grep -q "Yes.*Virtual PCD" <<<"$(readers)" && break; sleep 0.2; done
+expect_fail "removed" "$SCBOOT" bootstrap --reader "Virtual PCD"
+kill "$SERVE" 2>/dev/null || true; wait "$SERVE" 2>/dev/null || true
+SERVE=""
+
 [ $status = 0 ] && echo "PC/SC integration OK"
 exit $status

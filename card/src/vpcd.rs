@@ -31,20 +31,29 @@ fn write_msg(s: &mut TcpStream, payload: &[u8]) -> std::io::Result<()> {
 }
 
 /// Serve `card` to vpcd at `addr` until the connection closes. `log` sees
-/// every APDU exchanged. Returns the card (its state changed by the session).
+/// every APDU exchanged. With `remove_after`, the card is pulled out (the
+/// connection dropped, unanswered) when that APDU arrives: a removal in the
+/// middle of a session, for tests. Returns the card (its state changed by
+/// the session).
 pub fn serve(
     mut card: VirtualCard,
     addr: &str,
+    remove_after: Option<u64>,
     log: &mut dyn FnMut(&[u8], &[u8]),
 ) -> std::io::Result<VirtualCard> {
     let mut s = TcpStream::connect(addr)?;
     s.set_nodelay(true)?;
+    let mut apdus = 0u64;
     while let Some(msg) = read_msg(&mut s)? {
         match msg.as_slice() {
             [0] | [1] | [2] => card.reset(),
             [4] => write_msg(&mut s, &card.atr())?,
             [_] => {}
             apdu => {
+                apdus += 1;
+                if remove_after.is_some_and(|n| apdus >= n) {
+                    break;
+                }
                 let r = card.process(apdu);
                 log(apdu, &r);
                 write_msg(&mut s, &r)?;

@@ -8,18 +8,15 @@ use std::io::Write;
 
 use serde_json::{json, Map, Value};
 
-use scboot::apdu::StatusWord;
 use scboot::bootstrap::BootstrapFile;
 use scboot::lwm2m::accounts;
-use scboot::procedure::{run, Bootstrap, Config, ProcedureError, RunError, SecurePolicy, StepName};
-use scboot::scp03::{Mode, Scp03Error, SecurityLevel, StaticKeys};
+use scboot::procedure::Bootstrap;
 use scboot::tlv::{TlvRecord, TlvType};
-use scboot_card::config::{build, CardConfig, DEMO_CONFIG};
-use scboot_card::VirtualCard;
 
-use crate::hexio::{from_hex, to_hex};
+use crate::hexio::to_hex;
 use crate::jsonw::JsonWriter;
 use crate::registry::{self, Kind};
+use crate::session::{with_card, CardArgs};
 use crate::Failure;
 
 /// The arguments of `scboot bootstrap`.
@@ -28,227 +25,15 @@ pub struct BootstrapArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// Use this PC/SC reader (a substring of its name) instead of the built-in demo card.
-    #[arg(long)]
-    reader: Option<String>,
-    /// Use this card image (from `scboot card build`) in-process.
-    #[arg(long, conflicts_with = "reader")]
-    image: Option<std::path::PathBuf>,
-    /// The static keys: a keys file (kvn, enc, mac, dek in hex) or a card
-    /// configuration (its [keys] table). Default: the demo card's.
-    #[arg(long)]
-    keys: Option<std::path::PathBuf>,
-    /// SCP03 security level (hex): 00, 01, 03, 11, 13, 33.
-    #[arg(long, default_value = "33")]
-    level: String,
-    /// Secure channel policy.
-    #[arg(long, value_enum, default_value = "required")]
-    policy: Policy,
-    /// S16 mode.
-    #[arg(long)]
-    s16: bool,
-    /// Use the basic channel instead of opening a logical channel.
-    #[arg(long)]
-    basic_channel: bool,
-    /// PIN for a private entry (hex VERIFY data).
-    #[arg(long)]
-    pin: Option<String>,
-    /// PIN reference (VERIFY P2, hex).
-    #[arg(long, default_value = "81")]
-    pin_ref: String,
-}
-
-/// The secure channel policy.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Policy {
-    /// SCP03 at the level or fail.
-    Required,
-    /// SCP03 when offered.
-    IfOffered,
-    /// No secure channel.
-    Off,
-}
-
-impl Policy {
-    /// The kernel's policy.
-    pub fn kernel(self) -> SecurePolicy {
-        match self {
-            Policy::Required => SecurePolicy::Required,
-            Policy::IfOffered => SecurePolicy::IfOffered,
-            Policy::Off => SecurePolicy::Off,
-        }
-    }
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeyFile {
-    kvn: u8,
-    enc: String,
-    mac: String,
-    dek: String,
-}
-
-/// The static keys from `--keys` (a keys file, or a card configuration's
-/// `[keys]` table), or the demo card's.
-pub fn load_keys(path: Option<&std::path::Path>) -> Result<StaticKeys, Failure> {
-    let (kvn, enc, mac, dek) = match path {
-        Some(p) => {
-            let text =
-                std::fs::read_to_string(p).map_err(|e| format!("--keys {}: {e}", p.display()))?;
-            match toml::from_str::<KeyFile>(&text) {
-                Ok(k) => (k.kvn, k.enc, k.mac, k.dek),
-                Err(bare) => match CardConfig::parse_named(&text, &p.display().to_string()) {
-                    Ok(c) => (c.keys.kvn, c.keys.enc, c.keys.mac, c.keys.dek),
-                    Err(_) => {
-                        return Err(format!(
-                            "--keys {}: neither a keys file (kvn, enc, mac, dek) nor a card configuration with a [keys] table: {}",
-                            p.display(),
-                            bare.message()
-                        )
-                        .into())
-                    }
-                },
-            }
-        }
-        None => {
-            let demo = CardConfig::parse(DEMO_CONFIG)?;
-            (demo.keys.kvn, demo.keys.enc, demo.keys.mac, demo.keys.dek)
-        }
-    };
-    let hex = |field: &str, v: &str| from_hex(v).map_err(|e| format!("--keys: {field}: {e}"));
-    StaticKeys::new(
-        kvn,
-        &hex("enc", &enc)?,
-        &hex("mac", &mac)?,
-        &hex("dek", &dek)?,
-    )
-    .map_err(|e| format!("--keys: {e}").into())
-}
-
-/// A hex byte argument.
-pub fn byte_arg(name: &str, s: &str) -> Result<u8, Failure> {
-    u8::from_str_radix(s.trim_start_matches("0x"), 16)
-        .map_err(|_| format!("--{name}: not a hex byte: {s}").into())
-}
-
-/// The procedure's configuration from the common flags.
-pub fn config(level: &str, policy: Policy, s16: bool, basic: bool) -> Result<Config, Failure> {
-    let level = SecurityLevel::new(byte_arg("level", level)?)
-        .map_err(|e| Failure::from(format!("--level: {e}")))?;
-    let mut challenge = [0u8; 16];
-    getrandom::getrandom(&mut challenge).map_err(|e| e.to_string())?;
-    Ok(Config::new(challenge)
-        .policy(policy.kernel())
-        .level(level)
-        .mode(if s16 { Mode::S16 } else { Mode::S8 })
-        .logical_channel(!basic))
+    #[command(flatten)]
+    card: CardArgs,
 }
 
 /// Run `scboot bootstrap`.
 pub fn bootstrap(a: &BootstrapArgs, out: &mut dyn Write) -> Result<u8, Failure> {
-    let keys = load_keys(a.keys.as_deref())?;
-    let cfg = config(&a.level, a.policy, a.s16, a.basic_channel)?;
-    let pin = a
-        .pin
-        .as_deref()
-        .map(|p| from_hex(p).map_err(|e| format!("--pin: {e}")))
-        .transpose()?;
-    let pin_ref = byte_arg("pin-ref", &a.pin_ref)?;
-    let pin = pin.as_deref().map(|p| (pin_ref, p));
-    let mut ws = vec![0u8; 40 * 1024];
-    if let Some(reader) = &a.reader {
-        let mut card = crate::pcsc_card::connect(reader)?;
-        let source = format!("PC/SC reader {}", card.name());
-        let r = card.transaction(|tx| run(tx, &keys, cfg, &mut ws, pin))?;
-        let b = r.map_err(|e| explain(&e, &keys))?;
-        return report(&b, a.json, &source, out);
-    }
-    let (image, source) = match &a.image {
-        Some(p) => (
-            scboot_card::CardImage::load(p)?,
-            format!("card image {}", p.display()),
-        ),
-        None => (
-            build(&CardConfig::parse(DEMO_CONFIG)?)?,
-            "built-in demo card (in-process)".to_string(),
-        ),
-    };
-    let mut card = VirtualCard::new(image)?;
-    let b = run(&mut card, &keys, cfg, &mut ws, pin).map_err(|e| explain(&e, &keys))?;
-    report(&b, a.json, &source, out)
-}
-
-/// A procedure failure as a message the user can act on.
-pub fn explain<E: std::fmt::Display + std::fmt::Debug>(
-    e: &RunError<E>,
-    keys: &StaticKeys,
-) -> Failure {
-    let p = match e {
-        RunError::Card(c) => return Failure::from(c.to_string()),
-        RunError::Procedure(p) => p,
-    };
-    let kvn = keys.kvn();
-    let text = match *p {
-        ProcedureError::Status {
-            step: StepName::InitializeUpdate,
-            sw: sw @ StatusWord(0x6D00 | 0x6A86 | 0x6A88 | 0x6E00),
-        } => format!(
-            "INITIALIZE UPDATE answered {sw:04x}: the PKCS#15 application offers no SCP03 \
-             secure channel (key version {kvn:02x}) there. To read the card without it, use \
-             --policy if-offered (SCP03 when the card has it) or --policy off"
-        ),
-        ProcedureError::SecureChannel {
-            error: Scp03Error::CardCryptogramMismatch | Scp03Error::CardChallengeMismatch,
-            ..
-        } => format!(
-            "the card's SCP03 cryptogram does not verify: the static keys (key version \
-             {kvn:02x}) are not the card's. Check --keys. Do not repeat with wrong keys: \
-             some cards count failed authentications and lock the key set"
-        ),
-        ProcedureError::SecureChannel {
-            error: Scp03Error::KvnMismatch { expected, found },
-            ..
-        } => format!(
-            "the card answered with key version {found:02x}, the keys given are version \
-             {expected:02x}: use the card's key set (--keys)"
-        ),
-        ProcedureError::SecureChannel {
-            error: Scp03Error::LevelNotOffered { level, i },
-            ..
-        } => format!(
-            "the card does not offer security level {level:02x} (its SCP03 i is {i:02x}): \
-             choose a lower --level, or --policy if-offered to take the best it offers"
-        ),
-        ProcedureError::Status {
-            step: StepName::OpenChannel,
-            sw,
-        } => format!(
-            "MANAGE CHANNEL answered {sw:04x}: the card cannot open a logical channel; \
-             use --basic-channel"
-        ),
-        ProcedureError::MalformedResponse {
-            step: StepName::OpenChannel,
-            ..
-        } => "MANAGE CHANNEL gave no channel number: use --basic-channel".to_string(),
-        ProcedureError::PinRequired => "the bootstrap entry is private: give the card's PIN \
-             with --pin HEX (and --pin-ref if its reference is not 81)"
-            .to_string(),
-        ProcedureError::Status {
-            step: StepName::Verify,
-            sw,
-        } if sw.sw1() == 0x63 && sw.sw2() & 0xF0 == 0xC0 => format!(
-            "wrong PIN (--pin): {} tries left before the card blocks it",
-            sw.sw2() & 0x0F
-        ),
-        ProcedureError::Status {
-            step: StepName::Verify,
-            sw: StatusWord(0x6983),
-        } => "the PIN is blocked (6983): it must be unblocked before the entry can be read"
-            .to_string(),
-        _ => e.to_string(),
-    };
-    Failure::from(text)
+    with_card(&a.card, false, &mut |_| Ok(()), |b, source| {
+        report(b, a.json, source, out)
+    })
 }
 
 /// Print the bootstrap information.

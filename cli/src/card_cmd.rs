@@ -7,6 +7,8 @@ use scboot_card::config::{build, CardConfig};
 use scboot_card::image::Structure;
 use scboot_card::{CardImage, VirtualCard};
 
+use scboot::procedure::{CardFile, FileKind};
+
 use crate::hexio::to_hex;
 use crate::Failure;
 
@@ -45,6 +47,20 @@ the file, the field and its line.")]
         /// Print every APDU exchanged.
         #[arg(long)]
         verbose: bool,
+        /// Pull the card out when this APDU arrives (for tests: a removal
+        /// in the middle of a session).
+        #[arg(long, hide = true)]
+        remove_after: Option<u64>,
+    },
+    /// Read a card's PKCS#15 files (EF.DIR, EF.ODF, EF.TokenInfo, every
+    /// DODF, the bootstrap data) into a folder, under the secure channel
+    /// when the card requires it; `scboot inspect` reads each file.
+    Dump {
+        #[command(flatten)]
+        card: crate::session::CardArgs,
+        /// The folder to write the files into (made if missing).
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Apply a new configuration to an image over SCP03 (UPDATE BINARY of
     /// the DODF and the bootstrap file), as an over-the-air update would.
@@ -58,13 +74,69 @@ the file, the field and its line.")]
 
 /// Run `scboot card ...`.
 pub fn card(c: &CardCommand, out: &mut dyn Write) -> Result<u8, Failure> {
+    if let CardCommand::Dump { card, output } = c {
+        return dump(card, output, out);
+    }
     let text = card_text(c)?;
     writeln!(out, "{text}")?;
     Ok(0)
 }
 
+/// The file name a dumped file gets.
+fn dump_name(f: &CardFile<'_>) -> String {
+    match f.kind {
+        FileKind::EfDir => "EF.DIR.bin".into(),
+        FileKind::Odf => "EF.ODF.bin".into(),
+        FileKind::TokenInfo => "EF.TokenInfo.bin".into(),
+        FileKind::Dodf(i) => format!("DODF-{i}-{}.bin", to_hex(f.path)),
+        FileKind::Bootstrap => format!("bootstrap-{}.bin", to_hex(f.path)),
+        _ => format!("file-{}.bin", to_hex(f.path)),
+    }
+}
+
+/// `scboot card dump`.
+fn dump(
+    card: &crate::session::CardArgs,
+    dir: &PathBuf,
+    out: &mut dyn Write,
+) -> Result<u8, Failure> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("-o {}: {e}", dir.display()))?;
+    let mut written = Vec::new();
+    let result = crate::session::with_card(
+        card,
+        true,
+        &mut |f| {
+            let path = dir.join(dump_name(&f));
+            std::fs::write(&path, f.bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            written.push((path, f.bytes.len()));
+            Ok(())
+        },
+        |b, source| Ok((source.to_string(), b.provenance.level)),
+    );
+    let (source, level) = result.map_err(|f| Failure {
+        message: format!(
+            "{} ({} files were written to {} before it)",
+            f.message,
+            written.len(),
+            dir.display()
+        ),
+        code: f.code,
+    })?;
+    for (path, len) in &written {
+        writeln!(out, "{} ({len} bytes)", path.display())?;
+    }
+    writeln!(
+        out,
+        "{} files from {source}, SCP03 {}",
+        written.len(),
+        level.map_or("off".to_string(), |l| format!("level {:02x}", l.bits()))
+    )?;
+    Ok(0)
+}
+
 fn card_text(c: &CardCommand) -> Result<String, String> {
     match c {
+        CardCommand::Dump { .. } => Err("dump writes its own report".into()),
         CardCommand::Build { config, output } => {
             let img = build(&CardConfig::load(config)?)?;
             img.save(output)?;
@@ -79,6 +151,7 @@ fn card_text(c: &CardCommand) -> Result<String, String> {
             vpcd,
             save,
             verbose,
+            remove_after,
         } => {
             let card = VirtualCard::new(CardImage::load(image)?)?;
             eprintln!("scboot: serving {} to vpcd at {vpcd}", image.display());
@@ -87,7 +160,7 @@ fn card_text(c: &CardCommand) -> Result<String, String> {
                     eprintln!("> {}\n< {}", to_hex(c), to_hex(r));
                 }
             };
-            let card = scboot_card::vpcd::serve(card, vpcd, &mut log)
+            let card = scboot_card::vpcd::serve(card, vpcd, *remove_after, &mut log)
                 .map_err(|e| format!("vpcd {vpcd}: {e}"))?;
             if *save {
                 card.image().save(image)?;

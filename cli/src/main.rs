@@ -20,6 +20,7 @@ mod inspect;
 mod jsonw;
 mod pcsc_card;
 mod registry;
+mod session;
 mod trace;
 
 /// The exit status of a command that printed its report but found that a

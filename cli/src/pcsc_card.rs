@@ -26,14 +26,19 @@ mod imp {
         pub reader: String,
         /// The PC/SC error.
         pub error: pcsc::Error,
+        /// Whether it happened inside the procedure's transaction (so a card
+        /// that is not there was there when the procedure began).
+        pub in_session: bool,
     }
 
     impl fmt::Display for PcscError {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             let r = &self.reader;
             match self.error {
-                pcsc::Error::NoSmartcard => write!(f, "no card in reader {r:?}: insert one"),
-                pcsc::Error::RemovedCard => write!(
+                pcsc::Error::NoSmartcard if !self.in_session => {
+                    write!(f, "no card in reader {r:?}: insert one")
+                }
+                pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard | pcsc::Error::NotTransacted => write!(
                     f,
                     "the card was removed from reader {r:?} during the procedure: nothing was read or applied"
                 ),
@@ -64,27 +69,72 @@ mod imp {
 
     /// A connected card, with its reader's name.
     pub struct PcscReader {
+        ctx: pcsc::Context,
         card: pcsc::Card,
         name: String,
     }
 
     /// One command, one response, inside the reader's transaction.
     pub struct InTransaction<'t> {
+        ctx: &'t pcsc::Context,
         card: &'t pcsc::Card,
         name: &'t str,
+    }
+
+    impl InTransaction<'_> {
+        /// After a failed exchange: whether the card left the reader within
+        /// a second (pcscd learns of a removal a moment after the failure).
+        fn card_left(&self) -> bool {
+            let Ok(reader) = std::ffi::CString::new(self.name) else {
+                return false;
+            };
+            let mut state = [pcsc::ReaderState::new(reader, pcsc::State::PRESENT)];
+            for _ in 0..4 {
+                match self
+                    .ctx
+                    .get_status_change(std::time::Duration::from_millis(250), &mut state)
+                {
+                    Ok(()) if state[0].event_state().contains(pcsc::State::EMPTY) => return true,
+                    Ok(()) => state[0].sync_current_state(),
+                    Err(pcsc::Error::Timeout) => {}
+                    Err(_) => return false,
+                }
+            }
+            false
+        }
     }
 
     impl Card for InTransaction<'_> {
         type Error = PcscError;
 
         fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, PcscError> {
-            self.card
-                .transmit(command, response)
-                .map(<[u8]>::len)
-                .map_err(|error| PcscError {
-                    reader: self.name.to_string(),
-                    error,
-                })
+            let fail = |error| PcscError {
+                reader: self.name.to_string(),
+                error,
+                in_session: true,
+            };
+            let n = match self.card.transmit(command, response) {
+                Ok(r) => r.len(),
+                Err(e @ (pcsc::Error::CommError | pcsc::Error::UnresponsiveCard)) => {
+                    return Err(fail(if self.card_left() {
+                        pcsc::Error::RemovedCard
+                    } else {
+                        e
+                    }))
+                }
+                Err(e) => return Err(fail(e)),
+            };
+            if n < 2 {
+                // No status word: the reader lost the card (some drivers
+                // report a removal this way) or the line is broken.
+                let left = self.card_left();
+                return Err(fail(if left {
+                    pcsc::Error::RemovedCard
+                } else {
+                    pcsc::Error::CommError
+                }));
+            }
+            Ok(n)
         }
     }
 
@@ -106,11 +156,13 @@ mod imp {
                     PcscError {
                         reader: name.clone(),
                         error,
+                        in_session: true,
                     }
                     .to_string(),
                 )
             })?;
             let mut card = InTransaction {
+                ctx: &self.ctx,
                 card: &tx,
                 name: &name,
             };
@@ -166,11 +218,13 @@ mod imp {
                     PcscError {
                         reader: reader_name.clone(),
                         error,
+                        in_session: false,
                     }
                     .to_string(),
                 )
             })?;
         Ok(PcscReader {
+            ctx,
             card,
             name: reader_name,
         })

@@ -433,3 +433,146 @@ fn errors_a_user_can_act_on() {
     let err = failure(&["bootstrap", "--keys", "/nonexistent/keys.toml"]);
     assert!(err.contains("--keys"), "{err}");
 }
+
+/// `-v`: every command and response, plain and as sent, on stderr; the
+/// PIN and the bootstrap data's keys never appear, in any form.
+#[test]
+fn verbose_log_shows_every_apdu_but_no_secret() {
+    let dir = temp("verbose");
+    let private = repo("examples/cards/private-pin.toml");
+    let img = dir.join("private.json");
+    assert!(scboot()
+        .args(["card", "build", &private, "-o", img.to_str().unwrap()])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    for level in ["33", "11", "01"] {
+        let out = scboot()
+            .args([
+                "bootstrap",
+                "-v",
+                "--image",
+                img.to_str().unwrap(),
+                "--keys",
+                &private,
+                "--pin",
+                "31323334",
+                "--level",
+                level,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let log = String::from_utf8(out.stderr).unwrap();
+        for step in [
+            "SELECT EF.DIR",
+            "INITIALIZE UPDATE",
+            "EXTERNAL AUTHENTICATE",
+            "read DODF",
+            "VERIFY",
+            "read bootstrap file",
+            "MANAGE CHANNEL close",
+        ] {
+            assert!(log.contains(step), "{level}: {step}: {log}");
+        }
+        assert!(
+            log.contains("(plain)") && log.contains("(as sent)") && log.contains("(as received)"),
+            "{log}"
+        );
+        assert!(
+            !log.contains("31323334"),
+            "{level}: the PIN is printed: {log}"
+        );
+        assert!(log.contains("<PIN, not shown>"), "{log}");
+        // The PSK of the card's account, in hex.
+        assert!(
+            !log.contains("a1a2a3a4a5a6a7a8"),
+            "{level}: a secret key is printed: {log}"
+        );
+        assert!(log.contains("they hold secret keys, not shown"), "{log}");
+    }
+}
+
+/// `card dump` writes every PKCS#15 file the walk reads, and `inspect`
+/// reads each one.
+#[test]
+fn card_dump_then_inspect() {
+    let dir = temp("dump");
+    let cfg = repo("examples/cards/multi-server.toml");
+    let img = dir.join("card.json");
+    assert!(scboot()
+        .args(["card", "build", &cfg, "-o", img.to_str().unwrap()])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let out_dir = dir.join("files");
+    let out = scboot()
+        .args([
+            "card",
+            "dump",
+            "--image",
+            img.to_str().unwrap(),
+            "--keys",
+            &cfg,
+            "-o",
+            out_dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains("5 files from card image") && report.contains("SCP03 level 33"),
+        "{report}"
+    );
+    for (file, format, key) in [
+        ("EF.DIR.bin", "dir", "applications"),
+        ("EF.ODF.bin", "odf", "entries"),
+        ("EF.TokenInfo.bin", "tokeninfo", "serial_number"),
+        ("DODF-0-6430.bin", "dodf", "lwm2m_bootstrap"),
+        ("bootstrap-6432.bin", "bootstrap", "objects"),
+    ] {
+        let path = out_dir.join(file);
+        let v = run_json(&[
+            "inspect",
+            "--json",
+            "--format",
+            format,
+            path.to_str().unwrap(),
+        ]);
+        assert!(v.get(key).is_some(), "{file}: {v}");
+        // Auto-detection finds the same format.
+        let auto = run_json(&["inspect", "--json", path.to_str().unwrap()]);
+        assert_eq!(auto, v, "{file}");
+    }
+    let v = run_json(&[
+        "inspect",
+        "--json",
+        out_dir.join("bootstrap-6432.bin").to_str().unwrap(),
+    ]);
+    assert_eq!(v["objects"][0]["instances"].as_array().unwrap().len(), 4);
+    // A failed dump says how far it got: wrong keys stop it after the DIR.
+    let keys = dir.join("wrong.toml");
+    std::fs::write(&keys, "kvn = 0x31\nenc = \"00000000000000000000000000000000\"\nmac = \"00000000000000000000000000000000\"\ndek = \"00000000000000000000000000000000\"\n").unwrap();
+    let err = failure(&[
+        "card",
+        "dump",
+        "--image",
+        img.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+        "-o",
+        dir.join("x").to_str().unwrap(),
+    ]);
+    assert!(err.contains("1 files were written"), "{err}");
+}

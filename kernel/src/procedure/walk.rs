@@ -28,6 +28,7 @@ const BOOTSTRAP_HEADER: usize = 4;
 const MAX_OFFSET: usize = 0x7FFF;
 
 /// Which file a [`CardFile`] is.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     /// EF.DIR.
@@ -894,6 +895,8 @@ impl<'k, 'w> Procedure<'k, 'w> {
                     Ok(file) => file,
                     Err(error) => return self.fail(ProcedureError::Parse { step, error }),
                 };
+                // The file as a dump shows it: header and data, no padding.
+                self.completed = Some((FileKind::Bootstrap, BOOTSTRAP_HEADER + file.size()));
                 // The digest covers the header and the objects, not padding.
                 let applied = bytes.get(..BOOTSTRAP_HEADER + file.size()).unwrap_or(bytes);
                 self.digest = Sha256::digest(applied).into();
