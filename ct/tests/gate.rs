@@ -60,23 +60,21 @@ fn kernel_verdicts_are_flagged_without_declassification() {
         "HostHandshake::authenticate", // card challenge and card cryptogram
         "CardChannel::external_authenticate", // host cryptogram, EA C-MAC
         "unwrap_command",              // C-MAC
-        "unwrap_response",             // R-MAC
+        "check_response",              // R-MAC
     ] {
         assert!(t.contains(site), "no report at {site}: {t}");
     }
-    // The padding verdict: the padding check is inlined into its callers,
-    // so the report names the call sites (`file.rs:line`) of the check.
+    // The padding verdict: reported in the padding check itself, or, when
+    // the compiler inlines it, at its call sites (`file.rs:line`).
     let sites = padding_verdict_sites();
     assert!(
         sites.len() >= 2,
         "the padding check's call sites: {sites:?}"
     );
-    for site in &sites {
-        assert!(
-            t.contains(site),
-            "no report at the padding verdict {site}: {t}"
-        );
-    }
+    assert!(
+        t.contains("unpadded_len") || sites.iter().all(|site| t.contains(site.as_str())),
+        "no report at the padding verdict ({sites:?}): {t}"
+    );
 }
 
 /// `file.rs:line` of every call of the kernel's padding check.

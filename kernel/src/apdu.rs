@@ -155,18 +155,13 @@ impl<'a> Command<'a> {
 
     /// The number of bytes [`Command::encode`] writes.
     pub fn encoded_len(&self) -> usize {
-        let lc = match (self.data.is_empty(), self.extended) {
-            (true, _) => 0,
-            (false, false) => 1,
-            (false, true) => 3,
+        let f = Framing {
+            extended: self.extended,
         };
-        let le = match (self.le, self.extended, self.data.is_empty()) {
-            (None, _, _) => 0,
-            (Some(_), false, _) => 1,
-            (Some(_), true, true) => 3,
-            (Some(_), true, false) => 2,
-        };
-        4 + lc + self.data.len() + le
+        f.header(self.cla, self.ins, self.p1, self.p2, self.data.len())
+            .1
+            + self.data.len()
+            + f.le(self.le, self.data.len()).1
     }
 
     /// Encode into `out`; returns the bytes written.
@@ -183,28 +178,79 @@ impl<'a> Command<'a> {
         let Some(dst) = out.get_mut(..needed) else {
             return Err(ApduError::BufferTooSmall { needed });
         };
+        let f = Framing {
+            extended: self.extended,
+        };
+        let (h, hn) = f.header(self.cla, self.ins, self.p1, self.p2, self.data.len());
+        let (le, ln) = f.le(self.le, self.data.len());
         let mut w = Cursor { buf: dst, pos: 0 };
-        w.put(&[self.cla, self.ins, self.p1, self.p2]);
-        if !self.data.is_empty() {
-            if self.extended {
-                w.put(&[0, (self.data.len() >> 8) as u8, self.data.len() as u8]);
-            } else {
-                w.put(&[self.data.len() as u8]);
-            }
-            w.put(self.data);
-        }
-        if let Some(le) = self.le {
-            if self.extended {
-                if self.data.is_empty() {
-                    w.put(&[0]);
-                }
-                let v = if le == 65536 { 0 } else { le };
-                w.put(&[(v >> 8) as u8, v as u8]);
-            } else {
-                w.put(&[if le == 256 { 0 } else { le as u8 }]);
-            }
-        }
+        w.put(h.get(..hn).unwrap_or(&[]));
+        w.put(self.data);
+        w.put(le.get(..ln).unwrap_or(&[]));
         Ok(w.pos)
+    }
+}
+
+/// The length fields of a command in one form, short or extended
+/// (ISO/IEC 7816-3 12.1.3): the one place that writes Lc and Le, for
+/// commands, for the SCP03 MAC input and for wrapped commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Framing {
+    /// The extended form (3-byte Lc, 2- or 3-byte Le).
+    pub(crate) extended: bool,
+}
+
+impl Framing {
+    /// The form a command needs: extended when asked for, or when `lc` data
+    /// bytes or `le` do not fit the short form.
+    pub(crate) const fn for_lengths(extended: bool, lc: usize, le: Option<u32>) -> Framing {
+        let le_long = match le {
+            Some(l) => l > 256,
+            None => false,
+        };
+        Framing {
+            extended: extended || lc > MAX_SHORT_DATA || le_long,
+        }
+    }
+
+    /// `CLA INS P1 P2` and the Lc field for `lc` data bytes (none when 0).
+    pub(crate) const fn header(
+        self,
+        cla: u8,
+        ins: u8,
+        p1: u8,
+        p2: u8,
+        lc: usize,
+    ) -> ([u8; 7], usize) {
+        let mut h = [cla, ins, p1, p2, 0, 0, 0];
+        if lc == 0 {
+            (h, 4)
+        } else if self.extended {
+            h[5] = (lc >> 8) as u8;
+            h[6] = lc as u8;
+            (h, 7)
+        } else {
+            h[4] = lc as u8;
+            (h, 5)
+        }
+    }
+
+    /// The Le field after `lc` data bytes (extended with no data: `00` then
+    /// two bytes; 256 and 65536 as `00`).
+    pub(crate) const fn le(self, le: Option<u32>, lc: usize) -> ([u8; 3], usize) {
+        match le {
+            None => ([0; 3], 0),
+            Some(l) if !self.extended => ([if l == 256 { 0 } else { l as u8 }, 0, 0], 1),
+            Some(l) => {
+                let v = if l == 65536 { 0 } else { l };
+                let (hi, lo) = ((v >> 8) as u8, v as u8);
+                if lc == 0 {
+                    ([0, hi, lo], 3)
+                } else {
+                    ([hi, lo, 0], 2)
+                }
+            }
+        }
     }
 }
 

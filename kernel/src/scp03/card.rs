@@ -4,11 +4,11 @@
 
 use zeroize::Zeroize;
 
+use super::error::Scp03Error;
+use super::keys::{pseudo_random_challenge, SessionKeys, StaticKeys};
+use super::params::{i_param, Mode, SecurityLevel};
 use super::session::Session;
-use super::{
-    ct_equal, i_param, pseudo_random_challenge, Mode, Scp03Error, SecurityLevel, SessionKeys,
-    StaticKeys,
-};
+use super::verify::ct_equal;
 use crate::apdu::{channel_of, class_on_channel, Command, StatusWord};
 
 /// How the card's Security Domain is set up.
@@ -254,7 +254,7 @@ impl CardChannel {
             cmd.p2,
             (2 * m) as u8,
         ];
-        let full = session.external_authenticate_mac(&header, cg);
+        let full = session.external_authenticate_mac(&header, cg)?;
         let mac_ok = ct_equal(full.get(..m).unwrap_or(&[]), mac);
         if !cg_ok {
             return Err(Scp03Error::HostCryptogramMismatch);

@@ -3,11 +3,12 @@
 
 use zeroize::Zeroize;
 
+use super::error::Scp03Error;
+use super::iu::InitUpdateResponse;
+use super::keys::{pseudo_random_challenge_with, SessionKeys, StaticKeys};
+use super::params::{constants, Mode, SecurityLevel};
 use super::session::{Response, Session};
-use super::{
-    constants, ct_equal, pseudo_random_challenge, InitUpdateResponse, Mode, Scp03Error,
-    SecurityLevel, SessionKeys, StaticKeys,
-};
+use super::verify::ct_equal;
 use crate::apdu::{class_on_channel, StatusWord};
 
 /// What the host asks for.
@@ -165,15 +166,24 @@ impl HostHandshake {
             });
         }
         let m = self.mode.size();
+        // Key-ENC's and Key-MAC's CMACs, once for the whole handshake.
+        let mut enc = keys.enc_mac();
         if let (Some(seq), true) = (r.sequence_counter, self.aid_len > 0) {
             let aid = self.aid.get(..usize::from(self.aid_len)).unwrap_or(&[]);
-            let expected = pseudo_random_challenge(keys, self.mode, seq, aid)?;
+            let expected = pseudo_random_challenge_with(&mut enc, self.mode, seq, aid)?;
             if !ct_equal(expected.get(..m).unwrap_or(&[]), r.card_challenge()) {
                 return Err(Scp03Error::CardChallengeMismatch);
             }
         }
         let hc = self.host_challenge();
-        let session_keys = SessionKeys::derive(keys, hc, r.card_challenge())?;
+        let session_keys = SessionKeys::derive_with(
+            &mut enc,
+            &mut keys.mac_mac(),
+            keys.key_len(),
+            hc,
+            r.card_challenge(),
+        )?;
+        drop(enc);
         // The session's S-MAC schedule computes both cryptograms and the C-MACs.
         let mut session = Session::new(&session_keys, self.level, self.mode, self.channel)?;
         drop(session_keys);
@@ -194,7 +204,7 @@ impl HostHandshake {
             .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
         let header = [0x84, 0x82, self.level.bits(), 0x00, (2 * m) as u8];
         let cg = host_cryptogram.get(..m).unwrap_or(&[]);
-        let mac = session.external_authenticate_mac(&header, cg);
+        let mac = session.external_authenticate_mac(&header, cg)?;
         let wire_cla = class_on_channel(0x80, self.channel, true)
             .ok_or(Scp03Error::InvalidChannel(self.channel))?;
         let (head, rest) = dst.split_at_mut(5);

@@ -1,12 +1,19 @@
 //! The state of an open Secure Channel Session and the four protection
 //! steps: wrap a command (host), unwrap a command (card), wrap a response
 //! (card), unwrap a response (host).
+//!
+//! The session keys live in an `Option`: ending the session drops them
+//! (zeroized), and every step must take them out of it first, so a key
+//! that was cleared cannot be used, by construction.
 
 use zeroize::Zeroize;
 
-use super::crypto::{Cipher, Prf};
-use super::{ct_equal, unpadded_len, Mode, Scp03Error, SecurityLevel, SessionKeys};
-use crate::apdu::{class_on_channel, split_response, Command, StatusWord};
+use super::crypto::{kdf_with, Cipher, Mac};
+use super::error::Scp03Error;
+use super::keys::SessionKeys;
+use super::params::{Mode, SecurityLevel};
+use super::verify::{ct_equal, unpadded_len};
+use crate::apdu::{channel_of, class_on_channel, split_response, Command, Framing, StatusWord};
 
 /// An unwrapped response: `len` bytes of data were written to the caller's buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,28 +24,44 @@ pub struct Response {
     pub sw: StatusWord,
 }
 
+/// S-ENC's cipher, S-MAC's and S-RMAC's CMACs, keyed once for the session.
+struct SessionCrypto {
+    enc: Cipher,
+    cmac: Mac,
+    rmac: Mac,
+}
+
 /// Session state: keys, MAC chaining value, encryption counter.
 pub(crate) struct Session {
-    enc: Cipher,
-    cmac: Prf,
-    rmac: Prf,
+    keys: Option<SessionCrypto>,
     chain: [u8; 16],
     counter: u32,
     pub(crate) level: SecurityLevel,
     pub(crate) mode: Mode,
     pub(crate) channel: u8,
-    open: bool,
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        // Cipher and Prf zeroize their key schedules when dropped.
+        // The cipher and the CMACs zeroize their key schedules when dropped.
         self.chain.zeroize();
     }
 }
 
 fn pad_len(n: usize) -> usize {
     (n / 16 + 1) * 16
+}
+
+/// The ICV for command (`response = false`) or response encryption: the
+/// counter block (byte 0 = `80` for responses) encrypted under S-ENC.
+fn icv(enc: &Cipher, counter: u32, response: bool) -> [u8; 16] {
+    let mut block = [0u8; 16];
+    block[12..].copy_from_slice(&counter.to_be_bytes());
+    if response {
+        block[0] = 0x80;
+    }
+    enc.encrypt_block(&mut block);
+    block
 }
 
 impl Session {
@@ -48,35 +71,29 @@ impl Session {
         mode: Mode,
         channel: u8,
     ) -> Result<Session, Scp03Error> {
-        // SessionKeys hold keys of a valid length; the schedules are built
-        // where the session lives.
-        if !matches!(keys.s_enc().len(), 16 | 24 | 32) {
-            return Err(Scp03Error::InvalidKey);
-        }
+        // The schedules are built where the session lives.
         Ok(Session {
-            enc: Cipher::keyed(keys.s_enc()),
-            cmac: Prf::keyed(keys.s_mac()),
-            rmac: Prf::keyed(keys.s_rmac()),
+            keys: Some(SessionCrypto {
+                enc: Cipher::new(keys.s_enc())?,
+                cmac: Mac::new(keys.s_mac())?,
+                rmac: Mac::new(keys.s_rmac())?,
+            }),
             chain: [0; 16],
             counter: 0,
             level,
             mode,
             channel,
-            open: true,
         })
     }
 
     /// End the session: keys and chaining value are zeroized now.
     pub(crate) fn terminate(&mut self) {
-        self.enc = Cipher::Cleared;
-        self.cmac.clear();
-        self.rmac.clear();
+        self.keys = None;
         self.chain.zeroize();
-        self.open = false;
     }
 
     pub(crate) const fn is_open(&self) -> bool {
-        self.open
+        self.keys.is_some()
     }
 
     pub(crate) const fn counter(&self) -> u32 {
@@ -98,7 +115,7 @@ impl Session {
     }
 
     fn check_open(&self) -> Result<(), Scp03Error> {
-        if self.open {
+        if self.is_open() {
             Ok(())
         } else {
             Err(Scp03Error::SessionTerminated)
@@ -115,36 +132,32 @@ impl Session {
         }
     }
 
-    /// The ICV for command (`response = false`) or response encryption.
-    fn icv(&self, response: bool) -> [u8; 16] {
-        let mut block = [0u8; 16];
-        block[12..].copy_from_slice(&self.counter.to_be_bytes());
-        if response {
-            block[0] = 0x80;
-        }
-        self.enc.encrypt_block(&mut block);
-        block
-    }
-
-    /// C-MAC over the header and data as the MAC sees them; the chain becomes the full MAC.
-    pub(crate) fn mac_command(&mut self, header: &[u8], data: &[u8]) -> [u8; 16] {
-        let full = self.cmac.mac(&[&self.chain, header, data]);
+    /// The C-MAC of `header || data` with the chain in front; the chain
+    /// becomes the full MAC.
+    pub(crate) fn mac_command(
+        &mut self,
+        header: &[u8],
+        data: &[u8],
+    ) -> Result<[u8; 16], Scp03Error> {
+        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let full = k.cmac.mac(&[&self.chain, header, data]);
         self.chain = full;
-        full
+        Ok(full)
     }
 
     /// A cryptogram (Amendment D 6.2.2.2/3: KDF with S-MAC) from this
-    /// session's S-MAC schedule; `mode.size()` bytes are meaningful.
+    /// session's S-MAC; `mode.size()` bytes are meaningful.
     pub(crate) fn cryptogram(
         &mut self,
         constant: u8,
         hc: &[u8],
         cc: &[u8],
     ) -> Result<[u8; 16], Scp03Error> {
-        let mut out = [0u8; 16];
         let m = self.mode.size();
-        super::crypto::kdf_with(
-            &self.cmac,
+        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let mut out = [0u8; 16];
+        kdf_with(
+            &mut k.cmac,
             constant,
             &[hc, cc],
             out.get_mut(..m).ok_or(Scp03Error::InvalidKey)?,
@@ -157,7 +170,7 @@ impl Session {
         &mut self,
         header: &[u8],
         host_cryptogram: &[u8],
-    ) -> [u8; 16] {
+    ) -> Result<[u8; 16], Scp03Error> {
         self.chain = [0; 16];
         self.mac_command(header, host_cryptogram)
     }
@@ -201,34 +214,23 @@ impl Session {
                 "command data too long for an APDU",
             ));
         }
-        let extended =
-            cmd.extended || lc > crate::apdu::MAX_SHORT_DATA || cmd.le.is_some_and(|l| l > 256);
-        let hdr_len = if extended { 7 } else { 5 };
-        let le_len = match cmd.le {
-            None => 0,
-            Some(_) if extended => 2,
-            Some(_) => 1,
-        };
+        let framing = Framing::for_lengths(cmd.extended, lc, cmd.le);
+        // The header as the MAC sees it: channel zeroed, GP secure messaging set.
+        let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
+        let (mut header, hdr_len) = framing.header(mac_cla, cmd.ins, cmd.p1, cmd.p2, lc);
+        let (le, le_len) = framing.le(cmd.le, lc);
         let total = hdr_len + lc + le_len;
         let out = out
             .get_mut(..total)
             .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
         self.next_counter()?;
-
-        // The header as the MAC sees it: channel zeroed, GP secure messaging set.
-        let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
-        let mut header = [mac_cla, cmd.ins, cmd.p1, cmd.p2, 0, 0, 0];
-        if extended {
-            header[5] = (lc >> 8) as u8;
-            header[6] = lc as u8;
-        } else {
-            header[4] = lc as u8;
-        }
+        let counter = self.counter;
         let (head, rest) = out.split_at_mut(hdr_len);
         let (data, tail) = rest.split_at_mut(data_len);
         data.get_mut(..cmd.data.len())
             .unwrap_or(&mut [])
             .copy_from_slice(cmd.data);
+        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
         if encrypt {
             if let Some((first, zeros)) = data
                 .get_mut(cmd.data.len()..)
@@ -237,23 +239,17 @@ impl Session {
                 *first = 0x80;
                 zeros.fill(0);
             }
-            let icv = self.icv(false);
-            self.enc.cbc_encrypt(&icv, data);
+            k.enc.cbc_encrypt(&icv(&k.enc, counter, false), data);
         }
-        let mac = self.mac_command(header.get(..hdr_len).unwrap_or(&[]), data);
+        let mac = k
+            .cmac
+            .mac(&[&self.chain, header.get(..hdr_len).unwrap_or(&[]), data]);
+        self.chain = mac;
         header[0] = wire_cla;
         head.copy_from_slice(header.get(..hdr_len).unwrap_or(&[]));
         let (mac_out, le_out) = tail.split_at_mut(m);
         mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[]));
-        if let Some(le) = cmd.le {
-            let v = if extended {
-                let v = if le == 65536 { 0 } else { le };
-                [(v >> 8) as u8, v as u8]
-            } else {
-                [if le == 256 { 0 } else { le as u8 }, 0]
-            };
-            le_out.copy_from_slice(v.get(..le_len).unwrap_or(&[]));
-        }
+        le_out.copy_from_slice(le.get(..le_len).unwrap_or(&[]));
         Ok(total)
     }
 
@@ -307,7 +303,8 @@ impl Session {
             ));
         };
         let (data, mac) = body.split_at(split);
-        let mut expected = self.rmac.mac(&[&self.chain, data, &sw.to_bytes()]);
+        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let mut expected = k.rmac.mac(&[&self.chain, data, &sw.to_bytes()]);
         let ok = ct_equal(expected.get(..m).unwrap_or(&[]), mac);
         expected.zeroize();
         if !ok {
@@ -327,8 +324,10 @@ impl Session {
         if data.len() % 16 != 0 {
             return self.fail(Scp03Error::BadPadding);
         }
-        let icv = self.icv(true);
-        self.enc.cbc_decrypt_in_place(&icv, data);
+        let counter = self.counter;
+        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        k.enc
+            .cbc_decrypt_in_place(&icv(&k.enc, counter, true), data);
         let Some(len) = unpadded_len(data) else {
             data.zeroize();
             return self.fail(Scp03Error::BadPadding);
@@ -351,8 +350,7 @@ impl Session {
             Ok(c) => c,
             Err(_) => return self.fail(Scp03Error::MalformedCommand("not a command APDU")),
         };
-        let channel = crate::apdu::channel_of(cmd.cla);
-        let plain_cla = class_on_channel(cmd.cla, channel, false).unwrap_or(cmd.cla);
+        let plain_cla = class_on_channel(cmd.cla, channel_of(cmd.cla), false).unwrap_or(cmd.cla);
         if !self.level.c_mac() {
             let c = Command {
                 cla: plain_cla,
@@ -381,23 +379,15 @@ impl Session {
         if out.len() < needed {
             return Err(Scp03Error::BufferTooSmall { needed });
         }
-        let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
-        let lc = cmd.data.len();
-        let header: [u8; 7] = [
-            mac_cla,
-            cmd.ins,
-            cmd.p1,
-            cmd.p2,
-            0,
-            (lc >> 8) as u8,
-            lc as u8,
-        ];
-        let header = if cmd.extended {
-            &header[..]
-        } else {
-            &[mac_cla, cmd.ins, cmd.p1, cmd.p2, lc as u8][..]
+        let framing = Framing {
+            extended: cmd.extended,
         };
-        let mut expected = self.cmac.mac(&[&self.chain, header, data]);
+        let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
+        let (header, hdr_len) = framing.header(mac_cla, cmd.ins, cmd.p1, cmd.p2, cmd.data.len());
+        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let mut expected = k
+            .cmac
+            .mac(&[&self.chain, header.get(..hdr_len).unwrap_or(&[]), data]);
         let ok = ct_equal(expected.get(..m).unwrap_or(&[]), mac);
         if !ok {
             expected.zeroize();
@@ -405,14 +395,16 @@ impl Session {
         }
         self.chain = expected;
         self.next_counter()?;
+        let counter = self.counter;
         let plain_len = if decrypt {
             if data.len() % 16 != 0 {
                 return self.fail(Scp03Error::BadPadding);
             }
-            let icv = self.icv(false);
             let dst = out.get_mut(7..7 + data.len()).unwrap_or(&mut []);
             dst.copy_from_slice(data);
-            self.enc.cbc_decrypt_in_place(&icv, dst);
+            let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+            k.enc
+                .cbc_decrypt_in_place(&icv(&k.enc, counter, false), dst);
             let Some(len) = unpadded_len(dst) else {
                 out.zeroize();
                 return self.fail(Scp03Error::BadPadding);
@@ -427,35 +419,16 @@ impl Session {
         };
         // The plain command keeps the wire's form. (A short wire cannot carry
         // more than 255 - m plain bytes, since the MAC adds m to Lc.)
-        let extended = cmd.extended;
-        let hdr = match (plain_len, extended) {
-            (0, _) => 4,
-            (_, false) => 5,
-            (_, true) => 7,
-        };
-        out.copy_within(7..7 + plain_len, hdr);
-        let mut w = crate::apdu::Cursor { buf: out, pos: 0 };
-        w.put(&[plain_cla, cmd.ins, cmd.p1, cmd.p2]);
-        if plain_len > 0 {
-            if extended {
-                w.put(&[0, (plain_len >> 8) as u8, plain_len as u8]);
-            } else {
-                w.put(&[plain_len as u8]);
-            }
+        let (h, hn) = framing.header(plain_cla, cmd.ins, cmd.p1, cmd.p2, plain_len);
+        let (le, ln) = framing.le(cmd.le, plain_len);
+        out.copy_within(7..7 + plain_len, hn);
+        if let Some(dst) = out.get_mut(..hn) {
+            dst.copy_from_slice(h.get(..hn).unwrap_or(&[]));
         }
-        w.pos += plain_len;
-        if let Some(le) = cmd.le {
-            if extended {
-                if plain_len == 0 {
-                    w.put(&[0]);
-                }
-                let v = if le == 65536 { 0 } else { le };
-                w.put(&[(v >> 8) as u8, v as u8]);
-            } else {
-                w.put(&[if le == 256 { 0 } else { le as u8 }]);
-            }
+        let n = hn + plain_len + ln;
+        if let Some(dst) = out.get_mut(hn + plain_len..n) {
+            dst.copy_from_slice(le.get(..ln).unwrap_or(&[]));
         }
-        let n = w.pos;
         // Nothing of the decryption scratch area may remain past the command.
         out.get_mut(n..needed).unwrap_or(&mut []).fill(0);
         Ok(n)
@@ -482,9 +455,10 @@ impl Session {
             .ok_or(Scp03Error::BufferTooSmall { needed: n + m + 2 })?;
         let (body, rest) = out.split_at_mut(n);
         body.copy_from_slice(blocks);
-        let icv = self.icv(true);
-        self.enc.cbc_encrypt(&icv, body);
-        let mac = self.rmac.mac(&[&self.chain, body, &sw.to_bytes()]);
+        let counter = self.counter;
+        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        k.enc.cbc_encrypt(&icv(&k.enc, counter, true), body);
+        let mac = k.rmac.mac(&[&self.chain, body, &sw.to_bytes()]);
         let (tag, swb) = rest.split_at_mut(m);
         tag.copy_from_slice(mac.get(..m).unwrap_or(&[]));
         swb.copy_from_slice(&sw.to_bytes());
@@ -527,16 +501,17 @@ impl Session {
         d.get_mut(..data.len())
             .unwrap_or(&mut [])
             .copy_from_slice(data);
+        let counter = self.counter;
+        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
         if encrypt {
             if let Some((first, zeros)) = d.get_mut(data.len()..).and_then(|p| p.split_first_mut())
             {
                 *first = 0x80;
                 zeros.fill(0);
             }
-            let icv = self.icv(true);
-            self.enc.cbc_encrypt(&icv, d);
+            k.enc.cbc_encrypt(&icv(&k.enc, counter, true), d);
         }
-        let mac = self.rmac.mac(&[&self.chain, d, &swb]);
+        let mac = k.rmac.mac(&[&self.chain, d, &swb]);
         let (mac_out, sw_out) = rest.split_at_mut(m);
         mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[]));
         sw_out.copy_from_slice(&swb);

@@ -1,0 +1,78 @@
+//! The constant-time checks: MAC and cryptogram comparison, and the
+//! padding check after decryption. Their verdicts, and nothing else, are
+//! declassified for the constant-time audit (`crate::ct`).
+
+use subtle::ConstantTimeEq;
+
+/// Constant-time equality of two byte strings of public length.
+/// The verdict is public (it decides whether the session goes on).
+pub(crate) fn ct_equal(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && crate::ct::declassify_u8(a.ct_eq(b).unwrap_u8()) == 1
+}
+
+/// Length of `buf` without its ISO 9797-1 method 2 padding: the last
+/// non-zero byte must be the `80` marker, and only `00` may follow it, up to
+/// the end of the data, however many blocks that is (cards in the field pad
+/// with more than one block; GlobalPlatformPro, pySim and OpenSCP accept it).
+/// `None` when the padding is bad, the data is empty or not whole blocks.
+///
+/// The scan is branch-free and visits every byte, so its timing does not
+/// depend on where the marker is; the verdict is public (the session ends on
+/// a bad padding) and so is the length of a plaintext whose MAC verified.
+pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let n = buf.len();
+    // Lengths are public: only whole blocks are ever decrypted.
+    if n == 0 || n % 16 != 0 {
+        return None;
+    }
+    // One pass over 8-byte words, without a branch or an index on the data:
+    // `end` becomes 1 + the position of the last non-zero byte (0: none),
+    // `last` that byte. Padding is good when `last` is the 80 marker.
+    let mut end = 0u64;
+    let mut last = 0u64;
+    for (k, chunk) in (0u64..).zip(buf.chunks_exact(8)) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // The high bit of each byte, set where that byte is non-zero.
+        let hi = (((w & LOW7) + LOW7) | w) & HIGH;
+        // All ones when the word has a non-zero byte.
+        let any = ((hi | hi.wrapping_neg()) >> 63).wrapping_neg();
+        // The last non-zero byte of the word (little-endian: the highest bit).
+        let b = u64::from(63 - (hi | 1).leading_zeros()) >> 3;
+        let value = (w >> (b * 8)) & 0xFF;
+        end = ((k * 8 + b + 1) & any) | (end & !any);
+        last = (value & any) | (last & !any);
+    }
+    // Good: a marker was found (end > 0) and it is 80.
+    let bad = ((last ^ 0x80) | u64::from(end == 0)) != 0;
+    // The only places where the scan's secret-dependent values leave it:
+    // the verdict, and the length of a plaintext whose MAC verified.
+    let bad = crate::ct::declassify_u8(u8::from(bad));
+    let end = crate::ct::declassify_usize(end as usize);
+    if bad == 1 {
+        None
+    } else {
+        Some(end.saturating_sub(1))
+    }
+}
+
+/// The engine's constant-time primitives, exposed for the timing audit only
+/// (feature `ct-audit`, never in a product): dudect times them in isolation
+/// on right and wrong inputs, where the full operations differ by design
+/// (a rejected message is not decrypted, and ends the session).
+#[cfg(feature = "ct-audit")]
+pub mod audit {
+    /// The comparison behind every MAC and cryptogram check.
+    pub fn mac_matches(expected: &[u8], received: &[u8]) -> bool {
+        super::ct_equal(expected, received)
+    }
+
+    /// The padding check behind C-DEC and R-ENC: the plaintext length, or
+    /// `None` for a bad padding.
+    pub fn unpadded_len(decrypted: &[u8]) -> Option<usize> {
+        super::unpadded_len(decrypted)
+    }
+}
