@@ -34,7 +34,7 @@ use core::fmt;
 
 use nom::number::complete::{be_u16, be_u8};
 
-use crate::ber::{self, Encode, Writer};
+use crate::encode::{Encode, Writer};
 use crate::error::{EncodeError, ErrorKind, Result, Structure};
 use crate::span::Span;
 use crate::tlv::{Records, Tlv};
@@ -121,7 +121,7 @@ impl<'a> BootstrapObject<'a> {
 fn next_object(span: Span<'_>, index: usize) -> Result<(BootstrapObject<'_>, Span<'_>)> {
     let at = |e: crate::Error| e.within(Structure::BootstrapObject, Some(index));
     let offset = span.offset();
-    let header = |input| -> ber::PResult<'_, (u16, ObjectVersion, usize, usize)> {
+    let header = |input| -> crate::span::PResult<'_, (u16, ObjectVersion, usize, usize)> {
         let (input, object_id) = be_u16(input)?;
         let (input, major) = be_u8(input)?;
         let (input, version) = if major == 0 {
@@ -134,9 +134,10 @@ fn next_object(span: Span<'_>, index: usize) -> Result<(BootstrapObject<'_>, Spa
         let (input, len) = be_u16(input)?;
         Ok((input, (object_id, version, len_at, usize::from(len))))
     };
-    let (rest, (object_id, version, len_at, len)) = ber::finish(header(span)).map_err(at)?;
+    let (rest, (object_id, version, len_at, len)) =
+        crate::span::finish(header(span)).map_err(at)?;
     let Some((tlv_span, rest)) = rest.split(len) else {
-        return ber::fail(
+        return crate::span::fail(
             ErrorKind::LengthExceedsParent {
                 length: len,
                 available: rest.len(),
@@ -172,14 +173,14 @@ impl<'a> BootstrapFile<'a> {
 
     fn parse_inner(bytes: &'a [u8]) -> Result<BootstrapFile<'a>> {
         let span = Span::new(bytes);
-        let header = |input| -> ber::PResult<'_, (u16, u16)> {
+        let header = |input| -> crate::span::PResult<'_, (u16, u16)> {
             let (input, count) = be_u16(input)?;
             let (input, size) = be_u16(input)?;
             Ok((input, (count, size)))
         };
-        let (body, (count, size)) = ber::finish(header(span))?;
+        let (body, (count, size)) = crate::span::finish(header(span))?;
         let Some((objects, padding)) = body.split(usize::from(size)) else {
-            return ber::fail(
+            return crate::span::fail(
                 ErrorKind::SizeExceedsFile {
                     size,
                     available: body.len(),
@@ -188,7 +189,7 @@ impl<'a> BootstrapFile<'a> {
             );
         };
         if objects.end() > MAX_FILE_LEN {
-            return ber::fail(
+            return crate::span::fail(
                 ErrorKind::TooLong {
                     field: "bootstrap data",
                     len: objects.end(),
@@ -205,7 +206,7 @@ impl<'a> BootstrapFile<'a> {
             found += 1;
         }
         if found != usize::from(count) {
-            return ber::fail(
+            return crate::span::fail(
                 ErrorKind::ObjectCountMismatch {
                     declared: count,
                     found: u16::try_from(found).unwrap_or(u16::MAX),
@@ -222,7 +223,7 @@ impl<'a> BootstrapFile<'a> {
             .flatten()
         {
             let b = padding.bytes().get(i).copied().unwrap_or(0);
-            return ber::fail(ErrorKind::InvalidPadding(b), padding.offset() + i);
+            return crate::span::fail(ErrorKind::InvalidPadding(b), padding.offset() + i);
         }
         Ok(BootstrapFile { count, objects })
     }

@@ -23,6 +23,7 @@
 //! assert_eq!(app.path, Some(&[0x3F, 0x00, 0x50, 0x15][..]));
 //! ```
 
+use crate::ber::BerWriter;
 use crate::ber::{self, Element, Encode, Reader, Tag, Writer, MAX_DEPTH};
 use crate::error::{EncodeError, ErrorKind, Result, Structure};
 use crate::path::{check_path, check_path_value};
@@ -65,7 +66,7 @@ pub struct ApplicationTemplate<'a> {
 
 fn set_once<'a, T>(slot: &mut Option<T>, v: T, what: &'static str, e: &Element<'a>) -> Result<()> {
     if slot.is_some() {
-        return ber::fail(ErrorKind::DuplicateField(what), e.offset());
+        return crate::span::fail(ErrorKind::DuplicateField(what), e.offset());
     }
     *slot = Some(v);
     Ok(())
@@ -91,7 +92,7 @@ impl<'a> ApplicationTemplate<'a> {
         };
         let rest = ber::skip_padding(rest);
         if !rest.is_empty() {
-            return ber::fail(ErrorKind::TrailingData, rest.offset())
+            return crate::span::fail(ErrorKind::TrailingData, rest.offset())
                 .map_err(|e: crate::Error| e.within(Structure::EfDir, None));
         }
         Ok(Some(t))
@@ -105,7 +106,7 @@ impl<'a> ApplicationTemplate<'a> {
                 TAG_AID => {
                     let len = c.value().len();
                     if len < MIN_AID_LEN {
-                        return ber::fail(
+                        return crate::span::fail(
                             ErrorKind::TooShort {
                                 field: "AID",
                                 len,
@@ -134,7 +135,7 @@ impl<'a> ApplicationTemplate<'a> {
             }
         }
         let Some(aid) = aid else {
-            return ber::fail(ErrorKind::MissingField("AID (4F)"), e.offset());
+            return crate::span::fail(ErrorKind::MissingField("AID (4F)"), e.offset());
         };
         Ok(ApplicationTemplate {
             aid,
@@ -203,10 +204,10 @@ fn next_template(
     let at = |e: crate::Error| e.within(Structure::DirTemplate, Some(index));
     let (e, rest) = ber::next_element(span).map_err(at)?;
     if e.tag() != TAG_TEMPLATE {
-        return ber::fail(
+        return crate::span::fail(
             ErrorKind::UnexpectedTag {
                 expected: "application template (61)",
-                found: e.tag(),
+                found: e.tag().identifier(),
             },
             e.offset(),
         )

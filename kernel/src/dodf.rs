@@ -39,6 +39,7 @@
 //! # Ok::<(), scboot::Error>(())
 //! ```
 
+use crate::ber::BerWriter;
 use crate::ber::{self, Element, Encode, Oid, Reader, Tag, Writer, MAX_DEPTH};
 use crate::error::{EncodeError, ErrorKind, Result, Structure};
 use crate::path::Path;
@@ -314,7 +315,7 @@ fn parse_common<'a>(e: &Element<'a>) -> Result<CommonObjectAttributes<'a>> {
         Some(u) => {
             let v = u.unsigned("userConsent", MAX_USER_CONSENT)?;
             if v == 0 {
-                return ber::fail(
+                return crate::span::fail(
                     ErrorKind::IntegerOutOfRange {
                         field: "userConsent",
                         value: 0,
@@ -363,7 +364,7 @@ fn parse_data_attrs<'a>(e: &Element<'a>) -> Result<CommonDataObjectAttributes<'a
 fn parse_object_value<'a>(r: &mut Reader<'a>, opaque: bool) -> Result<ObjectValue<'a>> {
     let at = r.offset();
     let Some(v) = r.next()? else {
-        return ber::fail(ErrorKind::MissingField("ObjectValue"), at);
+        return crate::span::fail(ErrorKind::MissingField("ObjectValue"), at);
     };
     match v.tag() {
         Tag::SEQUENCE => Ok(ObjectValue::Path(Path::from_element(&v)?)),
@@ -388,7 +389,10 @@ fn parse_object_value<'a>(r: &mut Reader<'a>, opaque: bool) -> Result<ObjectValu
                 match dr.next()? {
                     Some(i) => i,
                     None => {
-                        return ber::fail(ErrorKind::MissingField("direct value"), v.value_offset())
+                        return crate::span::fail(
+                            ErrorKind::MissingField("direct value"),
+                            v.value_offset(),
+                        )
                     }
                 }
             };
@@ -398,10 +402,10 @@ fn parse_object_value<'a>(r: &mut Reader<'a>, opaque: bool) -> Result<ObjectValu
             dr.finish()?;
             Ok(ObjectValue::Direct(v.value()))
         }
-        found => ber::fail(
+        found => crate::span::fail(
             ErrorKind::UnsupportedChoice {
                 field: "ObjectValue",
-                found,
+                found: found.identifier(),
             },
             v.offset(),
         ),

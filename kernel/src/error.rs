@@ -8,9 +8,6 @@
 
 use core::fmt;
 
-use crate::ber::Tag;
-use crate::tlv::TlvType;
-
 /// What went wrong. New kinds may be added in minor releases.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +44,9 @@ pub enum ErrorKind {
     UnexpectedTag {
         /// What the grammar expected.
         expected: &'static str,
-        /// The tag found.
-        found: Tag,
+        /// The tag found: its identifier octets, big-endian (`0x30`,
+        /// `0xA1`, `0x9F1F`; `Tag::identifier`).
+        found: u32,
     },
     /// A mandatory component is absent.
     MissingField(&'static str),
@@ -60,8 +58,8 @@ pub enum ErrorKind {
     UnsupportedChoice {
         /// The component holding the CHOICE.
         field: &'static str,
-        /// The tag found.
-        found: Tag,
+        /// The tag found: its identifier octets, big-endian.
+        found: u32,
     },
     /// A field longer than its bound.
     TooLong {
@@ -153,10 +151,10 @@ pub enum ErrorKind {
     },
     /// A TLV child not allowed inside its parent (e.g. an Object Instance in a Resource).
     TlvNesting {
-        /// The parent's type, `None` at the top level.
-        parent: Option<TlvType>,
-        /// The child's type.
-        child: TlvType,
+        /// The parent's type (`TlvType::name`), `None` at the top level.
+        parent: Option<&'static str>,
+        /// The child's type (`TlvType::name`).
+        child: &'static str,
     },
     /// A value whose length the data type does not allow.
     TlvValueLength {
@@ -201,13 +199,13 @@ impl fmt::Display for ErrorKind {
             NonMinimalTag => f.write_str("tag number not minimally encoded"),
             DepthExceeded { max } => write!(f, "nesting deeper than {max} levels"),
             UnexpectedTag { expected, found } => {
-                write!(f, "expected {expected}, found tag {found}")
+                write!(f, "expected {expected}, found tag {found:02x}")
             }
             MissingField(what) => write!(f, "{what} is missing"),
             DuplicateField(what) => write!(f, "{what} appears twice"),
             TrailingData => f.write_str("unexpected data after the last component"),
             UnsupportedChoice { field, found } => {
-                write!(f, "{field}: unsupported alternative with tag {found}")
+                write!(f, "{field}: unsupported alternative with tag {found:02x}")
             }
             TooLong { field, len, max } => {
                 write!(f, "{field} is {len} bytes, at most {max} allowed")
@@ -400,17 +398,6 @@ impl core::error::Error for Error {}
 
 /// Shorthand for results of this crate's parsers.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
-
-impl<'a> nom::error::ParseError<crate::span::Span<'a>> for Error {
-    fn from_error_kind(input: crate::span::Span<'a>, _kind: nom::error::ErrorKind) -> Self {
-        // Every nom combinator used here fails only by running out of input.
-        Error::new(ErrorKind::Truncated, input.offset())
-    }
-
-    fn append(_input: crate::span::Span<'a>, _kind: nom::error::ErrorKind, other: Self) -> Self {
-        other
-    }
-}
 
 /// Why an encoder refused to write.
 #[non_exhaustive]

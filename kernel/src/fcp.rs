@@ -15,6 +15,7 @@
 //! # Ok::<(), scboot::EncodeError>(())
 //! ```
 
+use crate::ber::BerWriter;
 use crate::ber::{Element, Encode, Tag, Writer};
 use crate::error::{EncodeError, Error, ErrorKind, Result, Structure};
 
@@ -92,7 +93,7 @@ impl<'a> FileControl<'a> {
             return Err(Error::new(
                 ErrorKind::UnexpectedTag {
                     expected: "FCP template (62)",
-                    found: fcp.tag(),
+                    found: fcp.tag().identifier(),
                 },
                 0,
             ));
@@ -344,7 +345,7 @@ mod tests {
             FileControl::parse(&[0x6F, 0x00]).unwrap_err().kind(),
             ErrorKind::UnexpectedTag {
                 expected: "FCP template (62)",
-                found: Tag::application(15, true)
+                found: Tag::application(15, true).identifier()
             }
         );
         assert_eq!(

@@ -53,6 +53,7 @@ pub mod bytes;
 mod ct;
 pub mod dir;
 pub mod dodf;
+mod encode;
 pub mod error;
 pub mod fcp;
 pub mod lwm2m;

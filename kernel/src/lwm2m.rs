@@ -89,7 +89,7 @@ impl<'a> Walker<'a> {
             return err(
                 ErrorKind::TlvNesting {
                     parent: None,
-                    child: rec.kind(),
+                    child: rec.kind().name(),
                 },
                 rec.offset(),
                 structure,

@@ -21,6 +21,7 @@
 //! assert_eq!(odf.entries().next().unwrap().class, ObjectClass::DataObjects);
 //! ```
 
+use crate::ber::BerWriter;
 use crate::ber::{self, Element, Encode, Reader, Tag, TagClass, Writer, MAX_DEPTH};
 use crate::error::{EncodeError, ErrorKind, Result, Structure};
 use crate::path::Path;
@@ -114,7 +115,7 @@ impl<'a> OdfEntry<'a> {
     fn from_element(e: &Element<'a>, class: ObjectClass) -> Result<OdfEntry<'a>> {
         let mut r = Reader::new(e.span());
         let Some(inner) = r.next()? else {
-            return ber::fail(ErrorKind::MissingField("PathOrObjects"), e.value_offset());
+            return crate::span::fail(ErrorKind::MissingField("PathOrObjects"), e.value_offset());
         };
         let location = match inner.tag() {
             Tag::SEQUENCE => OdfLocation::Path(Path::from_element(&inner)?),
@@ -123,10 +124,10 @@ impl<'a> OdfEntry<'a> {
                 OdfLocation::Direct(inner.value())
             }
             found => {
-                return ber::fail(
+                return crate::span::fail(
                     ErrorKind::UnsupportedChoice {
                         field: "PathOrObjects",
-                        found,
+                        found: found.identifier(),
                     },
                     inner.offset(),
                 )

@@ -19,6 +19,7 @@
 //! assert_eq!(p.index_length, None);
 //! ```
 
+use crate::ber::BerWriter;
 use crate::ber::{self, Element, Encode, Reader, Tag, Writer};
 use crate::error::{EncodeError, ErrorKind, Result, Structure};
 use crate::span::Span;
@@ -52,7 +53,7 @@ pub struct Path<'a> {
 pub(crate) fn check_path(e: &Element<'_>, field: &'static str) -> Result<()> {
     let len = e.value().len();
     if len > MAX_PATH_LEN {
-        return ber::fail(
+        return crate::span::fail(
             ErrorKind::TooLong {
                 field,
                 len,
@@ -62,7 +63,7 @@ pub(crate) fn check_path(e: &Element<'_>, field: &'static str) -> Result<()> {
         );
     }
     if len < MIN_PATH_LEN {
-        return ber::fail(
+        return crate::span::fail(
             ErrorKind::TooShort {
                 field,
                 len,
@@ -72,7 +73,7 @@ pub(crate) fn check_path(e: &Element<'_>, field: &'static str) -> Result<()> {
         );
     }
     if len % 2 != 0 {
-        return ber::fail(ErrorKind::OddPathLength { len }, e.offset());
+        return crate::span::fail(ErrorKind::OddPathLength { len }, e.offset());
     }
     Ok(())
 }
@@ -121,8 +122,8 @@ impl<'a> Path<'a> {
                 index: i.unsigned("path index", MAX_INDEX)?,
                 length: l.unsigned("path length", MAX_INDEX)?,
             }),
-            (Some(i), None) => return ber::fail(ErrorKind::IndexWithoutLength, i.offset()),
-            (None, Some(l)) => return ber::fail(ErrorKind::IndexWithoutLength, l.offset()),
+            (Some(i), None) => return crate::span::fail(ErrorKind::IndexWithoutLength, i.offset()),
+            (None, Some(l)) => return crate::span::fail(ErrorKind::IndexWithoutLength, l.offset()),
         };
         r.finish()?;
         Ok(Path {

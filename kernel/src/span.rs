@@ -3,6 +3,8 @@
 
 use nom::{Input, Needed};
 
+use crate::error::{Error, ErrorKind, Result};
+
 /// A zero-copy window into the input, with the absolute offset of its first byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Span<'a> {
@@ -68,6 +70,12 @@ impl<'a> Span<'a> {
     }
 
     /// The window after its first `n` bytes (empty when fewer remain).
+    /// The bytes as UTF-8 text; the error names the first bad byte's offset.
+    pub(crate) fn utf8(&self) -> Result<&'a str> {
+        core::str::from_utf8(self.bytes)
+            .map_err(|e| Error::new(ErrorKind::InvalidUtf8, self.offset + e.valid_up_to()))
+    }
+
     #[inline]
     pub(crate) fn skip(&self, n: usize) -> Span<'a> {
         match self.split(n) {
@@ -134,6 +142,42 @@ impl<'a> Input for Span<'a> {
         } else {
             Err(Needed::new(count - self.bytes.len()))
         }
+    }
+}
+
+/// The nom error of every parser over a [`Span`] is this crate's [`Error`].
+impl<'a> nom::error::ParseError<Span<'a>> for Error {
+    fn from_error_kind(input: Span<'a>, _kind: nom::error::ErrorKind) -> Self {
+        // Every nom combinator used here fails only by running out of input.
+        Error::new(ErrorKind::Truncated, input.offset())
+    }
+
+    fn append(_input: Span<'a>, _kind: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+/// nom result over a [`Span`], with this crate's error.
+pub(crate) type PResult<'a, T> = nom::IResult<Span<'a>, T, Error>;
+
+/// A parse error of `kind` at `offset`.
+pub(crate) fn fail<T>(kind: ErrorKind, offset: usize) -> Result<T> {
+    Err(Error::new(kind, offset))
+}
+
+/// [`fail`] as a nom error.
+pub(crate) fn nom_fail<'a, T>(kind: ErrorKind, offset: usize) -> PResult<'a, T> {
+    Err(nom::Err::Error(Error::new(kind, offset)))
+}
+
+/// Turn a nom result into this crate's error.
+#[inline]
+pub(crate) fn finish<'a, T>(r: PResult<'a, T>) -> Result<(Span<'a>, T)> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => Err(e),
+        // Only complete-input parsers are used; keep the arm total anyway.
+        Err(nom::Err::Incomplete(_)) => Err(Error::new(ErrorKind::Truncated, 0)),
     }
 }
 

@@ -26,7 +26,7 @@ use core::fmt;
 
 use nom::number::complete::{be_u16, be_u24, be_u8};
 
-use crate::ber::{self, Encode, Writer};
+use crate::encode::{Encode, Writer};
 use crate::error::{EncodeError, Error, ErrorKind, Result, Structure};
 use crate::span::Span;
 
@@ -87,14 +87,22 @@ impl TlvType {
     }
 }
 
-impl fmt::Display for TlvType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl TlvType {
+    /// `Object Instance`, `Resource Instance`, `Multiple Resource`, `Resource`:
+    /// how errors name the type.
+    pub const fn name(self) -> &'static str {
+        match self {
             TlvType::ObjectInstance => "Object Instance",
             TlvType::ResourceInstance => "Resource Instance",
             TlvType::MultipleResource => "Multiple Resource",
             TlvType::Resource => "Resource",
-        })
+        }
+    }
+}
+
+impl fmt::Display for TlvType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -182,7 +190,7 @@ fn record(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
 #[inline(never)]
 fn record_slow(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
     let offset = span.offset();
-    let header = |input| -> ber::PResult<'_, (u8, u16, usize)> {
+    let header = |input| -> crate::span::PResult<'_, (u8, u16, usize)> {
         let (input, t) = be_u8(input)?;
         let (input, id) = if t & 0x20 != 0 {
             be_u16(input)?
@@ -207,7 +215,7 @@ fn record_slow(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
         };
         Ok((input, (t, id, len)))
     };
-    let (rest, (t, id, len)) = ber::finish(header(span))?;
+    let (rest, (t, id, len)) = crate::span::finish(header(span))?;
     match rest.split(len) {
         Some((value, rest)) => Ok((
             TlvRecord {
@@ -219,7 +227,7 @@ fn record_slow(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
             },
             rest,
         )),
-        None => ber::fail(
+        None => crate::span::fail(
             ErrorKind::TlvLengthExceedsParent {
                 length: len,
                 available: rest.len(),
@@ -321,10 +329,10 @@ fn validate_run_precise(span: Span<'_>, top: u8) -> Result<()> {
     while !rest.is_empty() {
         let (r, next) = record(rest)?;
         if top & (1 << (r.kind as u8)) == 0 {
-            return ber::fail(
+            return crate::span::fail(
                 ErrorKind::TlvNesting {
                     parent: None,
-                    child: r.kind,
+                    child: r.kind.name(),
                 },
                 r.offset,
             );
@@ -343,10 +351,10 @@ fn validate_children(r: &TlvRecord<'_>) -> Result<()> {
     while !rest.is_empty() {
         let (c, next) = record(rest)?;
         if !r.kind.allows(c.kind) {
-            return ber::fail(
+            return crate::span::fail(
                 ErrorKind::TlvNesting {
-                    parent: Some(r.kind),
-                    child: c.kind,
+                    parent: Some(r.kind.name()),
+                    child: c.kind.name(),
                 },
                 c.offset,
             );
@@ -356,10 +364,10 @@ fn validate_children(r: &TlvRecord<'_>) -> Result<()> {
             while !inner.is_empty() {
                 let (ri, n) = record(inner)?;
                 if ri.kind != TlvType::ResourceInstance {
-                    return ber::fail(
+                    return crate::span::fail(
                         ErrorKind::TlvNesting {
-                            parent: Some(TlvType::MultipleResource),
-                            child: ri.kind,
+                            parent: Some(TlvType::MultipleResource.name()),
+                            child: ri.kind.name(),
                         },
                         ri.offset,
                     );
@@ -534,7 +542,9 @@ impl<'a> TlvRecord<'a> {
 
     /// String: UTF-8.
     pub fn as_str(&self) -> Result<&'a str> {
-        ber::decode_utf8(self.value_span()).map_err(|e| e.within(Structure::Tlv, None))
+        self.value_span()
+            .utf8()
+            .map_err(|e| e.within(Structure::Tlv, None))
     }
 
     /// Opaque: the bytes as they are.

@@ -27,6 +27,7 @@
 //! # Ok::<(), scboot::Error>(())
 //! ```
 
+use crate::ber::BerWriter;
 use crate::ber::{self, Element, Encode, Reader, Tag, Writer, MAX_DEPTH};
 use crate::error::{EncodeError, Result, Structure};
 use crate::span::Span;
@@ -156,7 +157,7 @@ impl<'a> TokenInfo<'a> {
         };
         let rest = ber::skip_padding(rest);
         if !rest.is_empty() {
-            return ber::fail(crate::ErrorKind::TrailingData, rest.offset());
+            return crate::span::fail(crate::ErrorKind::TrailingData, rest.offset());
         }
         let mut r = Reader::new(outer.span());
         let version = r
@@ -179,7 +180,9 @@ impl<'a> TokenInfo<'a> {
                 let at = lr.offset();
                 let inner = match lr.next()? {
                     Some(i) => i,
-                    None => return ber::fail(crate::ErrorKind::MissingField("LastUpdate"), at),
+                    None => {
+                        return crate::span::fail(crate::ErrorKind::MissingField("LastUpdate"), at)
+                    }
                 };
                 lr.finish()?;
                 if inner.tag() == Tag::GENERALIZED_TIME {

@@ -161,7 +161,7 @@ fn ef_dir() {
         &hex("04 00"),
         K::UnexpectedTag {
             expected: "application template (61)",
-            found: T04,
+            found: T04.identifier(),
         },
         0,
     );
@@ -287,7 +287,7 @@ fn odf() {
         &hex("A7 02 04 00"),
         K::UnsupportedChoice {
             field: "PathOrObjects",
-            found: T04,
+            found: T04.identifier(),
         },
         2,
     );
@@ -297,7 +297,7 @@ fn odf() {
         &hex("A7 02 A1 00"),
         K::UnsupportedChoice {
             field: "PathOrObjects",
-            found: Tag::context(1, true),
+            found: Tag::context(1, true).identifier(),
         },
         2,
     );
@@ -307,7 +307,7 @@ fn odf() {
         &hex("A7 04 30 02 02 00"),
         K::UnexpectedTag {
             expected: "efidOrPath OCTET STRING (04)",
-            found: Tag::INTEGER,
+            found: Tag::INTEGER.identifier(),
         },
         4,
     );
@@ -576,7 +576,7 @@ fn dodf() {
         &hex("A1 0E 30 00 30 00 A1 08 30 06 30 04 04 02 6432"),
         K::UnexpectedTag {
             expected: "OidDO id OBJECT IDENTIFIER (06)",
-            found: Tag::SEQUENCE,
+            found: Tag::SEQUENCE.identifier(),
         },
         10,
     );
@@ -586,7 +586,7 @@ fn dodf() {
         &hex("30 0A 30 00 30 00 A1 04 A2 02 05 00"),
         K::UnsupportedChoice {
             field: "ObjectValue",
-            found: Tag::context(2, true),
+            found: Tag::context(2, true).identifier(),
         },
         8,
     );
@@ -617,7 +617,7 @@ fn dodf() {
         &hex("30 0A 30 00 30 00 A1 04 A0 02 05 00"),
         K::UnexpectedTag {
             expected: "direct value OCTET STRING (04)",
-            found: T05,
+            found: T05.identifier(),
         },
         10,
     );
@@ -688,7 +688,7 @@ fn tokeninfo() {
         &hex("31 00"),
         K::UnexpectedTag {
             expected: "TokenInfo SEQUENCE (30)",
-            found: Tag::new(scboot::ber::TagClass::Universal, true, 17),
+            found: Tag::new(scboot::ber::TagClass::Universal, true, 17).identifier(),
         },
         0,
     );
@@ -830,7 +830,7 @@ fn bootstrap_file() {
         &hex("00 01 00 08 00 00 00 00 03 C1 00 01"),
         K::TlvNesting {
             parent: None,
-            child: TlvType::Resource,
+            child: TlvType::Resource.name(),
         },
         9,
     );
@@ -918,8 +918,8 @@ fn tlv() {
         P::Tlv,
         &hex("08 00 02 00 00"),
         K::TlvNesting {
-            parent: Some(TlvType::ObjectInstance),
-            child: TlvType::ObjectInstance,
+            parent: Some(TlvType::ObjectInstance.name()),
+            child: TlvType::ObjectInstance.name(),
         },
         3,
     );
@@ -928,8 +928,8 @@ fn tlv() {
         P::Tlv,
         &hex("08 00 03 41 00 07"),
         K::TlvNesting {
-            parent: Some(TlvType::ObjectInstance),
-            child: TlvType::ResourceInstance,
+            parent: Some(TlvType::ObjectInstance.name()),
+            child: TlvType::ResourceInstance.name(),
         },
         3,
     );
@@ -938,8 +938,8 @@ fn tlv() {
         P::Tlv,
         &hex("88 05 03 C1 00 01"),
         K::TlvNesting {
-            parent: Some(TlvType::MultipleResource),
-            child: TlvType::Resource,
+            parent: Some(TlvType::MultipleResource.name()),
+            child: TlvType::Resource.name(),
         },
         3,
     );
@@ -948,8 +948,8 @@ fn tlv() {
         P::Tlv,
         &hex("08 00 05 88 05 02 C0 00"),
         K::TlvNesting {
-            parent: Some(TlvType::MultipleResource),
-            child: TlvType::Resource,
+            parent: Some(TlvType::MultipleResource.name()),
+            child: TlvType::Resource.name(),
         },
         6,
     );
@@ -1092,7 +1092,7 @@ fn typed_views() {
         &hex("C1 00 01"),
         K::TlvNesting {
             parent: None,
-            child: TlvType::Resource,
+            child: TlvType::Resource.name(),
         },
         0,
     );
@@ -1174,7 +1174,15 @@ fn value_readers_refuse_constructed_encodings() {
         (2, 2, 5)
     );
     let found = Tag::context(0, true);
-    let want = |expected| (K::UnexpectedTag { expected, found }, 0);
+    let want = |expected| {
+        (
+            K::UnexpectedTag {
+                expected,
+                found: found.identifier(),
+            },
+            0,
+        )
+    };
     let got = |r: scboot::Error| (r.kind(), r.offset());
     assert_eq!(got(e.integer().unwrap_err()), want("a primitive INTEGER"));
     assert_eq!(

@@ -1,0 +1,174 @@
+//! The primitive types PKCS#15 uses (X.690 8.3, 8.6, 8.23): INTEGER, BIT
+//! STRING, UTF8String, PrintableString, IA5String, GeneralizedTime.
+
+use crate::error::{ErrorKind, Result};
+use crate::span::{fail, Span};
+
+pub(crate) fn decode_integer(v: Span<'_>) -> Result<i64> {
+    let bytes = v.bytes();
+    let (first, second) = match bytes {
+        [] => return fail(ErrorKind::EmptyInteger, v.offset()),
+        [a] => (*a, None),
+        [a, b, ..] => (*a, Some(*b)),
+    };
+    if let Some(b) = second {
+        // 8.3.2: the first nine bits shall not be all ones or all zeros.
+        if (first == 0x00 && b & 0x80 == 0) || (first == 0xFF && b & 0x80 != 0) {
+            return fail(ErrorKind::NonMinimalInteger, v.offset());
+        }
+    }
+    if bytes.len() > 8 {
+        return fail(ErrorKind::IntegerTooLarge, v.offset());
+    }
+    // Two's complement, sign-extended from the first octet (8.3.3).
+    let init: i64 = if first & 0x80 != 0 { -1 } else { 0 };
+    Ok(bytes.iter().fold(init, |acc, &b| (acc << 8) | i64::from(b)))
+}
+
+/// A BIT STRING (X.690 8.6): named bits numbered from the first octet's MSB.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct BitString<'a> {
+    unused: u8,
+    bits: &'a [u8],
+}
+
+impl<'a> BitString<'a> {
+    /// Bit `n` (0 = MSB of the first octet); bits past the end are 0.
+    pub fn bit(&self, n: usize) -> bool {
+        if n >= self.len() {
+            return false;
+        }
+        match self.bits.get(n / 8) {
+            Some(b) => b & (0x80 >> (n % 8)) != 0,
+            None => false,
+        }
+    }
+
+    /// The number of bits.
+    pub fn len(&self) -> usize {
+        (self.bits.len() * 8).saturating_sub(usize::from(self.unused))
+    }
+
+    /// Whether the string has no bits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The first `n <= 32` bits as an integer, bit 0 in the least significant position.
+    pub fn flags(&self, n: usize) -> u32 {
+        let n = n.min(32).min(self.len());
+        if n == 0 {
+            return 0;
+        }
+        // The first four octets, first bit in the most significant position;
+        // keep the first n bits; reversing puts bit 0 in the least significant.
+        let mut w = 0u32;
+        for (k, &b) in self.bits.iter().take(4).enumerate() {
+            w |= u32::from(b) << (24 - 8 * k);
+        }
+        (w & (u32::MAX << (32 - n))).reverse_bits()
+    }
+}
+
+pub(crate) fn decode_bit_string(v: Span<'_>) -> Result<BitString<'_>> {
+    match v.bytes() {
+        [] => fail(ErrorKind::EmptyBitString, v.offset()),
+        [unused, rest @ ..] => {
+            if *unused > 7 || (rest.is_empty() && *unused != 0) {
+                return fail(ErrorKind::InvalidUnusedBits(*unused), v.offset());
+            }
+            Ok(BitString {
+                unused: *unused,
+                bits: rest,
+            })
+        }
+    }
+}
+
+pub(crate) fn decode_utf8(v: Span<'_>) -> Result<&str> {
+    v.utf8()
+}
+
+fn is_printable(b: u8) -> bool {
+    // X.680 41.4, Table 10: PrintableString characters.
+    b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b)
+}
+
+fn check_chars<'a>(v: Span<'a>, field: &'static str, ok: fn(u8) -> bool) -> Result<&'a str> {
+    for (i, &b) in v.bytes().iter().enumerate() {
+        if !ok(b) {
+            return fail(
+                ErrorKind::InvalidCharacter { field, byte: b },
+                v.offset() + i,
+            );
+        }
+    }
+    // Both character sets are ASCII subsets, so this cannot fail.
+    decode_utf8(v)
+}
+
+pub(crate) fn decode_printable<'a>(v: Span<'a>, field: &'static str) -> Result<&'a str> {
+    check_chars(v, field, is_printable)
+}
+
+pub(crate) fn decode_ia5<'a>(v: Span<'a>, field: &'static str) -> Result<&'a str> {
+    check_chars(v, field, |b| b.is_ascii())
+}
+
+/// GeneralizedTime (X.680 46): `YYYYMMDDHH[MM[SS[.f+]]][Z|+hhmm|-hhmm]`,
+/// checked for shape (digits and separators). Length bounds are the caller's.
+pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
+    const FIELD: &str = "GeneralizedTime";
+    let b = v.bytes();
+    let bad = |i: usize, byte: u8| {
+        fail::<&str>(
+            ErrorKind::InvalidCharacter { field: FIELD, byte },
+            v.offset() + i,
+        )
+    };
+    let mut i = 0;
+    // Date and hour: 10 digits; then optional minutes and seconds.
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    if !matches!(i, 10 | 12 | 14) {
+        return match b.get(i) {
+            Some(&byte) => bad(i, byte),
+            None => fail(ErrorKind::Truncated, v.end()),
+        };
+    }
+    if let Some(&sep) = b.get(i) {
+        if sep == b'.' || sep == b',' {
+            i += 1;
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == start {
+                return match b.get(i) {
+                    Some(&byte) => bad(i, byte),
+                    None => fail(ErrorKind::Truncated, v.end()),
+                };
+            }
+        }
+    }
+    match b.get(i) {
+        None => {}
+        Some(b'Z') => i += 1,
+        Some(b'+') | Some(b'-') => {
+            i += 1;
+            for _ in 0..4 {
+                match b.get(i) {
+                    Some(d) if d.is_ascii_digit() => i += 1,
+                    Some(&byte) => return bad(i, byte),
+                    None => return fail(ErrorKind::Truncated, v.end()),
+                }
+            }
+        }
+        Some(&byte) => return bad(i, byte),
+    }
+    if let Some(&byte) = b.get(i) {
+        return bad(i, byte);
+    }
+    decode_utf8(v)
+}

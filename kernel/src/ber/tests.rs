@@ -1,0 +1,51 @@
+//! Unit tests of the BER core.
+
+use super::*;
+use crate::span::Span;
+use primitives::decode_bit_string;
+
+/// `flags` (word arithmetic) against `bit` (one bit at a time), for every
+/// unused-bit count, lengths 0..=6 octets and every n up to 40.
+#[test]
+fn flags_agree_with_bit_by_bit() {
+    let octets = [0xA5u8, 0x3C, 0xFF, 0x01, 0x80, 0x7E];
+    for len in 0..=octets.len() {
+        for unused in 0..8u8 {
+            if len == 0 && unused != 0 {
+                continue;
+            }
+            let mut v = [0u8; 7];
+            v[0] = unused;
+            v[1..=len].copy_from_slice(&octets[..len]);
+            let b = decode_bit_string(Span::new(&v[..=len])).unwrap();
+            for n in 0..40 {
+                let slow = (0..n.min(32)).fold(0u32, |acc, i| acc | (u32::from(b.bit(i)) << i));
+                assert_eq!(b.flags(n), slow, "len {len} unused {unused} n {n}");
+            }
+        }
+    }
+}
+
+/// The packed tag gives back its parts.
+#[test]
+fn tag_parts_round_trip() {
+    for class in [
+        TagClass::Universal,
+        TagClass::Application,
+        TagClass::ContextSpecific,
+        TagClass::Private,
+    ] {
+        for constructed in [false, true] {
+            for number in [0u32, 1, 30, 31, 127, 128, 16_383, (1 << 21) - 1, u32::MAX] {
+                let t = Tag::new(class, constructed, number);
+                assert_eq!(
+                    (t.class(), t.is_constructed(), t.number()),
+                    (class, constructed, number)
+                );
+                if number < 31 {
+                    assert_eq!(Tag::low(t.first_byte()), t);
+                }
+            }
+        }
+    }
+}
