@@ -9,8 +9,7 @@ use nom::number::complete::be_u8;
 
 use super::oid::Oid;
 use super::primitives::{decode_bit_string, decode_integer, decode_utf8, BitString};
-use super::tag::{Tag, TagClass};
-use super::MAX_TAG_SUBSEQUENT_OCTETS;
+use super::tag::{Tag, TagClass, MAX_TAG_SUBSEQUENT_OCTETS};
 use crate::error::{ErrorKind, Result};
 use crate::span::{fail, finish, nom_fail, PResult, Span};
 

@@ -40,16 +40,10 @@ pub use element::{Element, Elements};
 pub use oid::{encode_oid_arcs, Oid, OidArcs};
 pub use primitives::BitString;
 pub(crate) use primitives::{decode_generalized_time, decode_ia5, decode_printable};
-pub use reader::validate;
 pub(crate) use reader::{skip_padding, validate_span, Reader};
-pub use tag::{Tag, TagClass};
+pub use reader::{validate, MAX_DEPTH};
+pub use tag::{Tag, TagClass, MAX_TAG_SUBSEQUENT_OCTETS};
 pub use writer::{
     element_len, integer_content, integer_len, length_len, named_bits_content_len, put_integer,
     put_named_bits, BerWriter,
 };
-
-/// The deepest nesting the generic walker follows.
-pub const MAX_DEPTH: u8 = 16;
-
-/// High tag numbers are bounded to this many subsequent octets (numbers < 2^21).
-pub const MAX_TAG_SUBSEQUENT_OCTETS: usize = 3;

@@ -3,9 +3,11 @@
 
 use super::element::{next_element, Element};
 use super::tag::Tag;
-use super::MAX_DEPTH;
 use crate::error::{ErrorKind, Result};
 use crate::span::{fail, Span};
+
+/// The deepest nesting the generic walker follows.
+pub const MAX_DEPTH: u8 = 16;
 
 /// Check that `input` is a concatenation of well-formed elements, descending
 /// into constructed ones down to `max_depth` levels (at most [`MAX_DEPTH`]).

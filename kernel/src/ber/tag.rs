@@ -3,6 +3,9 @@
 
 use core::fmt;
 
+/// High tag numbers are bounded to this many subsequent octets (numbers < 2^21).
+pub const MAX_TAG_SUBSEQUENT_OCTETS: usize = 3;
+
 /// Tag class (X.690 8.1.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TagClass {

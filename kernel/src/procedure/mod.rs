@@ -43,184 +43,26 @@
 //! # Ok::<(), scboot::scp03::Scp03Error>(())
 //! ```
 
-use crate::bootstrap::BootstrapFile;
-use crate::bytes::{Bytes16, InlineBytes};
-use crate::dodf::BootstrapRule;
-use crate::path::IndexLength;
-use crate::scp03::{Mode, SecurityLevel, StaticKeys};
+use crate::scp03::StaticKeys;
 
+mod config;
 mod error;
 mod exchange;
+mod files;
+mod outcome;
+mod state;
+mod step;
+mod transport;
+mod view;
 mod walk;
 
+pub use config::{Config, SecurePolicy};
 pub use error::{ProcedureError, RunError, StepName};
-pub use walk::{CardFile, CommandView, FileKind, PinRequest, Procedure, ResponseView};
-
-/// A card reader (or a virtual card): one command APDU out, one response APDU in.
-pub trait Card {
-    /// What the transport reports when it fails (card removed, reader gone).
-    type Error: core::fmt::Debug;
-
-    /// Send `command`; write the response (data and SW1 SW2) into `response`
-    /// and return its length.
-    fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, Self::Error>;
-}
-
-/// Whether a secure channel must be used (LwM2M: SHOULD, so it is policy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecurePolicy {
-    /// SCP03 at the configured level or nothing (the default).
-    Required,
-    /// SCP03 when the card offers it, at the best level it offers up to the configured one.
-    IfOffered,
-    /// No secure channel.
-    Off,
-}
-
-/// How to run the procedure. Built with [`Config::new`] and the methods
-/// that change one setting each:
-///
-/// ```
-/// use scboot::procedure::{Config, SecurePolicy};
-/// use scboot::scp03::SecurityLevel;
-/// let cfg = Config::new([9; 16])
-///     .policy(SecurePolicy::IfOffered)
-///     .level(SecurityLevel::C_MAC_R_MAC)
-///     .logical_channel(false);
-/// assert_eq!(cfg.level, SecurityLevel::C_MAC_R_MAC);
-/// ```
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Config {
-    /// Secure channel policy.
-    pub policy: SecurePolicy,
-    /// Security level (LwM2M Appendix H: `33`).
-    pub level: SecurityLevel,
-    /// S8 or S16.
-    pub mode: Mode,
-    /// Fresh random bytes for the host challenge (8 used in S8, 16 in S16).
-    /// The kernel has no random source: supply new ones for every run.
-    pub host_challenge: [u8; 16],
-    /// The most bytes one READ asks for (1..=1024). 0 (the default): as
-    /// many as one short response carries at the session's level. Above 256
-    /// the card must support extended lengths.
-    pub max_read: u16,
-    /// Open a logical channel for the application (else use the basic channel).
-    pub logical_channel: bool,
-    /// Also read EF.TokenInfo (`5032`) after EF.ODF (a dump wants it; the
-    /// bootstrap does not).
-    pub read_token_info: bool,
-    /// Read every DODF the ODF names, not only up to the one holding the
-    /// bootstrap entry (a dump wants them all).
-    pub read_every_dodf: bool,
-}
-
-impl Config {
-    /// Required SCP03 at level 33, S8, reads sized to the level, on a logical channel.
-    pub const fn new(host_challenge: [u8; 16]) -> Config {
-        Config {
-            policy: SecurePolicy::Required,
-            level: SecurityLevel::ALL,
-            mode: Mode::S8,
-            host_challenge,
-            max_read: 0,
-            logical_channel: true,
-            read_token_info: false,
-            read_every_dodf: false,
-        }
-    }
-
-    /// The secure channel policy.
-    pub const fn policy(self, policy: SecurePolicy) -> Config {
-        Config { policy, ..self }
-    }
-
-    /// The security level.
-    pub const fn level(self, level: SecurityLevel) -> Config {
-        Config { level, ..self }
-    }
-
-    /// S8 or S16.
-    pub const fn mode(self, mode: Mode) -> Config {
-        Config { mode, ..self }
-    }
-
-    /// The most bytes one READ asks for (0: as the level allows).
-    pub const fn max_read(self, max_read: u16) -> Config {
-        Config { max_read, ..self }
-    }
-
-    /// A logical channel (true, the default) or the basic channel.
-    pub const fn logical_channel(self, logical_channel: bool) -> Config {
-        Config {
-            logical_channel,
-            ..self
-        }
-    }
-
-    /// Read EF.TokenInfo and every DODF too (what `card dump` needs).
-    pub const fn read_everything(self, everything: bool) -> Config {
-        Config {
-            read_token_info: everything,
-            read_every_dodf: everything,
-            ..self
-        }
-    }
-}
-
-/// Where the bootstrap information came from.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Provenance {
-    /// The PKCS#15 application's AID.
-    pub aid: Bytes16,
-    /// Its path from EF.DIR.
-    pub application_path: Bytes16,
-    /// The logical channel used (0: basic).
-    pub channel: u8,
-    /// The secure channel level used, if any.
-    pub level: Option<SecurityLevel>,
-    /// The DODF that held the entry.
-    pub dodf_path: Bytes16,
-    /// The entry's index in that DODF.
-    pub entry: usize,
-    /// The rule that matched.
-    pub rule: BootstrapRule,
-    /// The bootstrap file's path.
-    pub file_path: Bytes16,
-    /// The part of the file, when not all of it.
-    pub index_length: Option<IndexLength>,
-    /// Whether the entry was private (a PIN was verified to read it).
-    pub private: bool,
-    /// SHA-256 of the bootstrap data read (header and objects).
-    pub digest: [u8; 32],
-    /// Command APDUs exchanged (GET RESPONSE and re-sends included).
-    pub apdus: u32,
-}
-
-/// Bootstrap information read from the card, with its provenance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bootstrap<'w> {
-    /// The validated bootstrap file (borrows the workspace).
-    pub file: BootstrapFile<'w>,
-    /// Where it came from.
-    pub provenance: Provenance,
-}
-
-/// What the caller must do next.
-#[derive(Debug)]
-pub enum Step<'p, 'k, 'w> {
-    /// Send the first `n` bytes of the buffer given to [`Procedure::next`]
-    /// and pass the response to [`Procedure::on_response`].
-    Transmit(usize),
-    /// The entry is private: give the PIN (or decline) through this request.
-    NeedPin(PinRequest<'p, 'k, 'w>),
-    /// Finished: call [`Procedure::finish`].
-    Done,
-}
-
-/// A PIN as the card wants it (at most 16 bytes), zeroized when dropped.
-pub(crate) type Pin = InlineBytes<16>;
+pub use outcome::{Bootstrap, Provenance};
+pub use state::Procedure;
+pub use step::{PinRequest, Step};
+pub use transport::Card;
+pub use view::{CardFile, CommandView, FileKind, ResponseView};
 
 /// Run the whole procedure over `card`. `pin`: `(VERIFY reference, PIN)`
 /// for a private entry.

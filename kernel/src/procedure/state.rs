@@ -1,0 +1,200 @@
+//! The procedure's state: the phase of the walk (each phase carries its own
+//! data), what the walk has learned so far, and the exchange below it.
+
+use core::fmt;
+
+use super::config::Config;
+use super::error::ProcedureError;
+use super::error::StepName;
+use super::exchange::Exchange;
+use super::view::{CardFile, CommandView, FileKind, ResponseView};
+use crate::apdu::Command;
+use crate::bytes::{Bytes16, InlineBytes};
+use crate::dodf::BootstrapRule;
+use crate::path::IndexLength;
+use crate::scp03::StaticKeys;
+
+/// DODFs followed (the first ones the ODF names).
+pub(super) const MAX_DODFS: usize = 4;
+/// The bootstrap file's header: object count and size (LwM2M G.3).
+pub(super) const BOOTSTRAP_HEADER: usize = 4;
+/// READ BINARY reaches offsets up to `7FFF` (P1 bit 8 is the SFI flag).
+pub(super) const MAX_OFFSET: usize = 0x7FFF;
+
+/// A PIN as the card wants it (at most 16 bytes); zeroized once VERIFY is staged.
+pub(crate) type Pin = InlineBytes<16>;
+
+/// The range of a file being read: bytes `[pos, end)`, or records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct FileRead {
+    pub(super) pos: usize,
+    pub(super) end: usize,
+    /// `(record length, record count, next record number)` for record files.
+    pub(super) records: Option<(usize, u16, u16)>,
+    /// Bytes in the workspace so far.
+    pub(super) len: usize,
+}
+
+/// The walk's phases; each carries what it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    SelectDir,
+    ReadDir(FileRead),
+    OpenChannel,
+    SelectApplication,
+    InitializeUpdate,
+    ExternalAuthenticate,
+    SelectOdf,
+    ReadOdf(FileRead),
+    SelectTokenInfo,
+    ReadTokenInfo(FileRead),
+    SelectDodf(u8),
+    ReadDodf(u8, FileRead),
+    NeedPin,
+    Verify { reference: u8, pin: Pin },
+    Verifying,
+    SelectBootstrap,
+    ReadBootstrap(FileRead),
+    CloseChannel,
+    Done,
+    Failed(ProcedureError),
+}
+
+impl Phase {
+    pub(super) const fn step(&self) -> StepName {
+        match self {
+            Phase::SelectDir => StepName::SelectDir,
+            Phase::ReadDir(_) => StepName::ReadDir,
+            Phase::OpenChannel => StepName::OpenChannel,
+            Phase::SelectApplication => StepName::SelectApplication,
+            Phase::InitializeUpdate => StepName::InitializeUpdate,
+            Phase::ExternalAuthenticate => StepName::ExternalAuthenticate,
+            Phase::SelectOdf => StepName::SelectOdf,
+            Phase::ReadOdf(_) => StepName::ReadOdf,
+            Phase::SelectTokenInfo => StepName::SelectTokenInfo,
+            Phase::ReadTokenInfo(_) => StepName::ReadTokenInfo,
+            Phase::SelectDodf(_) => StepName::SelectDodf,
+            Phase::ReadDodf(..) => StepName::ReadDodf,
+            Phase::NeedPin | Phase::Verify { .. } | Phase::Verifying => StepName::Verify,
+            Phase::SelectBootstrap => StepName::SelectBootstrap,
+            Phase::ReadBootstrap(_) => StepName::ReadBootstrap,
+            Phase::CloseChannel | Phase::Done | Phase::Failed(_) => StepName::CloseChannel,
+        }
+    }
+}
+
+/// The bootstrap entry found in a DODF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Target {
+    pub(super) path: Bytes16,
+    pub(super) dodf: Bytes16,
+    pub(super) entry: usize,
+    pub(super) rule: BootstrapRule,
+    pub(super) index_length: Option<IndexLength>,
+    pub(super) private: bool,
+    pub(super) auth_id: Bytes16,
+}
+
+/// The procedure's state. Create it with [`Procedure::new`], alternate
+/// [`Procedure::next`] and [`Procedure::on_response`], then
+/// [`Procedure::finish`].
+pub struct Procedure<'k, 'w> {
+    pub(super) keys: &'k StaticKeys,
+    pub(super) cfg: Config,
+    pub(super) ws: &'w mut [u8],
+    pub(super) phase: Phase,
+    pub(super) x: Exchange,
+    pub(super) aid: Bytes16,
+    pub(super) app_path: Bytes16,
+    pub(super) dodfs: [Bytes16; MAX_DODFS],
+    pub(super) n_dodfs: u8,
+    pub(super) target: Option<Target>,
+    /// The validated bootstrap file: object count, bytes read.
+    pub(super) file: Option<(u16, usize)>,
+    pub(super) digest: [u8; 32],
+    /// The file completed by the last response, and its length.
+    pub(super) completed: Option<(FileKind, usize)>,
+    /// The step of the last command sent.
+    pub(super) sent_step: StepName,
+}
+
+impl fmt::Debug for Procedure<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Procedure")
+            .field("step", &self.phase.step())
+            .field("channel", &self.x.channel())
+            .field("level", &self.x.level())
+            .field("apdus", &self.x.apdus())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'k, 'w> Procedure<'k, 'w> {
+    /// A procedure with the static keys of the card's security domain and a
+    /// workspace for file contents (the largest file read: the bootstrap
+    /// file is at most 32 KB).
+    pub fn new(keys: &'k StaticKeys, cfg: Config, workspace: &'w mut [u8]) -> Self {
+        Procedure {
+            keys,
+            cfg,
+            ws: workspace,
+            phase: Phase::SelectDir,
+            x: Exchange::new(),
+            aid: Bytes16::default(),
+            app_path: Bytes16::default(),
+            dodfs: [Bytes16::default(); MAX_DODFS],
+            n_dodfs: 0,
+            target: None,
+            file: None,
+            digest: [0; 32],
+            completed: None,
+            sent_step: StepName::SelectDir,
+        }
+    }
+}
+
+impl Procedure<'_, '_> {
+    /// The last command sent (after [`Step::Transmit`]), for a log.
+    pub fn last_command(&self) -> CommandView<'_> {
+        let (plain, protected, continuation) = self.x.last_command();
+        let encrypted = protected
+            && self.x.level().is_some_and(|l| l.c_dec())
+            && Command::parse(plain).is_ok_and(|c| !c.data.is_empty());
+        CommandView {
+            step: self.sent_step,
+            plain: if continuation { &[] } else { plain },
+            protected,
+            encrypted,
+        }
+    }
+
+    /// The last complete response (after [`Procedure::on_response`]), for a log.
+    pub fn last_response(&self) -> Option<ResponseView<'_>> {
+        let r = self.x.reply()?;
+        let (_, protected, _) = self.x.last_command();
+        Some(ResponseView {
+            step: self.sent_step,
+            data: self.x.data(),
+            sw: r.sw,
+            encrypted: protected && self.x.level().is_some_and(|l| l.r_enc()) && r.len > 0,
+        })
+    }
+
+    /// The file the last response completed, until the next call to
+    /// [`Procedure::next`]: what a dump writes.
+    pub fn file(&self) -> Option<CardFile<'_>> {
+        let (kind, len) = self.completed?;
+        let path: &[u8] = match kind {
+            FileKind::EfDir => &[],
+            FileKind::Odf => &[0x50, 0x31],
+            FileKind::TokenInfo => &[0x50, 0x32],
+            FileKind::Dodf(i) => self.dodfs.get(usize::from(i))?.as_bytes(),
+            FileKind::Bootstrap => self.target.as_ref()?.path.as_bytes(),
+        };
+        Some(CardFile {
+            kind,
+            path,
+            bytes: self.ws.get(..len)?,
+        })
+    }
+}
