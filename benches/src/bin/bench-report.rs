@@ -174,18 +174,23 @@ fn read_budgets() -> BTreeMap<String, (f64, f64)> {
     m
 }
 
-fn write_budgets(c: &BTreeMap<String, Counts>) {
+/// Rewrite the budgets of the cases whose id starts with one of `only`
+/// (all when empty) as measured + 8 %; the others keep theirs.
+fn write_budgets(c: &BTreeMap<String, Counts>, only: &[String]) {
+    let old = read_budgets();
     let mut s = String::from(
         "# Per-operation budgets: [instructions, estimated cycles], steady state under\n\
          # callgrind (bench-report). Written by `bench-report update` as measured + 8 %;\n\
          # CI fails when a case exceeds either. Tighten them when the code gets faster.\n",
     );
     for (k, v) in c {
-        s.push_str(&format!(
-            "\"{k}\" = [{:.0}, {:.0}]\n",
-            (v.ir * MARGIN).ceil(),
-            (v.cycles * MARGIN).ceil()
-        ));
+        let (ir, cycles) = match old.get(k) {
+            Some(&kept) if !only.is_empty() && !only.iter().any(|p| k.starts_with(p.as_str())) => {
+                kept
+            }
+            _ => ((v.ir * MARGIN).ceil(), (v.cycles * MARGIN).ceil()),
+        };
+        s.push_str(&format!("\"{k}\" = [{ir:.0}, {cycles:.0}]\n"));
     }
     std::fs::write(budgets_path(), s).expect("write budgets");
 }
@@ -447,8 +452,16 @@ fn main() {
             }
         }
         Some("update") => {
-            let (c, _) = measure();
-            write_budgets(&c);
+            // update [--cached] [ID-PREFIX...]: the listed cases only, or all.
+            let cached = args.iter().any(|a| a == "--cached");
+            let (c, _) = if cached { load() } else { measure() };
+            let only: Vec<String> = args
+                .iter()
+                .skip(2)
+                .filter(|a| !a.starts_with("--"))
+                .cloned()
+                .collect();
+            write_budgets(&c, &only);
             println!("budgets written to {}", budgets_path().display());
         }
         Some("dashboard") => {
