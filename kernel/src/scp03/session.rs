@@ -217,7 +217,7 @@ impl Session {
         let framing = Framing::for_lengths(cmd.extended, lc, cmd.le);
         // The header as the MAC sees it: channel zeroed, GP secure messaging set.
         let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
-        let (mut header, hdr_len) = framing.header(mac_cla, cmd.ins, cmd.p1, cmd.p2, lc);
+        let (header, hdr_len) = framing.header(mac_cla, cmd.ins, cmd.p1, cmd.p2, lc);
         let (le, le_len) = framing.le(cmd.le, lc);
         let total = hdr_len + lc + le_len;
         let out = out
@@ -226,7 +226,7 @@ impl Session {
         self.next_counter()?;
         let counter = self.counter;
         let (head, rest) = out.split_at_mut(hdr_len);
-        let (data, tail) = rest.split_at_mut(data_len);
+        let (data, _) = rest.split_at_mut(data_len);
         data.get_mut(..cmd.data.len())
             .unwrap_or(&mut [])
             .copy_from_slice(cmd.data);
@@ -241,12 +241,17 @@ impl Session {
             }
             k.enc.cbc_encrypt(&icv(&k.enc, counter, false), data);
         }
-        let mac = k
-            .cmac
-            .mac(&[&self.chain, header.get(..hdr_len).unwrap_or(&[]), data]);
-        self.chain = mac;
-        header[0] = wire_cla;
+        // The header as the MAC sees it goes where the wire header goes, so
+        // that header and data reach the MAC as one run of bytes; then the
+        // wire's class byte replaces the MAC's.
         head.copy_from_slice(header.get(..hdr_len).unwrap_or(&[]));
+        let signed = out.get(..hdr_len + data_len).unwrap_or(&[]);
+        let mac = k.cmac.mac(&[&self.chain, signed]);
+        self.chain = mac;
+        if let Some(c) = out.first_mut() {
+            *c = wire_cla;
+        }
+        let tail = out.get_mut(hdr_len + data_len..).unwrap_or(&mut []);
         let (mac_out, le_out) = tail.split_at_mut(m);
         mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[]));
         le_out.copy_from_slice(le.get(..le_len).unwrap_or(&[]));
