@@ -24,10 +24,10 @@
 //! ```
 
 use crate::ber::BerWriter;
-use crate::ber::{self, Element, Encode, Reader, Tag, Writer, MAX_DEPTH};
+use crate::ber::{self, any, Element, Encode, Tag, Writer, MAX_DEPTH};
 use crate::error::{EncodeError, ErrorKind, Result, Structure};
 use crate::path::{check_path, check_path_value};
-use crate::span::Span;
+use crate::span::{finish, Span};
 
 /// The PKCS#15 application identifier `A0 00 00 00 63 50 4B 43 53 2D 31 35`.
 pub const PKCS15_AID: &[u8] = &[
@@ -100,8 +100,11 @@ impl<'a> ApplicationTemplate<'a> {
 
     fn from_element(e: &Element<'a>) -> Result<ApplicationTemplate<'a>> {
         let (mut aid, mut label, mut path, mut ddo) = (None, None, None, None);
-        let mut r = Reader::new(e.span());
-        while let Some(c) = r.next()? {
+        // The template's data objects, in any order (ISO 7816-4 8.2.1.1).
+        let mut rest = e.span();
+        while !rest.is_empty() {
+            let (next, c) = finish(any(rest))?;
+            rest = next;
             match c.tag() {
                 TAG_AID => {
                     let len = c.value().len();

@@ -40,10 +40,15 @@
 //! ```
 
 use crate::ber::BerWriter;
-use crate::ber::{self, Element, Encode, Oid, Reader, Tag, Writer, MAX_DEPTH};
+use nom::Parser;
+
+use crate::ber::{
+    self, contents, decoded, end, extensions, optional_with, present, required, Element, Encode,
+    Oid, Tag, Writer, MAX_DEPTH,
+};
 use crate::error::{EncodeError, ErrorKind, Result, Structure};
 use crate::path::Path;
-use crate::span::Span;
+use crate::span::{PResult, Span};
 
 /// `pkcs15-ub-label`: the longest label.
 pub const MAX_LABEL_LEN: usize = 255;
@@ -230,40 +235,19 @@ impl<'a> DataObject<'a> {
     }
 
     fn from_element(e: &Element<'a>, kind_tag: Tag) -> Result<DataObject<'a>> {
-        let mut r = Reader::new(e.span());
-        let c = r.required(Tag::SEQUENCE, "CommonObjectAttributes SEQUENCE (30)")?;
-        let common = parse_common(&c)?;
-        let d = r.required(Tag::SEQUENCE, "CommonDataObjectAttributes SEQUENCE (30)")?;
-        let data = parse_data_attrs(&d)?;
-        let sub_class = match r.optional(TAG_SUBCLASS)? {
-            Some(s) => {
-                ber::validate_span(s.span(), MAX_DEPTH - 3)?;
-                Some(s.value())
-            }
-            None => None,
-        };
-        let t = r.required(TAG_TYPE_ATTRS, "typeAttributes [1] (A1)")?;
-        r.finish()?;
-
-        let mut tr = Reader::new(t.span());
+        let (common, data, sub_class, t) = contents(e, pkcs15_object)?;
         let (kind, value) = if kind_tag == TAG_OIDDO {
-            let s = tr.required(Tag::SEQUENCE, "OidDO SEQUENCE (30)")?;
-            let mut sr = Reader::new(s.span());
-            let id = sr
-                .required(Tag::OID, "OidDO id OBJECT IDENTIFIER (06)")?
-                .oid()?;
-            let v = parse_object_value(&mut sr, false)?;
-            sr.finish()?;
-            (DataObjectKind::Oid(id), v)
+            let oid_do = decoded(required(Tag::SEQUENCE, "OidDO SEQUENCE (30)"), |s| {
+                contents(s, oid_do)
+            });
+            contents(&t, (oid_do, end).map(|(o, ())| o))?
         } else if kind_tag == TAG_EXTERNAL {
-            (
-                DataObjectKind::External,
-                parse_object_value(&mut tr, false)?,
-            )
+            let v = contents(&t, (object_value(false), end).map(|(v, ())| v))?;
+            (DataObjectKind::External, v)
         } else {
-            (DataObjectKind::Opaque, parse_object_value(&mut tr, true)?)
+            let v = contents(&t, (object_value(true), end).map(|(v, ())| v))?;
+            (DataObjectKind::Opaque, v)
         };
-        tr.finish()?;
         Ok(DataObject {
             kind,
             common,
@@ -294,80 +278,130 @@ impl<'a> DataObject<'a> {
     }
 }
 
-fn parse_common<'a>(e: &Element<'a>) -> Result<CommonObjectAttributes<'a>> {
-    let mut r = Reader::new(e.span());
-    let label = match r.optional(Tag::UTF8_STRING)? {
-        Some(l) => Some(l.bounded_utf8("label", MAX_LABEL_LEN)?),
-        None => None,
-    };
-    let flags = match r.optional(Tag::BIT_STRING)? {
-        Some(f) => Some(ObjectFlags(f.bit_string()?.flags(32))),
-        None => None,
-    };
-    let auth_id = match r.optional(Tag::OCTET_STRING)? {
-        Some(a) => {
-            a.check_max("authId", MAX_IDENTIFIER_LEN)?;
-            Some(a.value())
-        }
-        None => None,
-    };
-    let user_consent = match r.optional(Tag::INTEGER)? {
-        Some(u) => {
-            let v = u.unsigned("userConsent", MAX_USER_CONSENT)?;
-            if v == 0 {
-                return crate::span::fail(
-                    ErrorKind::IntegerOutOfRange {
-                        field: "userConsent",
-                        value: 0,
-                    },
-                    u.offset(),
-                );
-            }
-            Some(v as u8)
-        }
-        None => None,
-    };
-    let access_control_rules = match r.optional(Tag::SEQUENCE)? {
-        Some(s) => {
-            ber::validate_span(s.span(), MAX_DEPTH - 4)?;
-            Some(s.value())
-        }
-        None => None,
-    };
-    r.skip_extensions()?;
-    Ok(CommonObjectAttributes {
-        label,
-        flags,
-        auth_id,
-        user_consent,
-        access_control_rules,
-    })
+/// The parts of a data object's `PKCS15Object` SEQUENCE, type attributes
+/// left for the caller (they depend on the entry's DataType).
+type ObjectParts<'a> = (
+    CommonObjectAttributes<'a>,
+    CommonDataObjectAttributes<'a>,
+    Option<&'a [u8]>,
+    Element<'a>,
+);
+
+/// `PKCS15Object ::= SEQUENCE { commonObjectAttributes, classAttributes,
+/// subClassAttributes [0] OPTIONAL, typeAttributes [1] }` (the `[0]` and
+/// `[1]` are EXPLICIT: they tag a parameter, X.680 31.2.7).
+fn pkcs15_object(input: Span<'_>) -> PResult<'_, ObjectParts<'_>> {
+    (
+        decoded(
+            required(Tag::SEQUENCE, "CommonObjectAttributes SEQUENCE (30)"),
+            |c| contents(c, common_object_attributes),
+        ),
+        decoded(
+            required(Tag::SEQUENCE, "CommonDataObjectAttributes SEQUENCE (30)"),
+            |d| contents(d, common_data_object_attributes),
+        ),
+        optional_with(TAG_SUBCLASS, |s| {
+            ber::validate_span(s.span(), MAX_DEPTH - 3).map(|()| s.value())
+        }),
+        required(TAG_TYPE_ATTRS, "typeAttributes [1] (A1)"),
+        end,
+    )
+        .map(|(common, data, sub_class, t, ())| (common, data, sub_class, t))
+        .parse(input)
 }
 
-fn parse_data_attrs<'a>(e: &Element<'a>) -> Result<CommonDataObjectAttributes<'a>> {
-    let mut r = Reader::new(e.span());
-    let application_name = match r.optional(Tag::UTF8_STRING)? {
-        Some(l) => Some(l.bounded_utf8("applicationName", MAX_LABEL_LEN)?),
-        None => None,
-    };
-    let application_oid = match r.optional(Tag::OID)? {
-        Some(o) => Some(o.oid()?),
-        None => None,
-    };
-    r.skip_extensions()?;
-    Ok(CommonDataObjectAttributes {
-        application_name,
-        application_oid,
-    })
+/// `userConsent INTEGER (1..pkcs15-ub-userConsent)`.
+fn user_consent(u: &Element<'_>) -> Result<u8> {
+    match u.unsigned("userConsent", MAX_USER_CONSENT)? {
+        0 => crate::span::fail(
+            ErrorKind::IntegerOutOfRange {
+                field: "userConsent",
+                value: 0,
+            },
+            u.offset(),
+        ),
+        v => Ok(v as u8),
+    }
 }
 
-fn parse_object_value<'a>(r: &mut Reader<'a>, opaque: bool) -> Result<ObjectValue<'a>> {
-    let at = r.offset();
-    let Some(v) = r.next()? else {
-        return crate::span::fail(ErrorKind::MissingField("ObjectValue"), at);
-    };
+/// `CommonObjectAttributes ::= SEQUENCE { label Label OPTIONAL, flags
+/// CommonObjectFlags OPTIONAL, authId Identifier OPTIONAL, userConsent
+/// INTEGER OPTIONAL, accessControlRules SEQUENCE OF ... OPTIONAL, ... }`
+fn common_object_attributes(input: Span<'_>) -> PResult<'_, CommonObjectAttributes<'_>> {
+    (
+        optional_with(Tag::UTF8_STRING, |l| l.bounded_utf8("label", MAX_LABEL_LEN)),
+        optional_with(Tag::BIT_STRING, |f| {
+            Ok(ObjectFlags(f.bit_string()?.flags(32)))
+        }),
+        optional_with(Tag::OCTET_STRING, |a| {
+            a.check_max("authId", MAX_IDENTIFIER_LEN)
+                .map(|()| a.value())
+        }),
+        optional_with(Tag::INTEGER, user_consent),
+        optional_with(Tag::SEQUENCE, |s| {
+            ber::validate_span(s.span(), MAX_DEPTH - 4).map(|()| s.value())
+        }),
+        extensions,
+    )
+        .map(
+            |(label, flags, auth_id, user_consent, access_control_rules, ())| {
+                CommonObjectAttributes {
+                    label,
+                    flags,
+                    auth_id,
+                    user_consent,
+                    access_control_rules,
+                }
+            },
+        )
+        .parse(input)
+}
+
+/// `CommonDataObjectAttributes ::= SEQUENCE { applicationName Label
+/// OPTIONAL, applicationOID OBJECT IDENTIFIER OPTIONAL, ... }`
+fn common_data_object_attributes(input: Span<'_>) -> PResult<'_, CommonDataObjectAttributes<'_>> {
+    (
+        optional_with(Tag::UTF8_STRING, |l| {
+            l.bounded_utf8("applicationName", MAX_LABEL_LEN)
+        }),
+        optional_with(Tag::OID, Element::oid),
+        extensions,
+    )
+        .map(
+            |(application_name, application_oid, ())| CommonDataObjectAttributes {
+                application_name,
+                application_oid,
+            },
+        )
+        .parse(input)
+}
+
+/// `OidDO ::= SEQUENCE { id OBJECT IDENTIFIER, value ObjectValue }`
+fn oid_do(input: Span<'_>) -> PResult<'_, (DataObjectKind<'_>, ObjectValue<'_>)> {
+    (
+        decoded(
+            required(Tag::OID, "OidDO id OBJECT IDENTIFIER (06)"),
+            Element::oid,
+        ),
+        object_value(false),
+        end,
+    )
+        .map(|(id, v, ())| (DataObjectKind::Oid(id), v))
+        .parse(input)
+}
+
+/// `ObjectValue ::= CHOICE { indirect ReferencedValue (a Path or a URL),
+/// direct [0] ..., indirect-protected [1] ..., direct-protected [2] ... }`;
+/// the direct value of an opaqueDO is an OCTET STRING.
+fn object_value<'a>(
+    opaque: bool,
+) -> impl Parser<Span<'a>, Output = ObjectValue<'a>, Error = crate::Error> {
+    decoded(present("ObjectValue"), move |v| object_value_of(v, opaque))
+}
+
+fn object_value_of<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValue<'a>> {
     match v.tag() {
-        Tag::SEQUENCE => Ok(ObjectValue::Path(Path::from_element(&v)?)),
+        Tag::SEQUENCE => Ok(ObjectValue::Path(Path::from_element(v)?)),
         Tag::PRINTABLE_STRING | Tag::IA5_STRING => {
             v.check_max("url", MAX_URL_LEN)?;
             let s = if v.tag() == Tag::PRINTABLE_STRING {
@@ -382,24 +416,21 @@ fn parse_object_value<'a>(r: &mut Reader<'a>, opaque: bool) -> Result<ObjectValu
             Ok(ObjectValue::UrlWithDigest(v.value()))
         }
         TAG_DIRECT => {
-            let mut dr = Reader::new(v.span());
-            let inner = if opaque {
-                dr.required(Tag::OCTET_STRING, "direct value OCTET STRING (04)")?
-            } else {
-                match dr.next()? {
-                    Some(i) => i,
-                    None => {
-                        return crate::span::fail(
-                            ErrorKind::MissingField("direct value"),
-                            v.value_offset(),
-                        )
-                    }
+            let checked = |inner: &Element<'_>| {
+                if inner.tag().is_constructed() {
+                    ber::validate_span(inner.span(), MAX_DEPTH - 5)?;
                 }
+                Ok(())
             };
-            if inner.tag().is_constructed() {
-                ber::validate_span(inner.span(), MAX_DEPTH - 5)?;
+            if opaque {
+                let direct = decoded(
+                    required(Tag::OCTET_STRING, "direct value OCTET STRING (04)"),
+                    checked,
+                );
+                contents(v, (direct, end))?;
+            } else {
+                contents(v, (decoded(present("direct value"), checked), end))?;
             }
-            dr.finish()?;
             Ok(ObjectValue::Direct(v.value()))
         }
         found => crate::span::fail(

@@ -21,11 +21,13 @@
 //! assert_eq!(odf.entries().next().unwrap().class, ObjectClass::DataObjects);
 //! ```
 
+use nom::Parser;
+
 use crate::ber::BerWriter;
-use crate::ber::{self, Element, Encode, Reader, Tag, TagClass, Writer, MAX_DEPTH};
+use crate::ber::{self, contents, end, present, Element, Encode, Tag, TagClass, Writer, MAX_DEPTH};
 use crate::error::{EncodeError, ErrorKind, Result, Structure};
 use crate::path::Path;
-use crate::span::Span;
+use crate::span::{nom_fail, PResult, Span};
 
 /// The nine classes of PKCS15Objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -111,29 +113,33 @@ pub struct OdfEntry<'a> {
 
 const TAG_OBJECTS: Tag = Tag::context(0, true);
 
+/// `PathOrObjects ::= CHOICE { path Path, objects [0] SEQUENCE OF ..., ... }`,
+/// the value of an ODF entry's class tag (EXPLICIT: it tags a CHOICE).
+fn path_or_objects(input: Span<'_>) -> PResult<'_, OdfLocation<'_>> {
+    let (rest, inner) = present("PathOrObjects").parse(input)?;
+    let location = match inner.tag() {
+        Tag::SEQUENCE => OdfLocation::Path(Path::from_element(&inner).map_err(nom::Err::Error)?),
+        TAG_OBJECTS => {
+            ber::validate_span(inner.span(), MAX_DEPTH - 2).map_err(nom::Err::Error)?;
+            OdfLocation::Direct(inner.value())
+        }
+        found => {
+            return nom_fail(
+                ErrorKind::UnsupportedChoice {
+                    field: "PathOrObjects",
+                    found: found.identifier(),
+                },
+                inner.offset(),
+            )
+        }
+    };
+    let (rest, ()) = end(rest)?;
+    Ok((rest, location))
+}
+
 impl<'a> OdfEntry<'a> {
     fn from_element(e: &Element<'a>, class: ObjectClass) -> Result<OdfEntry<'a>> {
-        let mut r = Reader::new(e.span());
-        let Some(inner) = r.next()? else {
-            return crate::span::fail(ErrorKind::MissingField("PathOrObjects"), e.value_offset());
-        };
-        let location = match inner.tag() {
-            Tag::SEQUENCE => OdfLocation::Path(Path::from_element(&inner)?),
-            TAG_OBJECTS => {
-                ber::validate_span(inner.span(), MAX_DEPTH - 2)?;
-                OdfLocation::Direct(inner.value())
-            }
-            found => {
-                return crate::span::fail(
-                    ErrorKind::UnsupportedChoice {
-                        field: "PathOrObjects",
-                        found: found.identifier(),
-                    },
-                    inner.offset(),
-                )
-            }
-        };
-        r.finish()?;
+        let location = contents(e, path_or_objects)?;
         Ok(OdfEntry { class, location })
     }
 

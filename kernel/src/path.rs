@@ -19,10 +19,13 @@
 //! assert_eq!(p.index_length, None);
 //! ```
 
-use crate::ber::BerWriter;
-use crate::ber::{self, Element, Encode, Reader, Tag, Writer};
+use nom::Parser;
+
+use crate::ber::{
+    self, contents, decoded, end, optional, required, BerWriter, Element, Encode, Tag, Writer,
+};
 use crate::error::{EncodeError, ErrorKind, Result, Structure};
-use crate::span::Span;
+use crate::span::{finish, nom_fail, PResult, Span};
 
 /// The longest path accepted, in bytes (8 file identifiers).
 pub const MAX_PATH_LEN: usize = 16;
@@ -47,6 +50,37 @@ pub struct Path<'a> {
     pub path: &'a [u8],
     /// The part of the file meant, when not all of it.
     pub index_length: Option<IndexLength>,
+}
+
+/// `Path ::= SEQUENCE { efidOrPath OCTET STRING, index INTEGER OPTIONAL,
+/// length [0] INTEGER OPTIONAL }`, index and length both or neither; the
+/// value of the SEQUENCE.
+fn path(input: Span<'_>) -> PResult<'_, Path<'_>> {
+    let (rest, (path, index, length)) = (
+        decoded(
+            required(Tag::OCTET_STRING, "efidOrPath OCTET STRING (04)"),
+            |e| check_path(e, "path").map(|()| e.value()),
+        ),
+        optional(Tag::INTEGER),
+        optional(Tag::context(0, false)),
+    )
+        .parse(input)?;
+    let index_length = match (index, length) {
+        (None, None) => None,
+        (Some(i), Some(l)) => Some(IndexLength {
+            index: i
+                .unsigned("path index", MAX_INDEX)
+                .map_err(nom::Err::Error)?,
+            length: l
+                .unsigned("path length", MAX_INDEX)
+                .map_err(nom::Err::Error)?,
+        }),
+        (Some(x), None) | (None, Some(x)) => {
+            return nom_fail(ErrorKind::IndexWithoutLength, x.offset())
+        }
+    };
+    let (rest, ()) = end(rest)?;
+    Ok((rest, Path { path, index_length }))
 }
 
 /// Check the bounds of a path value held by element `e` (field name `field`).
@@ -99,39 +133,22 @@ impl<'a> Path<'a> {
 
     /// Parse a DER/BER `Path` SEQUENCE that spans all of `input`.
     pub fn parse(input: &'a [u8]) -> Result<Path<'a>> {
-        let span = Span::new(input);
-        let mut r = Reader::new(span);
-        let e = r
-            .required(Tag::SEQUENCE, "Path SEQUENCE (30)")
-            .map_err(|e| e.within(Structure::Path, None))?;
-        let p = Path::from_element(&e).map_err(|e| e.within(Structure::Path, None))?;
-        r.finish().map_err(|e| e.within(Structure::Path, None))?;
-        Ok(p)
+        let whole = (
+            decoded(
+                required(Tag::SEQUENCE, "Path SEQUENCE (30)"),
+                Path::from_element,
+            ),
+            end,
+        );
+        finish(whole.map(|(p, ())| p).parse(Span::new(input)))
+            .map(|(_, p)| p)
+            .map_err(|e| e.within(Structure::Path, None))
     }
 
     /// Decode from a SEQUENCE element.
     pub(crate) fn from_element(e: &Element<'a>) -> Result<Path<'a>> {
-        let mut r = Reader::new(e.span());
-        let p = r.required(Tag::OCTET_STRING, "efidOrPath OCTET STRING (04)")?;
-        check_path(&p, "path")?;
-        let index = r.optional(Tag::INTEGER)?;
-        let length = r.optional(Tag::context(0, false))?;
-        let index_length = match (index, length) {
-            (None, None) => None,
-            (Some(i), Some(l)) => Some(IndexLength {
-                index: i.unsigned("path index", MAX_INDEX)?,
-                length: l.unsigned("path length", MAX_INDEX)?,
-            }),
-            (Some(i), None) => return crate::span::fail(ErrorKind::IndexWithoutLength, i.offset()),
-            (None, Some(l)) => return crate::span::fail(ErrorKind::IndexWithoutLength, l.offset()),
-        };
-        r.finish()?;
-        Ok(Path {
-            path: p.value(),
-            index_length,
-        })
+        contents(e, path)
     }
-
     fn content_len(&self) -> usize {
         let mut n = ber::element_len(Tag::OCTET_STRING, self.path.len());
         if let Some(il) = self.index_length {

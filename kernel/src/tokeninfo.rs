@@ -28,9 +28,14 @@
 //! ```
 
 use crate::ber::BerWriter;
-use crate::ber::{self, Element, Encode, Reader, Tag, Writer, MAX_DEPTH};
+use nom::Parser;
+
+use crate::ber::{
+    self, contents, decoded, end, extensions, optional_with, present, required, Element, Encode,
+    Tag, Writer, MAX_DEPTH,
+};
 use crate::error::{EncodeError, Result, Structure};
-use crate::span::Span;
+use crate::span::{finish, PResult, Span};
 
 /// The longest label-like field (`pkcs15-ub-label`).
 pub const MAX_LABEL_LEN: usize = 255;
@@ -111,18 +116,97 @@ pub struct TokenInfo<'a> {
     pub preferred_language: Option<&'a str>,
 }
 
-fn raw<'a>(e: Option<Element<'a>>, depth: u8) -> Result<Option<&'a [u8]>> {
-    match e {
-        Some(e) => {
-            ber::validate_span(e.span(), depth)?;
-            Ok(Some(e.value()))
-        }
-        None => Ok(None),
+/// A component kept as its (validated) value bytes.
+fn raw<'a>(e: &Element<'a>) -> Result<&'a [u8]> {
+    ber::validate_span(e.span(), MAX_DEPTH - 2).map(|()| e.value())
+}
+
+/// A `Label` (UTF8String, at most 255 bytes) named `field`.
+fn label<'a>(field: &'static str) -> impl Fn(&Element<'a>) -> Result<&'a str> {
+    move |e| e.bounded_utf8(field, MAX_LABEL_LEN)
+}
+
+/// `LastUpdate ::= CHOICE { generalizedTime GeneralizedTime,
+/// referencedTime ReferencedValue, ... }` inside its EXPLICIT `[5]`.
+fn last_update<'a>(e: &Element<'a>) -> Result<LastUpdate<'a>> {
+    let inner = contents(e, (present("LastUpdate"), end).map(|(i, ())| i))?;
+    if inner.tag() == Tag::GENERALIZED_TIME {
+        inner.check_max("GeneralizedTime", MAX_TIME_LEN)?;
+        inner.check_min("GeneralizedTime", MIN_TIME_LEN)?;
+        Ok(LastUpdate::Time(ber::decode_generalized_time(
+            inner.span(),
+        )?))
+    } else {
+        ber::validate_span(e.span(), MAX_DEPTH - 2)?;
+        Ok(LastUpdate::Referenced(e.value()))
     }
 }
 
-fn label<'a>(e: Option<Element<'a>>, field: &'static str) -> Result<Option<&'a str>> {
-    e.map(|e| e.bounded_utf8(field, MAX_LABEL_LEN)).transpose()
+/// `preferredLanguage PrintableString` (a language code).
+fn preferred_language<'a>(p: &Element<'a>) -> Result<&'a str> {
+    p.check_max("preferredLanguage", MAX_LANGUAGE_LEN)?;
+    ber::decode_printable(p.span(), "preferredLanguage")
+}
+
+/// The components of the TokenInfo SEQUENCE, in the order of its ASN.1.
+fn token_info(input: Span<'_>) -> PResult<'_, TokenInfo<'_>> {
+    (
+        decoded(required(Tag::INTEGER, "version INTEGER (02)"), |e| {
+            e.unsigned("version", u32::MAX)
+        }),
+        decoded(
+            required(Tag::OCTET_STRING, "serialNumber OCTET STRING (04)"),
+            |e| {
+                e.check_max("serialNumber", MAX_SERIAL_LEN)
+                    .map(|()| e.value())
+            },
+        ),
+        optional_with(Tag::UTF8_STRING, label("manufacturerID")),
+        optional_with(TAG_LABEL, label("label")),
+        decoded(
+            required(Tag::BIT_STRING, "tokenflags BIT STRING (03)"),
+            |e| Ok(TokenFlags(e.bit_string()?.flags(32))),
+        ),
+        optional_with(Tag::SEQUENCE, raw),
+        optional_with(TAG_RECORD_INFO, raw),
+        optional_with(TAG_ALGORITHMS, raw),
+        optional_with(TAG_ISSUER, label("issuerId")),
+        optional_with(TAG_HOLDER, label("holderId")),
+        optional_with(TAG_LAST_UPDATE, last_update),
+        optional_with(Tag::PRINTABLE_STRING, preferred_language),
+        extensions,
+    )
+        .map(
+            |(
+                version,
+                serial_number,
+                manufacturer_id,
+                label,
+                token_flags,
+                se_info,
+                record_info,
+                supported_algorithms,
+                issuer_id,
+                holder_id,
+                last_update,
+                preferred_language,
+                (),
+            )| TokenInfo {
+                version,
+                serial_number,
+                manufacturer_id,
+                label,
+                token_flags,
+                se_info,
+                record_info,
+                supported_algorithms,
+                issuer_id,
+                holder_id,
+                last_update,
+                preferred_language,
+            },
+        )
+        .parse(input)
 }
 
 impl<'a> TokenInfo<'a> {
@@ -150,76 +234,12 @@ impl<'a> TokenInfo<'a> {
     }
 
     fn parse_span(span: Span<'a>) -> Result<TokenInfo<'a>> {
-        let (outer, rest) = {
-            let mut r = Reader::new(span);
-            let outer = r.required(Tag::SEQUENCE, "TokenInfo SEQUENCE (30)")?;
-            (outer, span.skip(outer.encoded_len()))
-        };
+        let (rest, outer) = finish(required(Tag::SEQUENCE, "TokenInfo SEQUENCE (30)").parse(span))?;
         let rest = ber::skip_padding(rest);
         if !rest.is_empty() {
             return crate::span::fail(crate::ErrorKind::TrailingData, rest.offset());
         }
-        let mut r = Reader::new(outer.span());
-        let version = r
-            .required(Tag::INTEGER, "version INTEGER (02)")?
-            .unsigned("version", u32::MAX)?;
-        let serial = r.required(Tag::OCTET_STRING, "serialNumber OCTET STRING (04)")?;
-        serial.check_max("serialNumber", MAX_SERIAL_LEN)?;
-        let manufacturer_id = label(r.optional(Tag::UTF8_STRING)?, "manufacturerID")?;
-        let lbl = label(r.optional(TAG_LABEL)?, "label")?;
-        let flags = r.required(Tag::BIT_STRING, "tokenflags BIT STRING (03)")?;
-        let token_flags = TokenFlags(flags.bit_string()?.flags(32));
-        let se_info = raw(r.optional(Tag::SEQUENCE)?, MAX_DEPTH - 2)?;
-        let record_info = raw(r.optional(TAG_RECORD_INFO)?, MAX_DEPTH - 2)?;
-        let supported_algorithms = raw(r.optional(TAG_ALGORITHMS)?, MAX_DEPTH - 2)?;
-        let issuer_id = label(r.optional(TAG_ISSUER)?, "issuerId")?;
-        let holder_id = label(r.optional(TAG_HOLDER)?, "holderId")?;
-        let last_update = match r.optional(TAG_LAST_UPDATE)? {
-            Some(e) => {
-                let mut lr = Reader::new(e.span());
-                let at = lr.offset();
-                let inner = match lr.next()? {
-                    Some(i) => i,
-                    None => {
-                        return crate::span::fail(crate::ErrorKind::MissingField("LastUpdate"), at)
-                    }
-                };
-                lr.finish()?;
-                if inner.tag() == Tag::GENERALIZED_TIME {
-                    inner.check_max("GeneralizedTime", MAX_TIME_LEN)?;
-                    inner.check_min("GeneralizedTime", MIN_TIME_LEN)?;
-                    Some(LastUpdate::Time(ber::decode_generalized_time(
-                        inner.span(),
-                    )?))
-                } else {
-                    ber::validate_span(e.span(), MAX_DEPTH - 2)?;
-                    Some(LastUpdate::Referenced(e.value()))
-                }
-            }
-            None => None,
-        };
-        let preferred_language = match r.optional(Tag::PRINTABLE_STRING)? {
-            Some(p) => {
-                p.check_max("preferredLanguage", MAX_LANGUAGE_LEN)?;
-                Some(ber::decode_printable(p.span(), "preferredLanguage")?)
-            }
-            None => None,
-        };
-        r.skip_extensions()?;
-        Ok(TokenInfo {
-            version,
-            serial_number: serial.value(),
-            manufacturer_id,
-            label: lbl,
-            token_flags,
-            se_info,
-            record_info,
-            supported_algorithms,
-            issuer_id,
-            holder_id,
-            last_update,
-            preferred_language,
-        })
+        contents(&outer, token_info)
     }
 
     fn last_update_inner_len(&self) -> usize {

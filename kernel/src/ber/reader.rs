@@ -3,8 +3,10 @@
 
 use super::element::{next_element, Element};
 use super::tag::Tag;
-use crate::error::{ErrorKind, Result};
-use crate::span::{fail, Span};
+use nom::{Mode, OutputMode, Parser};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::span::{fail, finish, nom_fail, PResult, Span};
 
 /// The deepest nesting the generic walker follows.
 pub const MAX_DEPTH: u8 = 16;
@@ -39,83 +41,233 @@ fn walk(mut cur: Span<'_>, depth: u8, max_depth: u8) -> Result<()> {
     Ok(())
 }
 
-// ------------------------------------------------------------ sequence reader
+// ------------------------------------------------------------ nom parsers
+//
+// The grammar of every BER format is written with these nom parsers over
+// [`Span`] and nom's combinators (tuples, `map`): a format module reads
+// like its ASN.1. Each is a small value implementing `nom::Parser` with an
+// always-inlined `process`, so that a tuple of them compiles to the straight
+// sequence of reads a hand-written reader would do; each keeps its fast
+// path inside (one identifier octet decides an optional component, so a
+// missing one costs a byte comparison and builds no error).
 
-/// Reads the components of a SEQUENCE (or any run of elements) in order.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Reader<'a> {
-    rest: Span<'a>,
+/// Hand a plain result to nom in the output mode it asks for.
+#[inline(always)]
+fn emit<'a, OM: OutputMode, O>(r: Result<(Span<'a>, O)>) -> NomResult<'a, OM, O> {
+    match r {
+        Ok((rest, o)) => Ok((rest, OM::Output::bind(|| o))),
+        Err(e) => Err(nom::Err::Error(OM::Error::bind(|| e))),
+    }
 }
 
-impl<'a> Reader<'a> {
-    #[inline]
-    pub(crate) fn new(span: Span<'a>) -> Self {
-        Reader { rest: span }
-    }
+/// The output mode of a parser whose result is used at once (what
+/// `Parser::parse` asks for), named so that calls go straight to `process`.
+type Plain = nom::OutputM<nom::Emit, nom::Emit, nom::Complete>;
 
-    /// The offset of the next unread byte.
-    #[inline]
-    pub(crate) fn offset(&self) -> usize {
-        self.rest.offset()
-    }
+/// nom's result type of a parser over [`Span`] in output mode `OM`.
+type NomResult<'a, OM, O> = nom::PResult<OM, Span<'a>, O, Error>;
 
-    /// The next element, if any.
-    #[inline]
-    pub(crate) fn next(&mut self) -> Result<Option<Element<'a>>> {
-        if self.rest.is_empty() {
-            return Ok(None);
-        }
-        let (e, rest) = next_element(self.rest)?;
-        self.rest = rest;
-        Ok(Some(e))
+/// Any one element (the common encoding, one identifier octet and a
+/// short-form length, is decoded directly; anything else by the full
+/// parser of the identifier and length octets).
+#[inline]
+pub(crate) fn any(input: Span<'_>) -> PResult<'_, Element<'_>> {
+    match next_element(input) {
+        Ok((e, rest)) => Ok((rest, e)),
+        Err(e) => Err(nom::Err::Error(e)),
     }
+}
 
-    /// The next element if it has `tag` (a low-number tag: its one
-    /// identifier octet decides, so a non-matching element is left as is).
-    #[inline]
-    pub(crate) fn optional(&mut self, tag: Tag) -> Result<Option<Element<'a>>> {
-        match self.rest.bytes().first() {
-            Some(&b) if b == tag.first_byte() => self.next(),
-            _ => Ok(None),
-        }
-    }
+/// A component that must be there, with `tag` ([`required`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Required {
+    tag: Tag,
+    what: &'static str,
+}
 
-    /// The next element, which must have `tag`.
-    #[inline]
-    pub(crate) fn required(&mut self, tag: Tag, what: &'static str) -> Result<Element<'a>> {
-        if self.rest.is_empty() {
-            return fail(ErrorKind::MissingField(what), self.rest.end());
-        }
-        let (e, rest) = next_element(self.rest)?;
-        if e.tag() != tag {
-            return fail(
-                ErrorKind::UnexpectedTag {
-                    expected: what,
-                    found: e.tag().identifier(),
-                },
-                e.offset(),
-            );
-        }
-        self.rest = rest;
-        Ok(e)
-    }
+/// A component that must be there, with `tag`; `what` names it in errors
+/// (missing: at the end of the enclosing value; another tag: where it is).
+pub(crate) const fn required(tag: Tag, what: &'static str) -> Required {
+    Required { tag, what }
+}
 
-    /// Nothing may follow.
-    #[inline]
-    pub(crate) fn finish(self) -> Result<()> {
-        if self.rest.is_empty() {
-            return Ok(());
-        }
-        let (e, _) = next_element(self.rest)?;
-        fail(ErrorKind::TrailingData, e.offset())
-    }
+impl<'a> Parser<Span<'a>> for Required {
+    type Output = Element<'a>;
+    type Error = Error;
 
-    /// Whatever follows are extension components (`...`): they must be
-    /// well-formed and are otherwise ignored.
-    #[inline]
-    pub(crate) fn skip_extensions(self) -> Result<()> {
-        validate_span(self.rest, MAX_DEPTH)
+    #[inline(always)]
+    fn process<OM: OutputMode>(&mut self, input: Span<'a>) -> NomResult<'a, OM, Element<'a>> {
+        emit::<OM, _>(if input.is_empty() {
+            fail(ErrorKind::MissingField(self.what), input.end())
+        } else {
+            next_element(input).and_then(|(e, rest)| {
+                if e.tag() == self.tag {
+                    Ok((rest, e))
+                } else {
+                    fail(
+                        ErrorKind::UnexpectedTag {
+                            expected: self.what,
+                            found: e.tag().identifier(),
+                        },
+                        e.offset(),
+                    )
+                }
+            })
+        })
     }
+}
+
+/// A component that must be there, whatever its tag ([`present`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Present {
+    what: &'static str,
+}
+
+/// A component that must be there, whatever its tag (a CHOICE).
+pub(crate) const fn present(what: &'static str) -> Present {
+    Present { what }
+}
+
+impl<'a> Parser<Span<'a>> for Present {
+    type Output = Element<'a>;
+    type Error = Error;
+
+    #[inline(always)]
+    fn process<OM: OutputMode>(&mut self, input: Span<'a>) -> NomResult<'a, OM, Element<'a>> {
+        emit::<OM, _>(if input.is_empty() {
+            fail(ErrorKind::MissingField(self.what), input.offset())
+        } else {
+            next_element(input).map(|(e, rest)| (rest, e))
+        })
+    }
+}
+
+/// The next element if it has `tag`: one identifier octet decides (a
+/// low-number tag), so another element is left unread.
+#[inline(always)]
+fn take_if<'a>(tag: Tag, input: Span<'a>) -> Result<(Span<'a>, Option<Element<'a>>)> {
+    match input.bytes().first() {
+        Some(&b) if b == tag.first_byte() => next_element(input).map(|(e, rest)| (rest, Some(e))),
+        _ => Ok((input, None)),
+    }
+}
+
+/// An OPTIONAL component with `tag` ([`optional`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Optional {
+    tag: Tag,
+}
+
+/// An OPTIONAL component with `tag`.
+pub(crate) const fn optional(tag: Tag) -> Optional {
+    Optional { tag }
+}
+
+impl<'a> Parser<Span<'a>> for Optional {
+    type Output = Option<Element<'a>>;
+    type Error = Error;
+
+    #[inline(always)]
+    fn process<OM: OutputMode>(
+        &mut self,
+        input: Span<'a>,
+    ) -> NomResult<'a, OM, Option<Element<'a>>> {
+        emit::<OM, _>(take_if(self.tag, input))
+    }
+}
+
+/// An OPTIONAL component with `tag`, decoded by a function ([`optional_with`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OptionalWith<F> {
+    tag: Tag,
+    f: F,
+}
+
+/// An OPTIONAL component with `tag`, decoded by `f` (nom's `opt` and
+/// `map_res` together, without building an error for an absent one).
+pub(crate) const fn optional_with<'a, O, F>(tag: Tag, f: F) -> OptionalWith<F>
+where
+    F: Fn(&Element<'a>) -> Result<O>,
+{
+    OptionalWith { tag, f }
+}
+
+impl<'a, O, F: Fn(&Element<'a>) -> Result<O>> Parser<Span<'a>> for OptionalWith<F> {
+    type Output = Option<O>;
+    type Error = Error;
+
+    #[inline(always)]
+    fn process<OM: OutputMode>(&mut self, input: Span<'a>) -> NomResult<'a, OM, Option<O>> {
+        emit::<OM, _>(take_if(self.tag, input).and_then(|(rest, e)| match e {
+            Some(e) => (self.f)(&e).map(|o| (rest, Some(o))),
+            None => Ok((rest, None)),
+        }))
+    }
+}
+
+/// A component decoded by a function ([`decoded`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Decoded<P, F> {
+    p: P,
+    f: F,
+}
+
+/// A component read by `p`, decoded by `f` (the decoder's error is the parser's).
+pub(crate) const fn decoded<'a, O, P, F>(p: P, f: F) -> Decoded<P, F>
+where
+    P: Parser<Span<'a>, Output = Element<'a>, Error = Error>,
+    F: Fn(&Element<'a>) -> Result<O>,
+{
+    Decoded { p, f }
+}
+
+impl<'a, O, P, F> Parser<Span<'a>> for Decoded<P, F>
+where
+    P: Parser<Span<'a>, Output = Element<'a>, Error = Error>,
+    F: Fn(&Element<'a>) -> Result<O>,
+{
+    type Output = O;
+    type Error = Error;
+
+    #[inline(always)]
+    fn process<OM: OutputMode>(&mut self, input: Span<'a>) -> NomResult<'a, OM, O> {
+        let r = match self.p.process::<Plain>(input) {
+            Ok((rest, e)) => (self.f)(&e).map(|o| (rest, o)),
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e),
+            Err(nom::Err::Incomplete(_)) => fail(ErrorKind::Truncated, input.end()),
+        };
+        emit::<OM, _>(r)
+    }
+}
+
+/// The end of a SEQUENCE without extensions: nothing may follow.
+#[inline]
+pub(crate) fn end(input: Span<'_>) -> PResult<'_, ()> {
+    if input.is_empty() {
+        return Ok((input, ()));
+    }
+    let (_, e) = any(input)?;
+    nom_fail(ErrorKind::TrailingData, e.offset())
+}
+
+/// The extension marker (`...`): whatever follows must be well-formed and
+/// is otherwise ignored.
+#[inline]
+pub(crate) fn extensions(input: Span<'_>) -> PResult<'_, ()> {
+    match validate_span(input, MAX_DEPTH) {
+        Ok(()) => Ok((input.skip(input.len()), ())),
+        Err(e) => Err(nom::Err::Error(e)),
+    }
+}
+
+/// Parse the value of `e` with `p` (which ends with [`end`] or
+/// [`extensions`]).
+#[inline(always)]
+pub(crate) fn contents<'a, O>(
+    e: &Element<'a>,
+    mut p: impl Parser<Span<'a>, Output = O, Error = Error>,
+) -> Result<O> {
+    finish(p.process::<Plain>(e.span())).map(|(_, o)| o)
 }
 
 /// Skip directory-file padding (`00` and `FF` bytes).
