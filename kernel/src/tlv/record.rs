@@ -1,0 +1,447 @@
+//! Reading TLV: records (the common header decoded directly, the others
+//! by nom parsers of the header table), the one-pass structure check with
+//! the precise walk that names an error, and typed value accessors.
+
+use core::fmt;
+
+use nom::number::complete::{be_u16, be_u24, be_u8};
+
+use super::types::{ObjLnk, TlvType};
+use crate::error::{Error, ErrorKind, Result, Structure};
+use crate::span::Span;
+
+/// One TLV record, borrowed from the input.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TlvRecord<'a> {
+    kind: TlvType,
+    id: u16,
+    offset: usize,
+    header_len: u8,
+    value: &'a [u8],
+}
+
+impl fmt::Debug for TlvRecord<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlvRecord")
+            .field("kind", &self.kind)
+            .field("id", &self.id)
+            .field("offset", &self.offset)
+            .field("len", &self.value.len())
+            .finish()
+    }
+}
+
+fn tlv_fail<T>(kind: ErrorKind, offset: usize) -> Result<T> {
+    Err(Error::new(kind, offset).within(Structure::Tlv, None))
+}
+
+/// Parse one record: the common header (8-bit identifier, length in the type
+/// byte or in one length octet) directly, anything else (and every error)
+/// through the nom parser.
+#[inline]
+pub(super) fn record(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
+    let b = span.bytes();
+    if let [t, id, ref more @ ..] = *b {
+        if t & 0x20 == 0 {
+            let (len, hdr) = match (t >> 3) & 0x03 {
+                0 => (usize::from(t & 0x07), 2),
+                1 => match more.first() {
+                    Some(&l) => (usize::from(l), 3),
+                    None => return record_slow(span),
+                },
+                _ => return record_slow(span),
+            };
+            if let Some((head, rest)) = span.split(hdr + len) {
+                return Ok((
+                    TlvRecord {
+                        kind: TlvType::from_bits(t),
+                        id: u16::from(id),
+                        offset: span.offset(),
+                        header_len: hdr as u8,
+                        value: head.bytes().get(hdr..).unwrap_or(&[]),
+                    },
+                    rest,
+                ));
+            }
+        }
+    }
+    record_slow(span)
+}
+
+#[cold]
+#[inline(never)]
+pub(super) fn record_slow(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
+    let offset = span.offset();
+    let header = |input| -> crate::span::PResult<'_, (u8, u16, usize)> {
+        let (input, t) = be_u8(input)?;
+        let (input, id) = if t & 0x20 != 0 {
+            be_u16(input)?
+        } else {
+            let (input, id) = be_u8(input)?;
+            (input, u16::from(id))
+        };
+        let (input, len) = match (t >> 3) & 0x03 {
+            0 => (input, usize::from(t & 0x07)),
+            1 => {
+                let (input, l) = be_u8(input)?;
+                (input, usize::from(l))
+            }
+            2 => {
+                let (input, l) = be_u16(input)?;
+                (input, usize::from(l))
+            }
+            _ => {
+                let (input, l) = be_u24(input)?;
+                (input, l as usize)
+            }
+        };
+        Ok((input, (t, id, len)))
+    };
+    let (rest, (t, id, len)) = crate::span::finish(header(span))?;
+    match rest.split(len) {
+        Some((value, rest)) => Ok((
+            TlvRecord {
+                kind: TlvType::from_bits(t),
+                id,
+                offset,
+                header_len: (value.offset() - offset) as u8,
+                value: value.bytes(),
+            },
+            rest,
+        )),
+        None => crate::span::fail(
+            ErrorKind::TlvLengthExceedsParent {
+                length: len,
+                available: rest.len(),
+            },
+            offset,
+        ),
+    }
+}
+
+/// Child-type masks: bit `n` allows the type whose two type bits are `n`
+/// (00 Object Instance, 01 Resource Instance, 10 Multiple Resource,
+/// 11 Resource). Written as literals: `tlv_type_masks_match_the_types` checks
+/// them against the enum.
+pub(super) const MASK_ANY: u8 = 0b1111;
+pub(super) const MASK_OBJECT_INSTANCE: u8 = 0b0001;
+pub(super) const MASK_IN_OBJECT_INSTANCE: u8 = 0b1100;
+pub(super) const MASK_IN_MULTIPLE_RESOURCE: u8 = 0b0010;
+
+/// The structure check without building records: header forms, lengths
+/// bounded by the parent, nesting rules, in one pass over the bytes with a
+/// fixed stack (the nesting rules allow at most two open containers).
+/// `true`: the run is valid. `false`: it is not, and the precise validator
+/// ([`validate_run`]) names the error.
+#[inline]
+pub(super) fn structure_ok(b: &[u8], top: u8) -> bool {
+    let mut end = [b.len(), 0, 0];
+    let mut allowed = [top, 0, 0];
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    loop {
+        // Close the containers that end here.
+        while Some(&i) == end.get(depth) {
+            if depth == 0 {
+                return true;
+            }
+            depth -= 1;
+        }
+        let (Some(&t), Some(&limit), Some(&mask)) = (b.get(i), end.get(depth), allowed.get(depth))
+        else {
+            return false;
+        };
+        let kind = t >> 6;
+        if mask & (1 << kind) == 0 {
+            return false;
+        }
+        let id_len = 1 + usize::from(t >> 5 & 1);
+        let len_octets = usize::from(t >> 3 & 3);
+        let value_at = i + 1 + id_len + len_octets;
+        if value_at > limit {
+            return false;
+        }
+        let len = match b.get(i + 1 + id_len..value_at) {
+            Some([]) => usize::from(t & 7),
+            Some(octets) => octets.iter().fold(0, |acc, &o| acc << 8 | usize::from(o)),
+            None => return false,
+        };
+        let value_end = value_at + len;
+        if value_end > limit {
+            return false;
+        }
+        let child_mask = match kind {
+            0 => MASK_IN_OBJECT_INSTANCE,
+            2 => MASK_IN_MULTIPLE_RESOURCE,
+            _ => 0,
+        };
+        if child_mask == 0 {
+            i = value_end;
+        } else {
+            depth += 1;
+            match (end.get_mut(depth), allowed.get_mut(depth)) {
+                (Some(e), Some(a)) => {
+                    *e = value_end;
+                    *a = child_mask;
+                }
+                // Deeper than the rules allow: cannot happen (a container's
+                // children are never containers of the same kind twice).
+                _ => return false,
+            }
+            i = value_at;
+        }
+    }
+}
+
+/// Validate a run of records whose parent has type `parent` (`None`: top level,
+/// where `top` decides what is allowed). Depth is bounded by the nesting rules.
+/// The one-pass check runs first; the record-by-record walk only to name
+/// the error.
+pub(super) fn validate_run(span: Span<'_>, top: u8) -> Result<()> {
+    if structure_ok(span.bytes(), top) {
+        return Ok(());
+    }
+    validate_run_precise(span, top)
+}
+
+#[cold]
+#[inline(never)]
+pub(super) fn validate_run_precise(span: Span<'_>, top: u8) -> Result<()> {
+    let mut rest = span;
+    while !rest.is_empty() {
+        let (r, next) = record(rest)?;
+        if top & (1 << (r.kind as u8)) == 0 {
+            return crate::span::fail(
+                ErrorKind::TlvNesting {
+                    parent: None,
+                    child: r.kind.name(),
+                },
+                r.offset,
+            );
+        }
+        if r.kind.is_container() {
+            validate_children(&r)?;
+        }
+        rest = next;
+    }
+    Ok(())
+}
+
+/// Children of a container; at most two more levels (no recursion).
+pub(super) fn validate_children(r: &TlvRecord<'_>) -> Result<()> {
+    let mut rest = r.value_span();
+    while !rest.is_empty() {
+        let (c, next) = record(rest)?;
+        if !r.kind.allows(c.kind) {
+            return crate::span::fail(
+                ErrorKind::TlvNesting {
+                    parent: Some(r.kind.name()),
+                    child: c.kind.name(),
+                },
+                c.offset,
+            );
+        }
+        if c.kind == TlvType::MultipleResource {
+            let mut inner = c.value_span();
+            while !inner.is_empty() {
+                let (ri, n) = record(inner)?;
+                if ri.kind != TlvType::ResourceInstance {
+                    return crate::span::fail(
+                        ErrorKind::TlvNesting {
+                            parent: Some(TlvType::MultipleResource.name()),
+                            child: ri.kind.name(),
+                        },
+                        ri.offset,
+                    );
+                }
+                inner = n;
+            }
+        }
+        rest = next;
+    }
+    Ok(())
+}
+
+/// A validated run of TLV records (one level); iterate with [`Tlv::records`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tlv<'a> {
+    span: Span<'a>,
+}
+
+impl<'a> Tlv<'a> {
+    /// Parse and validate TLV data; records of any type may stand at the top level.
+    pub fn parse(bytes: &'a [u8]) -> Result<Tlv<'a>> {
+        let span = Span::new(bytes);
+        validate_run(span, MASK_ANY).map_err(|e| e.within(Structure::Tlv, None))?;
+        Ok(Tlv { span })
+    }
+
+    /// Validate the TLV of one object in a bootstrap file: Object Instances only.
+    pub(crate) fn parse_object_span(span: Span<'a>) -> Result<Tlv<'a>> {
+        validate_run(span, MASK_OBJECT_INSTANCE)?;
+        Ok(Tlv { span })
+    }
+
+    /// The raw bytes.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.span.bytes()
+    }
+
+    /// The offset of the first byte in the input the parse started from.
+    pub const fn offset(&self) -> usize {
+        self.span.offset()
+    }
+
+    /// The top-level records.
+    pub fn records(&self) -> Records<'a> {
+        Records { rest: self.span }
+    }
+}
+
+/// Iterator over validated records of one level.
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    rest: Span<'a>,
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = TlvRecord<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<TlvRecord<'a>> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        // Validated before: an error cannot happen; end the iteration if it does.
+        match record(self.rest) {
+            Ok((r, rest)) => {
+                self.rest = rest;
+                Some(r)
+            }
+            Err(_) => {
+                self.rest = self.rest.skip(self.rest.len());
+                None
+            }
+        }
+    }
+}
+
+fn value_error<T>(expected: &'static str, found: usize, offset: usize) -> Result<T> {
+    tlv_fail(ErrorKind::TlvValueLength { expected, found }, offset)
+}
+
+impl<'a> TlvRecord<'a> {
+    /// The identifier type.
+    pub const fn kind(&self) -> TlvType {
+        self.kind
+    }
+
+    /// The identifier (instance or resource id).
+    pub const fn id(&self) -> u16 {
+        self.id
+    }
+
+    /// The offset of the type byte.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The header length (2 to 6 bytes).
+    pub const fn header_len(&self) -> usize {
+        self.header_len as usize
+    }
+
+    /// The offset of the first value byte.
+    pub const fn value_offset(&self) -> usize {
+        self.offset + self.header_len as usize
+    }
+
+    /// The value bytes (for containers: the encoded children).
+    pub const fn value(&self) -> &'a [u8] {
+        self.value
+    }
+
+    fn value_span(&self) -> Span<'a> {
+        Span::at(self.value, self.value_offset())
+    }
+
+    /// The children of a container record (none for a leaf).
+    pub fn children(&self) -> Records<'a> {
+        Records {
+            rest: if self.kind.is_container() {
+                self.value_span()
+            } else {
+                Span::at(&[], self.value_offset())
+            },
+        }
+    }
+
+    /// Integer: 1, 2, 4 or 8 bytes, two's complement, big-endian.
+    pub fn as_integer(&self) -> Result<i64> {
+        Ok(match *self.value {
+            [a] => i64::from(a as i8),
+            [a, b] => i64::from(i16::from_be_bytes([a, b])),
+            [a, b, c, d] => i64::from(i32::from_be_bytes([a, b, c, d])),
+            [a, b, c, d, e, f, g, h] => i64::from_be_bytes([a, b, c, d, e, f, g, h]),
+            _ => return value_error("1, 2, 4 or 8", self.value.len(), self.value_offset()),
+        })
+    }
+
+    /// Time: a signed integer of seconds since the Unix epoch (1, 2, 4 or 8 bytes).
+    pub fn as_time(&self) -> Result<i64> {
+        self.as_integer()
+    }
+
+    /// Unsigned integer: 1, 2, 4 or 8 bytes, big-endian.
+    pub fn as_unsigned(&self) -> Result<u64> {
+        Ok(match *self.value {
+            [a] => u64::from(a),
+            [a, b] => u64::from(u16::from_be_bytes([a, b])),
+            [a, b, c, d] => u64::from(u32::from_be_bytes([a, b, c, d])),
+            [a, b, c, d, e, f, g, h] => u64::from_be_bytes([a, b, c, d, e, f, g, h]),
+            _ => return value_error("1, 2, 4 or 8", self.value.len(), self.value_offset()),
+        })
+    }
+
+    /// Float: IEEE-754 binary32 or binary64, big-endian.
+    pub fn as_float(&self) -> Result<f64> {
+        Ok(match *self.value {
+            [a, b, c, d] => f64::from(f32::from_be_bytes([a, b, c, d])),
+            [a, b, c, d, e, f, g, h] => f64::from_be_bytes([a, b, c, d, e, f, g, h]),
+            _ => return value_error("4 or 8", self.value.len(), self.value_offset()),
+        })
+    }
+
+    /// Boolean: one byte, 0 or 1.
+    pub fn as_bool(&self) -> Result<bool> {
+        match *self.value {
+            [0] => Ok(false),
+            [1] => Ok(true),
+            [b] => tlv_fail(ErrorKind::InvalidBoolean(b), self.value_offset()),
+            _ => value_error("1", self.value.len(), self.value_offset()),
+        }
+    }
+
+    /// String: UTF-8.
+    pub fn as_str(&self) -> Result<&'a str> {
+        self.value_span()
+            .utf8()
+            .map_err(|e| e.within(Structure::Tlv, None))
+    }
+
+    /// Opaque: the bytes as they are.
+    pub const fn as_opaque(&self) -> &'a [u8] {
+        self.value
+    }
+
+    /// Objlnk: 4 bytes, object id then instance id.
+    pub fn as_objlnk(&self) -> Result<ObjLnk> {
+        match *self.value {
+            [a, b, c, d] => Ok(ObjLnk {
+                object_id: u16::from_be_bytes([a, b]),
+                instance_id: u16::from_be_bytes([c, d]),
+            }),
+            _ => value_error("4", self.value.len(), self.value_offset()),
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Unit tests of LwM2M TLV.
+
+use super::record::*;
+use super::*;
+use crate::span::Span;
+use proptest::prelude::*;
+use std::vec::Vec;
+
+#[test]
+fn tlv_type_masks_match_the_types() {
+    let all = [
+        TlvType::ObjectInstance,
+        TlvType::ResourceInstance,
+        TlvType::MultipleResource,
+        TlvType::Resource,
+    ];
+    let mask = |f: &dyn Fn(TlvType) -> bool| {
+        all.iter()
+            .filter(|t| f(**t))
+            .fold(0u8, |m, t| m | 1 << (t.bits() >> 6))
+    };
+    assert_eq!(MASK_ANY, mask(&|_| true));
+    assert_eq!(
+        MASK_OBJECT_INSTANCE,
+        mask(&|t| t == TlvType::ObjectInstance)
+    );
+    assert_eq!(
+        MASK_IN_OBJECT_INSTANCE,
+        mask(&|t| TlvType::ObjectInstance.allows(t))
+    );
+    assert_eq!(
+        MASK_IN_MULTIPLE_RESOURCE,
+        mask(&|t| TlvType::MultipleResource.allows(t))
+    );
+    for t in all {
+        assert_eq!(TlvType::from_bits(t.bits()), t);
+    }
+}
+
+/// TLV-shaped bytes from a stream of decisions: every header form, any
+/// type at any depth (so nesting errors occur), short values.
+fn build(decisions: &mut impl Iterator<Item = u8>, depth: u8, out: &mut Vec<u8>) {
+    let count = decisions.next().unwrap_or(0) % 4;
+    for _ in 0..count {
+        let d = decisions.next().unwrap_or(0);
+        let kind = d >> 6;
+        let wide_id = d & 0x20 != 0;
+        let mut body = Vec::new();
+        if (kind == 0 || kind == 2) && depth < 3 {
+            build(decisions, depth + 1, &mut body);
+        } else {
+            let n = usize::from(decisions.next().unwrap_or(0) % 12);
+            body.extend(core::iter::repeat_n(0xA5, n));
+        }
+        // Length form: the smallest that fits, or a wider one.
+        let form = if body.len() < 8 && d & 0x18 == 0 {
+            0
+        } else {
+            (usize::from(d >> 3 & 3)).max(1)
+        };
+        out.push(
+            kind << 6
+                | u8::from(wide_id) << 5
+                | (form as u8) << 3
+                | if form == 0 { body.len() as u8 } else { 0 },
+        );
+        out.push(d);
+        if wide_id {
+            out.push(0x01);
+        }
+        let len = body.len().to_be_bytes();
+        out.extend_from_slice(&len[len.len() - form..]);
+        out.extend_from_slice(&body);
+    }
+}
+
+/// The generator is not vacuous: both outcomes occur often, for both tops.
+#[test]
+fn structure_check_sees_valid_and_invalid_inputs() {
+    let mut x: u32 = 0x1234_5678;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        (x >> 8) as u8
+    };
+    let mut counts = [[0u32; 2]; 2];
+    let cases: u32 = if cfg!(miri) { 200 } else { 3000 };
+    for _ in 0..cases {
+        let decisions: Vec<u8> = (0..40).map(|_| next()).collect();
+        let mut b = Vec::new();
+        build(&mut decisions.into_iter(), 0, &mut b);
+        for (k, top) in [MASK_ANY, MASK_OBJECT_INSTANCE].into_iter().enumerate() {
+            let fast = structure_ok(&b, top);
+            assert_eq!(fast, validate_run_precise(Span::new(&b), top).is_ok());
+            counts[k][usize::from(fast)] += 1;
+        }
+    }
+    for c in counts {
+        assert!(c[0] > cases / 10 && c[1] > cases / 10, "{counts:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 16 } else { 4000 }))]
+    /// The one-pass check accepts exactly what the record walk accepts,
+    /// for valid, mis-nested, corrupted and truncated inputs.
+    #[test]
+    fn structure_check_agrees_with_record_walk(
+        decisions in proptest::collection::vec(any::<u8>(), 0..48),
+        corrupt in proptest::option::of((any::<prop::sample::Index>(), any::<u8>())),
+        cut in proptest::option::of(any::<prop::sample::Index>()),
+    ) {
+        let mut b = Vec::new();
+        build(&mut decisions.into_iter(), 0, &mut b);
+        if let (Some((at, v)), false) = (corrupt, b.is_empty()) {
+            let i = at.index(b.len());
+            b[i] = v;
+        }
+        if let (Some(at), false) = (cut, b.is_empty()) {
+            let n = at.index(b.len());
+            b.truncate(n);
+        }
+        for top in [MASK_ANY, MASK_OBJECT_INSTANCE] {
+            prop_assert_eq!(
+                structure_ok(&b, top),
+                validate_run_precise(Span::new(&b), top).is_ok(),
+                "top {:04b} bytes {:02x?}", top, b
+            );
+        }
+    }
+}
