@@ -14,7 +14,7 @@ if ! command -v valgrind >/dev/null; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq valgrind >/dev/null
 fi
 cargo test --release --locked
-RUSTFLAGS="--cfg aes_force_soft" CARGO_TARGET_DIR=target/soft-aes \
+RUSTFLAGS="--cfg scboot_ct_audit --cfg aes_force_soft" CARGO_TARGET_DIR=target/soft-aes \
   cargo build --release --locked --bin ct-gate
 if objdump -d target/soft-aes/release/ct-gate | grep -q aesenc; then
   echo "soft-AES build still contains AES-NI code" >&2; exit 1

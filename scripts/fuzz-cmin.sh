@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Minimise the seed corpora with libFuzzer's merge (what `cargo fuzz cmin`
-# runs). Named seeds (vectors, DESIGN.md hostile inputs, regress-*) are always
+# runs). Named seeds (vectors, hostile inputs, regress-*) are always
 # kept; fuzzer finds (found-<sha1>) are kept only when they add coverage over
 # the named seeds and each other.
 source "$(dirname "$0")/fuzz-env.sh"

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write the named seed corpora (corpus/<target>/) and dictionaries (corpus/dict/).
 
-Every seed is named for what it is. Sources: DESIGN.md sections 2 and 4,
-the kernel's malformed-input tests, corpus/vectors/. Run from the repository
+Every seed is named for what it is. Sources: the format examples and the
+hostile-input classes of ARCHITECTURE.md and kernel/tests/malformed.rs, and
+corpus/vectors/ (provenance in corpus/vectors/SOURCES.md). Run from the repository
 root; then scripts/fuzz-cmin.sh drops the seeds that add no coverage.
 """
 import os, random

@@ -55,7 +55,7 @@ use scboot::tokeninfo::{TokenFlags, TokenInfo};
 use crate::image::{Access, CardImage, File, Keys, Quirks, Structure};
 use crate::{from_hex, to_hex};
 
-/// How the DODF names the bootstrap data (DESIGN.md section 2 rules).
+/// How the DODF names the bootstrap data (the rules of `scboot::dodf::BootstrapRule`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DodfForm {

@@ -20,24 +20,22 @@ pub use processor::VirtualCard;
 
 /// Lowercase hex.
 pub fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    hex::encode(b)
 }
 
-/// Parse hex; whitespace and `:` ignored.
+/// Parse hex text; white space and `:` between digits are ignored.
 pub fn from_hex(s: &str) -> Result<Vec<u8>, String> {
-    let d: Vec<u8> = s
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
+    let digits: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ':')
         .collect();
-    if d.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits in {s:?}"));
-    }
-    d.chunks(2)
-        .map(|p| {
-            std::str::from_utf8(p)
-                .ok()
-                .and_then(|t| u8::from_str_radix(t, 16).ok())
-                .ok_or_else(|| format!("invalid hex in {s:?}"))
-        })
-        .collect()
+    hex::decode(&digits).map_err(|e| match e {
+        hex::FromHexError::OddLength => {
+            format!("hex has an odd number of digits ({})", digits.len())
+        }
+        hex::FromHexError::InvalidHexCharacter { c, index } => {
+            format!("invalid hex digit {c:?} at digit {index}")
+        }
+        e => e.to_string(),
+    })
 }

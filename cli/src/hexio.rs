@@ -2,40 +2,7 @@
 
 use std::io::Read;
 
-/// Lowercase hex of `bytes`.
-pub fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
-/// Parse hex text; whitespace (and `:`) between digits is ignored.
-pub fn from_hex(text: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
-        .collect();
-    if digits.len() % 2 != 0 {
-        return Err(format!(
-            "hex input has an odd number of digits ({})",
-            digits.len()
-        ));
-    }
-    digits
-        .chunks(2)
-        .enumerate()
-        .map(|(i, pair)| {
-            let s = std::str::from_utf8(pair)
-                .map_err(|_| format!("non-ASCII byte in hex input at digit {}", i * 2))?;
-            u8::from_str_radix(s, 16)
-                .map_err(|_| format!("invalid hex digits {s:?} at digit {}", i * 2))
-        })
-        .collect()
-}
+pub use scboot_card::{from_hex, to_hex};
 
 /// Read `path` (`-` for stdin), as hex text when `hex` is set, refusing
 /// input above `max` bytes (hex text: above `4 * max` characters, room for
@@ -82,5 +49,6 @@ mod tests {
         assert_eq!(to_hex(&[0x0A, 0x1B, 0xFF]), "0a1bff");
         assert!(from_hex("abc").unwrap_err().contains("odd"));
         assert!(from_hex("zz").unwrap_err().contains("invalid"));
+        assert_eq!(from_hex("0a:1b").unwrap(), vec![0x0A, 0x1B]);
     }
 }

@@ -184,7 +184,7 @@ pub struct DataObject<'a> {
     pub value: ObjectValue<'a>,
 }
 
-/// Which of the three rules of DESIGN.md section 2 matched.
+/// Which of the three rules of [`Dodf::find_lwm2m_bootstrap`] matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BootstrapRule {
     /// oidDO whose id is 2.23.43.9.1.

@@ -67,3 +67,11 @@ pub mod tlv;
 pub mod tokeninfo;
 
 pub use error::{EncodeError, Error, ErrorKind, Result, Structure};
+
+/// The constant-time audit's entry points (`--cfg scboot_ct_audit`, set
+/// only by the audit in `ct/`; never in a product).
+#[cfg(scboot_ct_audit)]
+pub mod ct_audit {
+    pub use crate::ct::audit::set_declassifier;
+    pub use crate::scp03::audit::{mac_matches, unpadded_len};
+}

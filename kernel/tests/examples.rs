@@ -1,4 +1,9 @@
-//! Every example of DESIGN.md section 2, decoded to its exact meaning.
+//! The format examples (EF.DIR and ODF built after ISO 7816-4 and PKCS #15;
+//! a real card's DODF and bootstrap file; see corpus/vectors/SOURCES.md),
+//! decoded to their exact meaning.
+
+mod common;
+use common::hex;
 
 use scboot::ber::Oid;
 use scboot::bootstrap::{BootstrapFile, ObjectVersion};
@@ -9,17 +14,9 @@ use scboot::odf::{ObjectClass, Odf, OdfLocation};
 use scboot::path::Path;
 use scboot::tlv::TlvType;
 
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 #[test]
 fn ef_dir_example() {
-    // DESIGN.md 2: 61 14 4F 0C A000000063504B43532D3135 51 04 3F00 5015
+    // ISO 7816-4 application template: 61 14 4F 0C A000000063504B43532D3135 51 04 3F00 5015
     let bytes = hex("61 14 4F 0C A000000063504B43532D3135 51 04 3F00 5015");
     let dir = EfDir::parse(&bytes).unwrap();
     assert_eq!(dir.len(), 1);

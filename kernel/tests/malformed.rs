@@ -1,6 +1,12 @@
-//! Hostile inputs (DESIGN.md section 4), each with the exact error kind and
+//! Hostile inputs (the classes that broke other ASN.1, PKCS#15 and LwM2M TLV
+//! decoders: zero-length primitives, lengths and tags at the end of the
+//! buffer, oversized fields, children longer than their parent, nesting),
+//! each with the exact error kind and
 //! byte offset expected. Offsets were worked out by hand from the layouts in
 //! the comments.
+
+mod common;
+use common::hex;
 
 use scboot::ber::Tag;
 use scboot::bootstrap::BootstrapFile;
@@ -11,14 +17,6 @@ use scboot::odf::Odf;
 use scboot::tlv::{Tlv, TlvType};
 use scboot::tokeninfo::TokenInfo;
 use scboot::{Error, ErrorKind as K, Structure};
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 #[derive(Clone, Copy, Debug)]
 enum P {

@@ -2,6 +2,9 @@
 //! object and decoding the typed views performs zero heap allocations.
 #![allow(unsafe_code)] // a counting GlobalAlloc needs `unsafe impl`; the kernel itself forbids unsafe.
 
+mod common;
+use common::hex;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,14 +50,6 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 /// Count allocations made by `f` on this thread.
 fn allocations<R>(f: impl FnOnce() -> R) -> (usize, R) {

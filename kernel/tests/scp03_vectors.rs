@@ -2,15 +2,11 @@
 //! corpus/vectors/scp03_sessions.txt), reproduced byte for byte in the host
 //! role and replayed in the card role; and the KDF vectors.
 
+mod common;
+use common::hex;
+
 use aes::cipher::{BlockEncrypt, KeyInit};
 use scboot::scp03::*;
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 #[derive(Default, Debug)]
 struct Vector {

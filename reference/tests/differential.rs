@@ -1,16 +1,11 @@
 //! Kernel against model on the same bytes: the same value, or the same
 //! error class at the same offset.
 
+mod common;
+use common::hex;
+
 use proptest::prelude::*;
 use scboot_reference::mirror::compare_all;
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 /// Valid files of every format, to mutate.
 fn seeds() -> Vec<Vec<u8>> {

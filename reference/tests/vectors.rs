@@ -1,16 +1,12 @@
-//! The model on its own against the published vectors and the DESIGN.md
-//! examples: it must be right, not merely agree with the kernel.
+//! The model on its own against the published vectors and the format
+//! examples (corpus/vectors/SOURCES.md): it must be right, not merely agree
+//! with the kernel.
+
+mod common;
+use common::hex;
 
 use scboot_reference::scp03::*;
 use scboot_reference::{bootstrap, dodf, odf, tlv};
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 #[test]
 fn cmac_nist_sp800_38b_examples() {

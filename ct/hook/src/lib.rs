@@ -18,7 +18,8 @@
 //!
 //! This crate holds the only `unsafe` of the audit; scboot itself keeps
 //! `#![forbid(unsafe_code)]` and reaches these functions only with its
-//! `ct-audit` feature.
+//! audit build (`--cfg scboot_ct_audit`), where `scboot-ct` registers
+//! [`declassify`] with it.
 #![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]

@@ -2,7 +2,7 @@
 //!
 //! Run under `valgrind --error-exitcode=1 ct-gate [run]`: static keys and
 //! plaintexts are marked undefined, so memcheck reports any branch or memory
-//! index that depends on them. The kernel (feature `ct-audit`) declassifies
+//! index that depends on them. The kernel (built with `--cfg scboot_ct_audit`) declassifies
 //! only its public verdicts; the harness declassifies only wire bytes and
 //! the outputs it compares. Zero errors means: key derivation, cryptograms,
 //! C-MAC/C-DEC wrapping and unwrapping, R-MAC/R-ENC wrapping and unwrapping,
@@ -318,6 +318,7 @@ fn leaky_control() -> bool {
 }
 
 fn main() -> ExitCode {
+    scboot_ct::install_declassifier();
     let mode = std::env::args().nth(1).unwrap_or_else(|| "run".into());
     let on_valgrind = vg::running_on_valgrind() > 0;
     if !on_valgrind {

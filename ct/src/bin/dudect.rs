@@ -13,8 +13,9 @@
 
 use dudect_bencher::rand::{Rng, RngExt};
 use dudect_bencher::{ctbench_main, BenchRng, Class, CtRunner};
+use scboot::ct_audit as audit;
 use scboot::scp03::{
-    audit, CardChannel, CardConfig, HostConfig, HostHandshake, HostSession, Mode, SecurityLevel,
+    CardChannel, CardConfig, HostConfig, HostHandshake, HostSession, Mode, SecurityLevel,
     StaticKeys,
 };
 use std::cell::RefCell;

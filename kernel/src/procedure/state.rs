@@ -154,7 +154,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
 }
 
 impl Procedure<'_, '_> {
-    /// The last command sent (after [`Step::Transmit`]), for a log.
+    /// The last command sent (after [`Step::Transmit`](super::Step::Transmit)), for a log.
     pub fn last_command(&self) -> CommandView<'_> {
         let (plain, protected, continuation) = self.x.last_command();
         let encrypted = protected

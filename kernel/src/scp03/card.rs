@@ -289,11 +289,11 @@ impl CardChannel {
         }
     }
 
-    /// Audit hook (feature `ct-audit` only, never in a product): encrypt
+    /// Audit hook (`--cfg scboot_ct_audit` only, never in a product): encrypt
     /// `blocks` as given, without adding padding, then R-MAC and `sw`, so
     /// that the constant-time audit can time the host's padding check on
     /// good and bad paddings under a good R-MAC.
-    #[cfg(feature = "ct-audit")]
+    #[cfg(scboot_ct_audit)]
     pub fn wrap_response_unpadded_for_audit(
         &mut self,
         blocks: &[u8],

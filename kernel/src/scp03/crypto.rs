@@ -173,10 +173,7 @@ mod tests {
     use std::vec::Vec;
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        ::hex::decode(s).unwrap()
     }
 
     /// NIST SP 800-38B Appendix D.1-D.3 (the CMAC examples): AES-128/192/256

@@ -55,5 +55,5 @@ pub use iu::InitUpdateResponse;
 pub use keys::{kdf, pseudo_random_challenge, SessionKeys, StaticKeys};
 pub use params::{constants, i_param, Mode, SecurityLevel};
 pub use session::Response;
-#[cfg(feature = "ct-audit")]
+#[cfg(scboot_ct_audit)]
 pub use verify::audit;

@@ -442,7 +442,7 @@ impl Session {
     /// Test and audit hook: encrypt whole blocks as given (no padding
     /// added), then R-MAC: a response whose padding may be wrong under a
     /// good R-MAC.
-    #[cfg(any(test, feature = "ct-audit"))]
+    #[cfg(any(test, scboot_ct_audit))]
     pub(crate) fn wrap_response_unpadded(
         &mut self,
         blocks: &[u8],

@@ -60,10 +60,10 @@ pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
 }
 
 /// The engine's constant-time primitives, exposed for the timing audit only
-/// (feature `ct-audit`, never in a product): dudect times them in isolation
+/// (`--cfg scboot_ct_audit`, never in a product): dudect times them in isolation
 /// on right and wrong inputs, where the full operations differ by design
 /// (a rejected message is not decrypted, and ends the session).
-#[cfg(feature = "ct-audit")]
+#[cfg(scboot_ct_audit)]
 pub mod audit {
     /// The comparison behind every MAC and cryptogram check.
     pub fn mac_matches(expected: &[u8], received: &[u8]) -> bool {
