@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Run oss-fuzz/build.sh as OSS-Fuzz would (SRC and OUT in temporary folders)
 # and check that every target landed with its seed corpus, dictionary and
-# options; also that .clusterfuzzlite/build.sh is the same build.
+# options; ClusterFuzzLite's build.sh runs the same script.
 source "$(dirname "$0")/fuzz-env.sh"
 command -v zip >/dev/null || { echo "zip is needed (apt-get install zip)" >&2; exit 1; }
-cmp "$ROOT/oss-fuzz/build.sh" "$ROOT/.clusterfuzzlite/build.sh"
+grep -q 'oss-fuzz/build.sh' "$ROOT/.clusterfuzzlite/build.sh"
 SRC=$(mktemp -d)
 OUT=$(mktemp -d)
 ln -s "$ROOT" "$SRC/scboot"
@@ -12,7 +12,7 @@ ln -s "$ROOT" "$SRC/scboot"
 if [ "${FUZZ_CARGO[1]:-}" = "+nightly" ]; then
   export RUSTUP_TOOLCHAIN=nightly
 fi
-SRC="$SRC" OUT="$OUT" bash "$ROOT/oss-fuzz/build.sh"
+SRC="$SRC" OUT="$OUT" bash "$ROOT/.clusterfuzzlite/build.sh"
 missing=0
 for t in $TARGETS; do
   for f in "$t" "${t}_seed_corpus.zip" "$t.options"; do

@@ -5,8 +5,9 @@
 //! switched off the count while it answers.
 #![allow(unsafe_code)] // a counting GlobalAlloc needs `unsafe impl`; the kernel itself forbids unsafe.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "../../kernel/tests/common/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{allocations, uncounted, Counting};
 
 use scboot::lwm2m::accounts;
 use scboot::monitor::{Monitor, Verdict};
@@ -15,52 +16,8 @@ use scboot::scp03::*;
 use scboot_card::config::{build, CardConfig, DEMO_CONFIG};
 use scboot_card::VirtualCard;
 
-struct Counting;
-
-thread_local! {
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note() {
-    // try_with: the thread-locals may be gone while a thread shuts down.
-    let _ = ARMED.try_with(|a| {
-        if a.get() {
-            let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
-        }
-    });
-}
-
-// SAFETY: forwards every call to the system allocator unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// Allocations made by `f` on this thread, outside [`Uncounted`] cards.
-fn allocations<R>(f: impl FnOnce() -> R) -> (usize, R) {
-    ALLOCS.with(|n| n.set(0));
-    ARMED.with(|a| a.set(true));
-    let r = f();
-    ARMED.with(|a| a.set(false));
-    (ALLOCS.with(Cell::get), r)
-}
 
 /// The virtual card, off the count while it computes its answer.
 struct Uncounted(VirtualCard);
@@ -69,10 +26,7 @@ impl Card for Uncounted {
     type Error = <VirtualCard as Card>::Error;
 
     fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, Self::Error> {
-        let was = ARMED.with(|a| a.replace(false));
-        let r = self.0.transmit(command, response);
-        ARMED.with(|a| a.set(was));
-        r
+        uncounted(|| self.0.transmit(command, response))
     }
 }
 

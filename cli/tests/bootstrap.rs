@@ -1,21 +1,8 @@
 //! `scboot bootstrap` and `scboot card` end to end.
 
-use assert_cmd::Command;
+mod common;
+use common::{build_card, failure, json_of, repo, scboot, temp};
 use serde_json::Value;
-
-fn scboot() -> Command {
-    Command::cargo_bin("scboot").unwrap()
-}
-
-fn run_json(args: &[&str]) -> Value {
-    let out = scboot().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn demo_card_table_and_json() {
@@ -28,14 +15,14 @@ fn demo_card_table_and_json() {
     assert!(t.contains("scboot-demo-device"), "{t}");
     assert!(!t.contains("3a6e1d2c"), "the PSK must never be printed");
 
-    let v = run_json(&["bootstrap", "--json", "--level", "13"]);
+    let v = json_of(&["bootstrap", "--json", "--level", "13"]);
     assert_eq!(v["provenance"]["scp03_level"], "13");
     assert_eq!(v["provenance"]["rule"], "double_encoded_oid");
     assert_eq!(v["provenance"]["apdus"], 13);
     assert_eq!(v["accounts"][0]["short_server_id"], 101);
     assert_eq!(v["accounts"][0]["secret_key_len"], 16);
     assert_eq!(v["accounts"][1]["bootstrap_server"], true);
-    let v = run_json(&["bootstrap", "--json", "--policy", "off", "--basic-channel"]);
+    let v = json_of(&["bootstrap", "--json", "--policy", "off", "--basic-channel"]);
     assert_eq!(v["provenance"]["scp03_level"], Value::Null);
     assert_eq!(v["provenance"]["channel"], 0);
 }
@@ -74,7 +61,7 @@ lifetime = 60
         .args(["card", "build", &p(&cfg), "-o", &p(&img)])
         .assert()
         .success();
-    let v = run_json(&[
+    let v = json_of(&[
         "bootstrap",
         "--json",
         "--image",
@@ -104,7 +91,7 @@ lifetime = 60
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("3f0050156432"));
-    let v = run_json(&[
+    let v = json_of(&[
         "bootstrap",
         "--json",
         "--image",
@@ -136,23 +123,6 @@ fn bad_arguments_exit_1() {
     }
 }
 
-fn repo(path: &str) -> String {
-    format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("scboot-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn failure(args: &[&str]) -> String {
-    let out = scboot().args(args).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{args:?}");
-    assert!(out.stdout.is_empty(), "{args:?}");
-    String::from_utf8(out.stderr).unwrap()
-}
-
 /// Every example card builds and bootstraps with its own file as `--keys`
 /// (a card configuration is accepted as a keys file).
 #[test]
@@ -170,23 +140,13 @@ fn example_cards_build_and_bootstrap() {
         ("additional-objects", vec![]),
     ] {
         let cfg = repo(&format!("examples/cards/{name}.toml"));
-        let img = dir.join(format!("{name}.json"));
-        let img = img.to_str().unwrap();
-        let out = scboot()
-            .args(["card", "build", &cfg, "-o", img])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut args = vec!["bootstrap", "--json", "--image", img, "--keys", &cfg];
+        let img = build_card(&cfg, &dir, name);
+        let mut args = vec!["bootstrap", "--json", "--image", &img, "--keys", &cfg];
         args.extend(extra);
-        let v = run_json(&args);
+        let v = json_of(&args);
         assert!(!v["accounts"].as_array().unwrap().is_empty(), "{name}");
     }
-    let v = run_json(&[
+    let v = json_of(&[
         "bootstrap",
         "--json",
         "--image",
@@ -205,14 +165,8 @@ fn example_cards_build_and_bootstrap() {
 fn additional_objects_are_shown() {
     let dir = temp("objects");
     let cfg = repo("examples/cards/additional-objects.toml");
-    let img = dir.join("card.json");
-    let img = img.to_str().unwrap();
-    assert!(scboot()
-        .args(["card", "build", &cfg, "-o", img])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    let img = build_card(&cfg, &dir, "card");
+    let img = &img;
     let out = scboot()
         .args(["bootstrap", "--image", img, "--keys", &cfg])
         .output()
@@ -233,7 +187,7 @@ fn additional_objects_are_shown() {
         !t.contains("apn-secret") && !t.contains("0001020304050607"),
         "{t}"
     );
-    let v = run_json(&["bootstrap", "--json", "--image", img, "--keys", &cfg]);
+    let v = json_of(&["bootstrap", "--json", "--image", img, "--keys", &cfg]);
     let objects = v["objects"].as_array().unwrap();
     let ids: Vec<_> = objects
         .iter()
@@ -336,23 +290,7 @@ fn errors_a_user_can_act_on() {
     let image = |name: &str, text: &str| {
         let cfg = dir.join(format!("{name}.toml"));
         std::fs::write(&cfg, text).unwrap();
-        let img = dir.join(format!("{name}.json"));
-        let out = scboot()
-            .args([
-                "card",
-                "build",
-                cfg.to_str().unwrap(),
-                "-o",
-                img.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        img.to_str().unwrap().to_string()
+        build_card(cfg.to_str().unwrap(), &dir, name)
     };
     let no_scp = image(
         "no-scp03",
@@ -363,7 +301,7 @@ fn errors_a_user_can_act_on() {
         err.contains("offers no SCP03") && err.contains("--policy if-offered"),
         "{err}"
     );
-    let v = run_json(&[
+    let v = json_of(&[
         "bootstrap",
         "--json",
         "--image",
@@ -379,7 +317,7 @@ fn errors_a_user_can_act_on() {
     );
     let err = failure(&["bootstrap", "--image", &no_ch]);
     assert!(err.contains("--basic-channel"), "{err}");
-    run_json(&["bootstrap", "--json", "--image", &no_ch, "--basic-channel"]);
+    json_of(&["bootstrap", "--json", "--image", &no_ch, "--basic-channel"]);
 
     let keys = dir.join("wrong-keys.toml");
     std::fs::write(&keys, "kvn = 0x30\nenc = \"00000000000000000000000000000000\"\nmac = \"00000000000000000000000000000000\"\ndek = \"00000000000000000000000000000000\"\n").unwrap();
@@ -397,14 +335,8 @@ fn errors_a_user_can_act_on() {
     );
 
     let private = repo("examples/cards/private-pin.toml");
-    let img = dir.join("private.json");
-    assert!(scboot()
-        .args(["card", "build", &private, "-o", img.to_str().unwrap()])
-        .output()
-        .unwrap()
-        .status
-        .success());
-    let img = img.to_str().unwrap();
+    let img = build_card(&private, &dir, "private");
+    let img = img.as_str();
     let err = failure(&["bootstrap", "--image", img, "--keys", &private]);
     assert!(err.contains("--pin"), "{err}");
     let err = failure(&[
@@ -440,20 +372,14 @@ fn errors_a_user_can_act_on() {
 fn verbose_log_shows_every_apdu_but_no_secret() {
     let dir = temp("verbose");
     let private = repo("examples/cards/private-pin.toml");
-    let img = dir.join("private.json");
-    assert!(scboot()
-        .args(["card", "build", &private, "-o", img.to_str().unwrap()])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    let img = build_card(&private, &dir, "private");
     for level in ["33", "11", "01"] {
         let out = scboot()
             .args([
                 "bootstrap",
                 "-v",
                 "--image",
-                img.to_str().unwrap(),
+                &img,
                 "--keys",
                 &private,
                 "--pin",
@@ -504,20 +430,14 @@ fn verbose_log_shows_every_apdu_but_no_secret() {
 fn card_dump_then_inspect() {
     let dir = temp("dump");
     let cfg = repo("examples/cards/multi-server.toml");
-    let img = dir.join("card.json");
-    assert!(scboot()
-        .args(["card", "build", &cfg, "-o", img.to_str().unwrap()])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    let img = build_card(&cfg, &dir, "card");
     let out_dir = dir.join("files");
     let out = scboot()
         .args([
             "card",
             "dump",
             "--image",
-            img.to_str().unwrap(),
+            &img,
             "--keys",
             &cfg,
             "-o",
@@ -543,7 +463,7 @@ fn card_dump_then_inspect() {
         ("bootstrap-6432.bin", "bootstrap", "objects"),
     ] {
         let path = out_dir.join(file);
-        let v = run_json(&[
+        let v = json_of(&[
             "inspect",
             "--json",
             "--format",
@@ -552,10 +472,10 @@ fn card_dump_then_inspect() {
         ]);
         assert!(v.get(key).is_some(), "{file}: {v}");
         // Auto-detection finds the same format.
-        let auto = run_json(&["inspect", "--json", path.to_str().unwrap()]);
+        let auto = json_of(&["inspect", "--json", path.to_str().unwrap()]);
         assert_eq!(auto, v, "{file}");
     }
-    let v = run_json(&[
+    let v = json_of(&[
         "inspect",
         "--json",
         out_dir.join("bootstrap-6432.bin").to_str().unwrap(),
@@ -568,7 +488,7 @@ fn card_dump_then_inspect() {
         "card",
         "dump",
         "--image",
-        img.to_str().unwrap(),
+        &img,
         "--keys",
         keys.to_str().unwrap(),
         "-o",

@@ -1,25 +1,8 @@
 //! `scboot inspect` end to end.
 
-use assert_cmd::Command;
+mod common;
+use common::{corpus, json_of, scboot};
 use serde_json::Value;
-
-fn scboot() -> Command {
-    Command::cargo_bin("scboot").unwrap()
-}
-
-fn corpus(name: &str) -> String {
-    format!("{}/../corpus/vectors/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn json_of(args: &[&str]) -> Value {
-    let out = scboot().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn real_card_bootstrap_json() {

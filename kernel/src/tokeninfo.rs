@@ -122,7 +122,7 @@ fn raw<'a>(e: &Element<'a>) -> Result<&'a [u8]> {
 }
 
 /// A `Label` (UTF8String, at most 255 bytes) named `field`.
-fn label<'a>(field: &'static str) -> impl Fn(&Element<'a>) -> Result<&'a str> {
+fn a_label<'a>(field: &'static str) -> impl Fn(&Element<'a>) -> Result<&'a str> {
     move |e| e.bounded_utf8(field, MAX_LABEL_LEN)
 }
 
@@ -149,64 +149,53 @@ fn preferred_language<'a>(p: &Element<'a>) -> Result<&'a str> {
 }
 
 /// The components of the TokenInfo SEQUENCE, in the order of its ASN.1.
-fn token_info(input: Span<'_>) -> PResult<'_, TokenInfo<'_>> {
-    (
-        decoded(required(Tag::INTEGER, "version INTEGER (02)"), |e| {
-            e.unsigned("version", u32::MAX)
-        }),
-        decoded(
-            required(Tag::OCTET_STRING, "serialNumber OCTET STRING (04)"),
-            |e| {
-                e.check_max("serialNumber", MAX_SERIAL_LEN)
-                    .map(|()| e.value())
-            },
-        ),
-        optional_with(Tag::UTF8_STRING, label("manufacturerID")),
-        optional_with(TAG_LABEL, label("label")),
-        decoded(
-            required(Tag::BIT_STRING, "tokenflags BIT STRING (03)"),
-            |e| Ok(TokenFlags(e.bit_string()?.flags(32))),
-        ),
-        optional_with(Tag::SEQUENCE, raw),
-        optional_with(TAG_RECORD_INFO, raw),
-        optional_with(TAG_ALGORITHMS, raw),
-        optional_with(TAG_ISSUER, label("issuerId")),
-        optional_with(TAG_HOLDER, label("holderId")),
-        optional_with(TAG_LAST_UPDATE, last_update),
-        optional_with(Tag::PRINTABLE_STRING, preferred_language),
-        extensions,
+fn token_info<'a>(i: Span<'a>) -> PResult<'a, TokenInfo<'a>> {
+    let version = |e: &Element<'_>| e.unsigned("version", u32::MAX);
+    let serial = |e: &Element<'a>| {
+        e.check_max("serialNumber", MAX_SERIAL_LEN)
+            .map(|()| e.value())
+    };
+    let flags = |e: &Element<'_>| Ok(TokenFlags(e.bit_string()?.flags(32)));
+    let (i, version) = decoded(required(Tag::INTEGER, "version INTEGER (02)"), version).parse(i)?;
+    let (i, serial_number) = decoded(
+        required(Tag::OCTET_STRING, "serialNumber OCTET STRING (04)"),
+        serial,
     )
-        .map(
-            |(
-                version,
-                serial_number,
-                manufacturer_id,
-                label,
-                token_flags,
-                se_info,
-                record_info,
-                supported_algorithms,
-                issuer_id,
-                holder_id,
-                last_update,
-                preferred_language,
-                (),
-            )| TokenInfo {
-                version,
-                serial_number,
-                manufacturer_id,
-                label,
-                token_flags,
-                se_info,
-                record_info,
-                supported_algorithms,
-                issuer_id,
-                holder_id,
-                last_update,
-                preferred_language,
-            },
-        )
-        .parse(input)
+    .parse(i)?;
+    let (i, manufacturer_id) =
+        optional_with(Tag::UTF8_STRING, a_label("manufacturerID")).parse(i)?;
+    let (i, label) = optional_with(TAG_LABEL, a_label("label")).parse(i)?;
+    let (i, token_flags) = decoded(
+        required(Tag::BIT_STRING, "tokenflags BIT STRING (03)"),
+        flags,
+    )
+    .parse(i)?;
+    let (i, se_info) = optional_with(Tag::SEQUENCE, raw).parse(i)?;
+    let (i, record_info) = optional_with(TAG_RECORD_INFO, raw).parse(i)?;
+    let (i, supported_algorithms) = optional_with(TAG_ALGORITHMS, raw).parse(i)?;
+    let (i, issuer_id) = optional_with(TAG_ISSUER, a_label("issuerId")).parse(i)?;
+    let (i, holder_id) = optional_with(TAG_HOLDER, a_label("holderId")).parse(i)?;
+    let (i, last_update) = optional_with(TAG_LAST_UPDATE, last_update).parse(i)?;
+    let (i, preferred_language) =
+        optional_with(Tag::PRINTABLE_STRING, preferred_language).parse(i)?;
+    let (i, ()) = extensions(i)?;
+    Ok((
+        i,
+        TokenInfo {
+            version,
+            serial_number,
+            manufacturer_id,
+            label,
+            token_flags,
+            se_info,
+            record_info,
+            supported_algorithms,
+            issuer_id,
+            holder_id,
+            last_update,
+            preferred_language,
+        },
+    ))
 }
 
 impl<'a> TokenInfo<'a> {

@@ -5,9 +5,9 @@
 mod common;
 use common::hex;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{allocations, Counting};
 
 use scboot::bootstrap::BootstrapFile;
 use scboot::dir::EfDir;
@@ -16,49 +16,8 @@ use scboot::lwm2m::{SecurityInstance, ServerInstance, SECURITY_OBJECT, SERVER_OB
 use scboot::odf::Odf;
 use scboot::tokeninfo::TokenInfo;
 
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-thread_local! {
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn note() {
-    if ARMED.with(Cell::get) {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-// SAFETY: forwards every call to the system allocator unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// Count allocations made by `f` on this thread.
-fn allocations<R>(f: impl FnOnce() -> R) -> (usize, R) {
-    ALLOCS.store(0, Ordering::SeqCst);
-    ARMED.with(|a| a.set(true));
-    let r = f();
-    ARMED.with(|a| a.set(false));
-    (ALLOCS.load(Ordering::SeqCst), r)
-}
 
 #[test]
 fn counter_sees_allocations() {
