@@ -43,129 +43,130 @@ fn case(
     }
 }
 
+/// The parser cases of one group: every implementation on the same bytes.
+fn parsers(
+    out: &mut Vec<Case>,
+    group: &'static str,
+    bytes: &[u8],
+    impls: &[(&'static str, fn(&[u8]) -> usize)],
+) {
+    for &(name, parse) in impls {
+        let b = bytes.to_vec();
+        out.push(case(group, name, b.len(), move || parse(black_box(&b))));
+    }
+}
+
 fn parser_cases(out: &mut Vec<Case>) {
-    let dir = fixtures::dir();
-    let odf = fixtures::odf();
-    let dodf = fixtures::dodf();
-    let ti = fixtures::tokeninfo();
-    let boot = fixtures::bootstrap_1k();
-    let tlv_small = fixtures::tlv_small();
-    let tlv_32k = fixtures::tlv_32k();
-
-    let b = dir.clone();
-    out.push(case("ef_dir", "scboot", b.len(), move || {
-        // Validate every template and find the PKCS#15 one (what the procedure does).
-        let d = scboot::dir::EfDir::parse(black_box(&b)).unwrap();
-        d.len() + d.pkcs15().map_or(0, |t| t.aid.len())
-    }));
-    let b = dir.clone();
-    out.push(case("ef_dir", "reference", b.len(), move || {
-        scboot_reference::dir::parse(black_box(&b)).unwrap().len()
-    }));
-    let b = dir.clone();
-    out.push(case("ef_dir", "der", b.len(), move || {
-        peers::der_dir(black_box(&b))
-    }));
-    let b = dir;
-    out.push(case("ef_dir", "der-parser", b.len(), move || {
-        peers::der_parser_all(black_box(&b))
-    }));
-
-    let b = odf.clone();
-    out.push(case("odf", "scboot", b.len(), move || {
-        // Validate every entry, then take the DODF paths.
-        let o = scboot::odf::Odf::parse(black_box(&b)).unwrap();
-        o.len() + o.data_object_paths().map(|p| p.path.len()).sum::<usize>()
-    }));
-    let b = odf.clone();
-    out.push(case("odf", "reference", b.len(), move || {
-        scboot_reference::odf::parse(black_box(&b)).unwrap().len()
-    }));
-    let b = odf.clone();
-    out.push(case("odf", "der", b.len(), move || {
-        peers::der_odf(black_box(&b))
-    }));
-    let b = odf;
-    out.push(case("odf", "der-parser", b.len(), move || {
-        peers::der_parser_all(black_box(&b))
-    }));
-
-    let b = dodf.clone();
-    out.push(case("dodf", "scboot", b.len(), move || {
-        // Validate every entry (typed) and find the LwM2M bootstrap one.
-        let d = scboot::dodf::Dodf::parse(black_box(&b)).unwrap();
-        d.len() + d.find_lwm2m_bootstrap().map_or(0, |m| m.entry)
-    }));
-    let b = dodf.clone();
-    out.push(case("dodf", "reference", b.len(), move || {
-        let e = scboot_reference::dodf::parse(black_box(&b)).unwrap();
-        e.len() + scboot_reference::dodf::find_bootstrap(&e).map_or(0, |m| m.0)
-    }));
-    let b = dodf.clone();
-    out.push(case("dodf", "der", b.len(), move || {
-        peers::der_dodf(black_box(&b))
-    }));
-    let b = dodf;
-    out.push(case("dodf", "der-parser", b.len(), move || {
-        peers::der_parser_all(black_box(&b))
-    }));
-
-    let b = ti.clone();
-    out.push(case("tokeninfo", "scboot", b.len(), move || {
-        scboot::tokeninfo::TokenInfo::parse(black_box(&b))
-            .unwrap()
-            .serial_number
-            .len()
-    }));
-    let b = ti.clone();
-    out.push(case("tokeninfo", "reference", b.len(), move || {
-        scboot_reference::tokeninfo::parse(black_box(&b))
-            .unwrap()
-            .serial_number
-            .len()
-    }));
-    let b = ti;
-    out.push(case("tokeninfo", "der-parser", b.len(), move || {
-        peers::der_parser_all(black_box(&b))
-    }));
-
-    let b = boot.clone();
-    out.push(case("bootstrap_1k", "scboot", b.len(), move || {
-        usize::from(
-            scboot::bootstrap::BootstrapFile::parse(black_box(&b))
-                .unwrap()
-                .object_count(),
-        )
-    }));
-    let b = boot.clone();
-    out.push(case(
+    parsers(
+        out,
+        "ef_dir",
+        &fixtures::dir(),
+        &[
+            ("scboot", |b| {
+                // Validate every template and find the PKCS#15 one (what the procedure does).
+                let d = scboot::dir::EfDir::parse(b).unwrap();
+                d.len() + d.pkcs15().map_or(0, |t| t.aid.len())
+            }),
+            ("reference", |b| {
+                scboot_reference::dir::parse(b).unwrap().len()
+            }),
+            ("der", peers::der_dir),
+            ("der-parser", peers::der_parser_all),
+        ],
+    );
+    parsers(
+        out,
+        "odf",
+        &fixtures::odf(),
+        &[
+            ("scboot", |b| {
+                // Validate every entry, then take the DODF paths.
+                let o = scboot::odf::Odf::parse(b).unwrap();
+                o.len() + o.data_object_paths().map(|p| p.path.len()).sum::<usize>()
+            }),
+            ("reference", |b| {
+                scboot_reference::odf::parse(b).unwrap().len()
+            }),
+            ("der", peers::der_odf),
+            ("der-parser", peers::der_parser_all),
+        ],
+    );
+    parsers(
+        out,
+        "dodf",
+        &fixtures::dodf(),
+        &[
+            ("scboot", |b| {
+                // Validate every entry (typed) and find the LwM2M bootstrap one.
+                let d = scboot::dodf::Dodf::parse(b).unwrap();
+                d.len() + d.find_lwm2m_bootstrap().map_or(0, |m| m.entry)
+            }),
+            ("reference", |b| {
+                let e = scboot_reference::dodf::parse(b).unwrap();
+                e.len() + scboot_reference::dodf::find_bootstrap(&e).map_or(0, |m| m.0)
+            }),
+            ("der", peers::der_dodf),
+            ("der-parser", peers::der_parser_all),
+        ],
+    );
+    parsers(
+        out,
+        "tokeninfo",
+        &fixtures::tokeninfo(),
+        &[
+            ("scboot", |b| {
+                scboot::tokeninfo::TokenInfo::parse(b)
+                    .unwrap()
+                    .serial_number
+                    .len()
+            }),
+            ("reference", |b| {
+                scboot_reference::tokeninfo::parse(b)
+                    .unwrap()
+                    .serial_number
+                    .len()
+            }),
+            ("der-parser", peers::der_parser_all),
+        ],
+    );
+    parsers(
+        out,
         "bootstrap_1k",
-        "scboot+accounts",
-        b.len(),
-        move || {
-            let f = scboot::bootstrap::BootstrapFile::parse(black_box(&b)).unwrap();
-            scboot::lwm2m::accounts(&f).filter(|a| a.is_ok()).count()
-        },
-    ));
-    let b = boot;
-    out.push(case("bootstrap_1k", "reference", b.len(), move || {
-        scboot_reference::bootstrap::parse(black_box(&b))
-            .unwrap()
-            .len()
-    }));
-
-    for (group, bytes) in [("tlv_small", tlv_small), ("tlv_32k", tlv_32k)] {
-        let b = bytes.clone();
-        out.push(case(group, "scboot", b.len(), move || {
-            scboot::tlv::Tlv::parse(black_box(&b))
-                .unwrap()
-                .records()
-                .count()
-        }));
-        let b = bytes;
-        out.push(case(group, "reference", b.len(), move || {
-            scboot_reference::tlv::parse(black_box(&b)).unwrap().len()
-        }));
+        &fixtures::bootstrap_1k(),
+        &[
+            ("scboot", |b| {
+                usize::from(
+                    scboot::bootstrap::BootstrapFile::parse(b)
+                        .unwrap()
+                        .object_count(),
+                )
+            }),
+            ("scboot+accounts", |b| {
+                let f = scboot::bootstrap::BootstrapFile::parse(b).unwrap();
+                scboot::lwm2m::accounts(&f).filter(|a| a.is_ok()).count()
+            }),
+            ("reference", |b| {
+                scboot_reference::bootstrap::parse(b).unwrap().len()
+            }),
+        ],
+    );
+    for (group, bytes) in [
+        ("tlv_small", fixtures::tlv_small()),
+        ("tlv_32k", fixtures::tlv_32k()),
+    ] {
+        parsers(
+            out,
+            group,
+            &bytes,
+            &[
+                ("scboot", |b| {
+                    scboot::tlv::Tlv::parse(b).unwrap().records().count()
+                }),
+                ("reference", |b| {
+                    scboot_reference::tlv::parse(b).unwrap().len()
+                }),
+            ],
+        );
     }
 }
 

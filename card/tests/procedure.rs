@@ -292,6 +292,16 @@ impl Card for Slot {
     }
 }
 
+/// One run of the procedure at full security, host challenge `seed`.
+fn at<'w>(
+    slot: &mut Slot,
+    k: &StaticKeys,
+    seed: u8,
+    ws: &'w mut [u8],
+) -> Result<scboot::procedure::Bootstrap<'w>, RunError<&'static str>> {
+    run(slot, k, config(SecurityLevel::ALL, seed), ws, None)
+}
+
 /// Rewrite the bootstrap file over SCP03 (as an over-the-air update would).
 fn ota_update(c: &mut VirtualCard, k: &StaticKeys, new_file: &[u8]) {
     scboot_card::ota::update_file(c, k, [0x64, 0x32], new_file).unwrap();
@@ -304,21 +314,13 @@ fn monitor_scenarios() {
     let mut slot = Slot(Some(card(&cfg)));
     let mut monitor = Monitor::new();
     let mut ws = [0u8; 4096];
-    let first = run(&mut slot, &k, config(SecurityLevel::ALL, 10), &mut ws, None).unwrap();
+    let first = at(&mut slot, &k, 10, &mut ws).unwrap();
     monitor.applied(&first);
     assert!(monitor.holds_card_data());
 
     // 1. Unchanged.
     let mut ws = [0u8; 4096];
-    let v = monitor
-        .check(run(
-            &mut slot,
-            &k,
-            config(SecurityLevel::ALL, 11),
-            &mut ws,
-            None,
-        ))
-        .unwrap();
+    let v = monitor.check(at(&mut slot, &k, 11, &mut ws)).unwrap();
     assert_eq!(v, Verdict::Unchanged);
 
     // 2. The bootstrap data updated over the air (through SCP03 UPDATE BINARY).
@@ -328,16 +330,7 @@ fn monitor_scenarios() {
     new_file.resize(512, 0xFF);
     ota_update(slot.0.as_mut().unwrap(), &k, &new_file);
     let mut ws = [0u8; 4096];
-    match monitor
-        .check(run(
-            &mut slot,
-            &k,
-            config(SecurityLevel::ALL, 12),
-            &mut ws,
-            None,
-        ))
-        .unwrap()
-    {
+    match monitor.check(at(&mut slot, &k, 12, &mut ws)).unwrap() {
         Verdict::Changed(b) => {
             let a = accounts(&b.file).next().unwrap().unwrap();
             assert_eq!(a.server.unwrap().lifetime, Some(3600));
@@ -366,16 +359,7 @@ fn monitor_scenarios() {
     };
     slot.0 = Some(VirtualCard::new(img).unwrap());
     let mut ws = [0u8; 4096];
-    match monitor
-        .check(run(
-            &mut slot,
-            &k,
-            config(SecurityLevel::ALL, 13),
-            &mut ws,
-            None,
-        ))
-        .unwrap()
-    {
+    match monitor.check(at(&mut slot, &k, 13, &mut ws)).unwrap() {
         Verdict::Changed(b) => assert_eq!(b.provenance.file_path.as_bytes(), &[0x64, 0x33]),
         v => panic!("expected Changed, got {v:?}"),
     }
@@ -385,16 +369,7 @@ fn monitor_scenarios() {
     cfg3.server.truncate(1);
     slot.0 = Some(card(&cfg3));
     let mut ws = [0u8; 4096];
-    match monitor
-        .check(run(
-            &mut slot,
-            &k,
-            config(SecurityLevel::ALL, 14),
-            &mut ws,
-            None,
-        ))
-        .unwrap()
-    {
+    match monitor.check(at(&mut slot, &k, 14, &mut ws)).unwrap() {
         Verdict::Changed(b) => assert_eq!(accounts(&b.file).count(), 1),
         v => panic!("expected Changed, got {v:?}"),
     }
@@ -405,15 +380,7 @@ fn monitor_scenarios() {
     cfg4.keys.mac = "00".repeat(16);
     slot.0 = Some(card(&cfg4));
     let mut ws = [0u8; 4096];
-    let e = monitor
-        .check(run(
-            &mut slot,
-            &k,
-            config(SecurityLevel::ALL, 15),
-            &mut ws,
-            None,
-        ))
-        .unwrap_err();
+    let e = monitor.check(at(&mut slot, &k, 15, &mut ws)).unwrap_err();
     assert_eq!(
         e,
         RunError::Procedure(ProcedureError::SecureChannel {
@@ -426,15 +393,7 @@ fn monitor_scenarios() {
     // 6. Removed: every card-provisioned account must be deleted.
     slot.0 = None;
     let mut ws = [0u8; 4096];
-    let v = monitor
-        .check(run(
-            &mut slot,
-            &k,
-            config(SecurityLevel::ALL, 16),
-            &mut ws,
-            None,
-        ))
-        .unwrap();
+    let v = monitor.check(at(&mut slot, &k, 16, &mut ws)).unwrap();
     assert_eq!(v, Verdict::Removed);
     assert!(!monitor.holds_card_data());
 
@@ -455,14 +414,7 @@ fn monitor_scenarios() {
     m2.applied(&b);
     let mut ws = [0u8; 4096];
     assert_eq!(
-        m2.check(run(
-            &mut slot,
-            &k,
-            config(SecurityLevel::ALL, 18),
-            &mut ws,
-            None
-        ))
-        .unwrap(),
+        m2.check(at(&mut slot, &k, 18, &mut ws)).unwrap(),
         Verdict::Removed
     );
 }

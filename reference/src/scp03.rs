@@ -6,34 +6,37 @@ use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 
 /// AES forward cipher on one block (FIPS 197), key of 16, 24 or 32 bytes.
 pub fn aes_encrypt(key: &[u8], block: [u8; 16]) -> [u8; 16] {
-    let mut b = aes::Block::from(block);
-    match key.len() {
-        16 => aes::Aes128::new_from_slice(key)
-            .expect("key")
-            .encrypt_block(&mut b),
-        24 => aes::Aes192::new_from_slice(key)
-            .expect("key")
-            .encrypt_block(&mut b),
-        _ => aes::Aes256::new_from_slice(key)
-            .expect("key")
-            .encrypt_block(&mut b),
-    }
-    b.into()
+    aes_block(key, block, false)
 }
 
 /// AES inverse cipher on one block.
 pub fn aes_decrypt(key: &[u8], block: [u8; 16]) -> [u8; 16] {
+    aes_block(key, block, true)
+}
+
+fn aes_block(key: &[u8], block: [u8; 16], inverse: bool) -> [u8; 16] {
+    fn run<
+        C: KeyInit
+            + BlockEncrypt
+            + BlockDecrypt
+            + aes::cipher::BlockSizeUser<BlockSize = aes::cipher::consts::U16>,
+    >(
+        key: &[u8],
+        b: &mut aes::Block,
+        inverse: bool,
+    ) {
+        let c = C::new_from_slice(key).expect("key");
+        if inverse {
+            c.decrypt_block(b)
+        } else {
+            c.encrypt_block(b)
+        }
+    }
     let mut b = aes::Block::from(block);
     match key.len() {
-        16 => aes::Aes128::new_from_slice(key)
-            .expect("key")
-            .decrypt_block(&mut b),
-        24 => aes::Aes192::new_from_slice(key)
-            .expect("key")
-            .decrypt_block(&mut b),
-        _ => aes::Aes256::new_from_slice(key)
-            .expect("key")
-            .decrypt_block(&mut b),
+        16 => run::<aes::Aes128>(key, &mut b, inverse),
+        24 => run::<aes::Aes192>(key, &mut b, inverse),
+        _ => run::<aes::Aes256>(key, &mut b, inverse),
     }
     b.into()
 }

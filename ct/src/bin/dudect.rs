@@ -81,6 +81,15 @@ fn batched<T, R>(
     }
 }
 
+/// A case of the padding check: `input` builds one padded buffer per sample.
+fn padding_case<const N: usize>(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    input: impl FnMut(Class, &mut BenchRng) -> [u8; N],
+) {
+    batched(runner, rng, input, |b| audit::unpadded_len(&b));
+}
+
 /// A host and card through the handshake at `level`, key `key`, S8.
 fn open(key: &[u8; 16], level: SecurityLevel, rng: &mut BenchRng) -> (HostSession, CardChannel) {
     let k = StaticKeys::new(0x30, key, key, key).expect("key");
@@ -344,7 +353,7 @@ fn mac_compare_right_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
 /// The padding check itself on a decrypted 32-byte plaintext: right (Left)
 /// vs wrong (Right: no marker, or a non-zero byte after it).
 fn verdict_padding_check_right_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
-    batched(
+    padding_case(
         runner,
         rng,
         |c, rng| {
@@ -363,14 +372,13 @@ fn verdict_padding_check_right_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRn
             }
             block
         },
-        |b| audit::unpadded_len(&b),
     );
 }
 
 /// The padding check on two kinds of wrong padding (both rejected): no
 /// marker at all (Left) vs a non-zero byte after the marker (Right).
 fn padding_check_wrong_kinds(runner: &mut CtRunner, rng: &mut BenchRng) {
-    batched(
+    padding_case(
         runner,
         rng,
         |c, rng| {
@@ -388,14 +396,13 @@ fn padding_check_wrong_kinds(runner: &mut CtRunner, rng: &mut BenchRng) {
             }
             block
         },
-        |b| audit::unpadded_len(&b),
     );
 }
 
 /// The padding check on right paddings with the marker first (Left: 16
 /// data bytes) or last (Right: 31 data bytes) in the final block.
 fn padding_check_marker_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
-    batched(
+    padding_case(
         runner,
         rng,
         |c, rng| {
@@ -408,7 +415,6 @@ fn padding_check_marker_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng)
             block[len + 1..].fill(0);
             block
         },
-        |b| audit::unpadded_len(&b),
     );
 }
 
@@ -416,13 +422,11 @@ fn padding_check_marker_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng)
 /// marker in the first of four blocks (Left: 5 data bytes, 58 bytes of 00)
 /// or in the last (Right: 60 data bytes).
 fn padding_check_marker_first_vs_last_block(runner: &mut CtRunner, rng: &mut BenchRng) {
-    batched(
+    padding_case(
         runner,
         rng,
         |c, rng| {
-            let mut block = [0u8; 64];
-            block[..32].copy_from_slice(&bytes::<32>(rng));
-            block[32..].copy_from_slice(&bytes::<32>(rng));
+            let mut block = bytes::<64>(rng);
             let len = match c {
                 Class::Left => 5,
                 Class::Right => 60,
@@ -431,14 +435,13 @@ fn padding_check_marker_first_vs_last_block(runner: &mut CtRunner, rng: &mut Ben
             block[len + 1..].fill(0);
             block
         },
-        |b| audit::unpadded_len(&b),
     );
 }
 
 /// Multi-block padding, both wrong: a non-zero byte right after the marker
 /// in the first block (Left) vs in the last block (Right).
 fn padding_check_junk_first_vs_last_block(runner: &mut CtRunner, rng: &mut BenchRng) {
-    batched(
+    padding_case(
         runner,
         rng,
         |c, rng| {
@@ -452,7 +455,6 @@ fn padding_check_junk_first_vs_last_block(runner: &mut CtRunner, rng: &mut Bench
             block[junk] = 0x01 | (bytes::<1>(rng)[0] & 0x7E);
             block
         },
-        |b| audit::unpadded_len(&b),
     );
 }
 
