@@ -43,12 +43,15 @@ fn case(
     }
 }
 
+/// One implementation of a parser case: the bytes in, something to keep alive out.
+type Parse = fn(&[u8]) -> usize;
+
 /// The parser cases of one group: every implementation on the same bytes.
 fn parsers(
     out: &mut Vec<Case>,
     group: &'static str,
     bytes: &[u8],
-    impls: &[(&'static str, fn(&[u8]) -> usize)],
+    impls: &[(&'static str, Parse)],
 ) {
     for &(name, parse) in impls {
         let b = bytes.to_vec();
