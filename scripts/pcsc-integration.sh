@@ -50,25 +50,8 @@ done
 status=0
 for form in opaque oid oid-double; do
   echo "== DODF form: $form"
-  cat > "$WORK/$form.toml" <<CFG
-dodf_form = "$form"
-file_size = 512
-
-[keys]
-kvn = 0x30
-enc = "404142434445464748494a4b4c4d4e4f"
-mac = "404142434445464748494a4b4c4d4e4f"
-dek = "404142434445464748494a4b4c4d4e4f"
-
-[[server]]
-uri = "coaps://leshan.eclipseprojects.io:5684"
-security_mode = "psk"
-psk_identity = "pcsc-integration"
-psk_key = "0102030405060708090a0b0c0d0e0f10"
-short_server_id = 42
-lifetime = 600
-binding = "U"
-CFG
+  # The demo card in each DODF form.
+  sed "s/^dodf_form = .*/dodf_form = \"$form\"/" "$ROOT/examples/cards/demo.toml" > "$WORK/$form.toml"
   "$SCBOOT" card build "$WORK/$form.toml" -o "$WORK/$form.json" >/dev/null
   "$SCBOOT" card serve "$WORK/$form.json" >"$WORK/serve-$form.log" 2>&1 &
   SERVE=$!

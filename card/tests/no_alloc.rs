@@ -58,14 +58,7 @@ fn whole_procedure_and_check_allocate_nothing() {
 fn scp03_sessions_allocate_nothing() {
     for (i, mode) in [(0x70u8, Mode::S8), (0x71, Mode::S16)] {
         for key_len in [16usize, 24, 32] {
-            for level in [
-                SecurityLevel::AUTHENTICATED,
-                SecurityLevel::C_MAC,
-                SecurityLevel::C_DEC,
-                SecurityLevel::C_MAC_R_MAC,
-                SecurityLevel::C_DEC_R_MAC,
-                SecurityLevel::ALL,
-            ] {
+            for level in SecurityLevel::VALID {
                 let k = StaticKeys::new(
                     0x30,
                     &vec![1; key_len],

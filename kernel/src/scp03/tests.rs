@@ -55,6 +55,24 @@ fn card_counter_exhaustion_ends_the_session() {
     assert!(!card.is_open());
 }
 
+/// The host reads 16 bytes; the card answers `blocks` encrypted as they
+/// are (no padding added). Returns the host's verdict with the bytes it
+/// let out, whether the session is still open, and the whole output buffer.
+fn respond_unpadded(blocks: &[u8]) -> (Result<std::vec::Vec<u8>, Scp03Error>, bool, [u8; 128]) {
+    let (mut host, mut card) = pair(SecurityLevel::ALL);
+    let (mut w, mut p) = ([0u8; 128], [0u8; 128]);
+    let n = host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x10], &mut w).unwrap();
+    card.unwrap_command(&w[..n], &mut p).unwrap();
+    let r = card
+        .session_mut()
+        .unwrap()
+        .wrap_response_unpadded(blocks, StatusWord::SUCCESS, &mut w)
+        .unwrap();
+    let mut out = [0xEEu8; 128];
+    let got = host.unwrap(&w[..r], &mut out);
+    (got.map(|r| out[..r.len].to_vec()), host.is_open(), out)
+}
+
 #[test]
 fn bad_padding_after_a_good_r_mac_returns_nothing() {
     for bad in [[0x11u8; 16], [0u8; 16], {
@@ -63,38 +81,19 @@ fn bad_padding_after_a_good_r_mac_returns_nothing() {
         b[9] = 0x01; // a non-zero byte after the marker
         b
     }] {
-        let (mut host, mut card) = pair(SecurityLevel::ALL);
-        let (mut w, mut p) = ([0u8; 128], [0u8; 128]);
-        let n = host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x10], &mut w).unwrap();
-        card.unwrap_command(&w[..n], &mut p).unwrap();
-        let r = card
-            .session_mut()
-            .unwrap()
-            .wrap_response_unpadded(&bad, StatusWord::SUCCESS, &mut w)
-            .unwrap();
-        let mut out = [0xEEu8; 128];
-        assert_eq!(host.unwrap(&w[..r], &mut out), Err(Scp03Error::BadPadding));
+        let (got, open, out) = respond_unpadded(&bad);
+        assert_eq!(got, Err(Scp03Error::BadPadding));
         assert!(
             out[..16].iter().all(|&b| b == 0),
             "decrypted bytes left in the buffer"
         );
-        assert!(!host.is_open());
+        assert!(!open);
     }
     // A good padding through the same hook is accepted (the hook is sound).
-    let (mut host, mut card) = pair(SecurityLevel::ALL);
-    let (mut w, mut p) = ([0u8; 128], [0u8; 128]);
-    let n = host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x10], &mut w).unwrap();
-    card.unwrap_command(&w[..n], &mut p).unwrap();
     let mut good = [0u8; 16];
     good[..3].copy_from_slice(b"abc");
     good[3] = 0x80;
-    let r = card
-        .session_mut()
-        .unwrap()
-        .wrap_response_unpadded(&good, StatusWord::SUCCESS, &mut w)
-        .unwrap();
-    let resp = host.unwrap(&w[..r], &mut p).unwrap();
-    assert_eq!(&p[..resp.len], b"abc");
+    assert_eq!(respond_unpadded(&good).0.unwrap(), b"abc");
 }
 
 /// Responses padded as real products pad them: more than one block of
@@ -103,20 +102,7 @@ fn bad_padding_after_a_good_r_mac_returns_nothing() {
 /// is still bad padding and ends the session.
 #[test]
 fn multi_block_padding_from_the_field() {
-    let respond = |blocks: &[u8]| {
-        let (mut host, mut card) = pair(SecurityLevel::ALL);
-        let (mut w, mut p) = ([0u8; 128], [0u8; 128]);
-        let n = host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x10], &mut w).unwrap();
-        card.unwrap_command(&w[..n], &mut p).unwrap();
-        let r = card
-            .session_mut()
-            .unwrap()
-            .wrap_response_unpadded(blocks, StatusWord::SUCCESS, &mut w)
-            .unwrap();
-        let mut out = [0xEEu8; 128];
-        let got = host.unwrap(&w[..r], &mut out);
-        (got.map(|r| out[..r.len].to_vec()), host.is_open(), out)
-    };
+    let respond = respond_unpadded;
     // 11 data bytes, 80, then 20 bytes of 00 in 32 bytes of plaintext.
     let mut field = [0u8; 32];
     field[..11].copy_from_slice(b"eleven byte");
