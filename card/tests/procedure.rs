@@ -3,7 +3,9 @@
 use scboot::apdu::StatusWord;
 use scboot::lwm2m::{accounts, SecurityMode};
 use scboot::monitor::{Monitor, Verdict};
-use scboot::procedure::{run, Card, Config, ProcedureError, RunError, SecurePolicy, StepName};
+use scboot::procedure::{
+    run, Card, Config, Fault, ProcedureError, RunError, SecurePolicy, StepName,
+};
 use scboot::scp03::{Mode, Scp03Error, SecurityLevel, StaticKeys};
 use scboot_card::config::{build, CardConfig, DodfForm, DEMO_CONFIG};
 use scboot_card::VirtualCard;
@@ -283,11 +285,11 @@ fn level_not_offered_required_vs_if_offered() {
 struct Slot(Option<VirtualCard>);
 
 impl Card for Slot {
-    type Error = &'static str;
-    fn transmit(&mut self, c: &[u8], r: &mut [u8]) -> Result<usize, &'static str> {
+    type Error = Fault;
+    fn transmit(&mut self, c: &[u8], r: &mut [u8]) -> Result<usize, Fault> {
         match &mut self.0 {
             Some(card) => Ok(card.transmit(c, r).unwrap_or(0)),
-            None => Err("no card in the slot"),
+            None => Err(Fault::CardAbsent),
         }
     }
 }
@@ -298,7 +300,7 @@ fn at<'w>(
     k: &StaticKeys,
     seed: u8,
     ws: &'w mut [u8],
-) -> Result<scboot::procedure::Bootstrap<'w>, RunError<&'static str>> {
+) -> Result<scboot::procedure::Bootstrap<'w>, RunError<Fault>> {
     run(slot, k, config(SecurityLevel::ALL, seed), ws, None)
 }
 

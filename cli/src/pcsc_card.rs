@@ -14,7 +14,7 @@ mod imp {
     use std::fmt;
     use std::io::Write;
 
-    use scboot::procedure::Card;
+    use scboot::procedure::{Card, Fault, TransportError};
 
     use crate::hexio::to_hex;
     use crate::Failure;
@@ -38,7 +38,11 @@ mod imp {
                 pcsc::Error::NoSmartcard if !self.in_session => {
                     write!(f, "no card in reader {r:?}: insert one")
                 }
-                pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard | pcsc::Error::NotTransacted => write!(
+                pcsc::Error::NotTransacted => write!(
+                    f,
+                    "the PC/SC transaction on reader {r:?} was lost during the procedure: nothing was applied; run it again"
+                ),
+                pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => write!(
                     f,
                     "the card was removed from reader {r:?} during the procedure: nothing was read or applied"
                 ),
@@ -64,6 +68,38 @@ mod imp {
                 ),
                 e => write!(f, "PC/SC error on reader {r:?}: {e}"),
             }
+        }
+    }
+
+    /// What a PC/SC error means for the card's information (the monitor's
+    /// decision table): only a card that is not in the reader is absent.
+    /// A reader that went away is transient (a USB reader re-enumerates;
+    /// the card in it may come back with it); a reset card is there.
+    pub fn fault_of(error: pcsc::Error) -> Fault {
+        use pcsc::Error as E;
+        match error {
+            E::RemovedCard | E::NoSmartcard => Fault::CardAbsent,
+            E::ResetCard | E::UnpoweredCard => Fault::CardReset,
+            E::SharingViolation
+            | E::Timeout
+            | E::CommError
+            | E::UnresponsiveCard
+            | E::NotTransacted
+            | E::ReaderUnavailable
+            | E::UnknownReader
+            | E::NoService
+            | E::ServiceStopped
+            | E::NoReadersAvailable
+            | E::Cancelled
+            | E::SystemCancelled
+            | E::ServerTooBusy => Fault::Transient,
+            _ => Fault::Protocol,
+        }
+    }
+
+    impl TransportError for PcscError {
+        fn fault(&self) -> Fault {
+            fault_of(self.error)
         }
     }
 
@@ -115,7 +151,11 @@ mod imp {
             };
             let n = match self.card.transmit(command, response) {
                 Ok(r) => r.len(),
-                Err(e @ (pcsc::Error::CommError | pcsc::Error::UnresponsiveCard)) => {
+                Err(
+                    e @ (pcsc::Error::CommError
+                    | pcsc::Error::UnresponsiveCard
+                    | pcsc::Error::NotTransacted),
+                ) => {
                     return Err(fail(if self.card_left() {
                         pcsc::Error::RemovedCard
                     } else {
@@ -299,5 +339,42 @@ impl NoReader {
         _f: impl FnOnce(&mut scboot_card::VirtualCard) -> T,
     ) -> Result<T, Failure> {
         match self.0 {}
+    }
+}
+
+#[cfg(all(test, feature = "pcsc"))]
+mod tests {
+    use super::imp::fault_of;
+    use scboot::procedure::Fault;
+
+    /// The PC/SC codes a reader returns during a procedure, and what each
+    /// means for the monitor: only a card that is not there is absent.
+    #[test]
+    fn pcsc_errors_classified() {
+        use pcsc::Error as E;
+        let table = [
+            (E::RemovedCard, Fault::CardAbsent),
+            (E::NoSmartcard, Fault::CardAbsent),
+            (E::ResetCard, Fault::CardReset),
+            (E::UnpoweredCard, Fault::CardReset),
+            (E::SharingViolation, Fault::Transient),
+            (E::Timeout, Fault::Transient),
+            (E::CommError, Fault::Transient),
+            (E::UnresponsiveCard, Fault::Transient),
+            (E::NotTransacted, Fault::Transient),
+            (E::ReaderUnavailable, Fault::Transient),
+            (E::UnknownReader, Fault::Transient),
+            (E::NoService, Fault::Transient),
+            (E::ServiceStopped, Fault::Transient),
+            (E::NoReadersAvailable, Fault::Transient),
+            (E::Cancelled, Fault::Transient),
+            (E::InsufficientBuffer, Fault::Protocol),
+            (E::InvalidParameter, Fault::Protocol),
+            (E::ProtoMismatch, Fault::Protocol),
+            (E::UnknownError, Fault::Protocol),
+        ];
+        for (e, f) in table {
+            assert_eq!(fault_of(e), f, "{e:?}");
+        }
     }
 }

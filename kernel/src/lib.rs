@@ -47,6 +47,7 @@
 extern crate std;
 
 pub mod apdu;
+pub mod at_csim;
 pub mod ber;
 pub mod bootstrap;
 pub mod bytes;

@@ -14,6 +14,34 @@
 //! returned as an error and changes nothing: the client keeps what it has
 //! and reports the fault.
 //!
+//! ## Decision table
+//!
+//! A device must not lose its configuration because one exchange failed;
+//! it deletes only on evidence that the card or its data is gone.
+//!
+//! | fresh run of the procedure | verdict (the client holds card data) |
+//! | --- | --- |
+//! | bootstrap information, same digest as applied | `Unchanged` |
+//! | bootstrap information, another digest | `Changed` (disable, then apply) |
+//! | transport: [`Fault::CardAbsent`] | `Removed` (delete) |
+//! | a SELECT of EF.DIR, the application, EF.ODF, a DODF or the bootstrap file answered "not found" (`6A82`, `6A88`, `6A86`: [`StatusWord::not_found`]) | `Removed` |
+//! | EF.DIR without a PKCS#15 application; EF.ODF without a DODF; no DODF with the bootstrap entry | `Removed` |
+//! | transport: [`Fault::CardReset`], [`Fault::Transient`], [`Fault::Protocol`] | error, nothing changes |
+//! | any other status word, a malformed or truncated response, a parse error | error, nothing changes |
+//! | secure channel failure (card cryptogram, MAC, padding, level) | error, nothing changes |
+//! | PIN required or refused, workspace too small | error, nothing changes |
+//!
+//! When the client holds no card data yet, every failure is an error (there
+//! is nothing to delete). After `Removed` the monitor holds nothing; a card
+//! put back is then `Changed`. A failure inside the secure channel ends that
+//! session; the next check opens a new one.
+//!
+//! [`Fault::CardAbsent`]: crate::procedure::Fault::CardAbsent
+//! [`Fault::CardReset`]: crate::procedure::Fault::CardReset
+//! [`Fault::Transient`]: crate::procedure::Fault::Transient
+//! [`Fault::Protocol`]: crate::procedure::Fault::Protocol
+//! [`StatusWord::not_found`]: crate::apdu::StatusWord::not_found
+//!
 //! ```
 //! use scboot::monitor::{Capabilities, Mode, Sequencer};
 //! let mut seq = Sequencer::new(Capabilities { has_smartcard: true, smartcard_provisioning: true, factory: true, client_initiated: true });
@@ -26,7 +54,7 @@
 //! assert_eq!(seq.next_mode(), Some(Mode::ClientInitiated));
 //! ```
 
-use crate::procedure::{Bootstrap, RunError};
+use crate::procedure::{Bootstrap, RunError, TransportError};
 
 /// What the client must do after a check.
 #[must_use = "the client must disable, apply or delete as the verdict says"]
@@ -65,7 +93,7 @@ impl Monitor {
     /// Compare a fresh run of the procedure with what was applied.
     /// `Changed` and `Removed` update the monitor: it then assumes the
     /// client did what the verdict says.
-    pub fn check<'w, E>(
+    pub fn check<'w, E: TransportError>(
         &mut self,
         fresh: Result<Bootstrap<'w>, RunError<E>>,
     ) -> Result<Verdict<'w>, RunError<E>> {

@@ -5,6 +5,8 @@ use core::fmt;
 use crate::apdu::StatusWord;
 use crate::scp03::Scp03Error;
 
+use super::transport::{Fault, TransportError};
+
 /// The steps of the procedure, as errors and logs name them.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -202,19 +204,32 @@ impl ProcedureError {
 /// A failure of [`super::run`]: the transport's, or the procedure's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunError<E> {
-    /// The transport failed (card removed, reader gone).
+    /// The transport failed; [`TransportError::fault`] says how.
     Card(E),
     /// The procedure stopped.
     Procedure(ProcedureError),
 }
 
-impl<E> RunError<E> {
-    /// Whether the card, or its bootstrap information, is gone: what was
-    /// provisioned from it must be deleted.
+impl<E: TransportError> RunError<E> {
+    /// Whether there is evidence that the card, or its bootstrap
+    /// information, is gone, so that what was provisioned from it must be
+    /// deleted: the transport reports [`Fault::CardAbsent`], or the card
+    /// answered that the data is not there
+    /// ([`ProcedureError::data_removed`]). Every other failure (a busy
+    /// reader, a timeout, a reset, a garbled answer, a broken secure
+    /// channel) is not.
     pub fn card_removed(&self) -> bool {
         match self {
-            RunError::Card(_) => true,
+            RunError::Card(e) => e.fault() == Fault::CardAbsent,
             RunError::Procedure(p) => p.data_removed(),
+        }
+    }
+
+    /// The transport's fault, when the transport failed.
+    pub fn fault(&self) -> Option<Fault> {
+        match self {
+            RunError::Card(e) => Some(e.fault()),
+            RunError::Procedure(_) => None,
         }
     }
 }
@@ -261,13 +276,13 @@ mod tests {
         for (e, text) in cases {
             assert_eq!(e.to_string(), text);
         }
-        let r: RunError<&str> = RunError::Card("gone");
-        assert_eq!(format!("{r}"), "card transport: \"gone\"");
-        let r: RunError<&str> = RunError::Procedure(ProcedureError::OutOfOrder);
+        let r: RunError<Fault> = RunError::Card(Fault::CardAbsent);
+        assert_eq!(format!("{r}"), "card transport: CardAbsent");
+        let r: RunError<Fault> = RunError::Procedure(ProcedureError::OutOfOrder);
         assert_eq!(format!("{r}"), "procedure call out of order");
     }
 
-    /// Gone: the transport, the application, the DODF, the entry, or a
+    /// Gone: the transport reports no card, the application, the DODF, the entry, or a
     /// SELECT answered "not found". Anything else is a fault, not a removal.
     #[test]
     fn which_failures_mean_the_card_data_is_gone() {
@@ -287,7 +302,7 @@ mod tests {
         ];
         for e in gone {
             assert!(e.data_removed(), "{e:?}");
-            assert!(RunError::<()>::Procedure(e).card_removed());
+            assert!(RunError::<Fault>::Procedure(e).card_removed());
         }
         let fault = [
             st(StepName::ReadBootstrap, 0x6A82),
@@ -300,8 +315,20 @@ mod tests {
         ];
         for e in fault {
             assert!(!e.data_removed(), "{e:?}");
-            assert!(!RunError::<()>::Procedure(e).card_removed());
+            assert!(!RunError::<Fault>::Procedure(e).card_removed());
         }
-        assert!(RunError::Card(()).card_removed());
+        assert!(RunError::Card(Fault::CardAbsent).card_removed());
+        assert_eq!(
+            RunError::Card(Fault::CardAbsent).fault(),
+            Some(Fault::CardAbsent)
+        );
+        for f in [Fault::CardReset, Fault::Transient, Fault::Protocol] {
+            assert!(!RunError::Card(f).card_removed(), "{f:?}");
+            assert_eq!(RunError::Card(f).fault(), Some(f));
+        }
+        assert_eq!(
+            RunError::<Fault>::Procedure(ProcedureError::OutOfOrder).fault(),
+            None
+        );
     }
 }

@@ -26,14 +26,14 @@
 //! buffer the caller lends; nothing is allocated.
 //!
 //! ```
-//! use scboot::procedure::{run, Card, Config};
+//! use scboot::procedure::{run, Card, Config, Fault};
 //! use scboot::scp03::StaticKeys;
 //!
 //! struct NoCard;
 //! impl Card for NoCard {
-//!     type Error = &'static str;
-//!     fn transmit(&mut self, _: &[u8], _: &mut [u8]) -> Result<usize, Self::Error> {
-//!         Err("no card")
+//!     type Error = Fault;
+//!     fn transmit(&mut self, _: &[u8], _: &mut [u8]) -> Result<usize, Fault> {
+//!         Err(Fault::CardAbsent)
 //!     }
 //! }
 //! let keys = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16])?;
@@ -61,7 +61,7 @@ pub use error::{ProcedureError, RunError, StepName};
 pub use outcome::{Bootstrap, Provenance};
 pub use state::Procedure;
 pub use step::{PinRequest, Step};
-pub use transport::Card;
+pub use transport::{Card, Fault, TransportError};
 pub use view::{CardFile, CommandView, FileKind, ResponseView};
 
 /// Run the whole procedure over `card`. `pin`: `(VERIFY reference, PIN)`
