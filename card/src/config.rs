@@ -944,6 +944,13 @@ pub fn build(cfg: &CardConfig) -> Result<CardImage, String> {
             ),
             ef("3f0050156430", &dodf, Access::Always, Access::SecureChannel),
             ef("3f0050156432", &boot_file, boot_read, Access::SecureChannel),
+            // The spare of the A/B pair (crate::ota::replace_bootstrap).
+            ef(
+                "3f0050156433",
+                &vec![0xFF; cfg.file_size],
+                boot_read,
+                Access::SecureChannel,
+            ),
         ],
     })
 }

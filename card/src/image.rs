@@ -150,10 +150,38 @@ impl CardImage {
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    /// Save as JSON.
+    /// Save as JSON, atomically: the text goes to a temporary file in the
+    /// same folder, is flushed to the disk (fsync), and is renamed over
+    /// `path`; the folder is synced so that the rename itself is durable. A
+    /// crash at any moment leaves either the old image or the new one,
+    /// whole.
     pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
-        std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))
+        use std::io::Write;
+        let at = |e: std::io::Error| format!("{}: {e}", path.display());
+        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())? + "\n";
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| at(std::io::ErrorKind::InvalidInput.into()))?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".{}.tmp", std::process::id()));
+        let tmp = dir.join(tmp_name);
+        let written = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)?;
+            // The rename is durable once the folder is synced (POSIX).
+            std::fs::File::open(dir)?.sync_all()
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.map_err(at)
     }
 
     /// The file at `path` (hex).

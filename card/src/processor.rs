@@ -85,6 +85,10 @@ pub struct VirtualCard {
     keys: StaticKeys,
     channels: Vec<Option<Chan>>,
     pin_tries: u8,
+    /// Bytes the card may still write before it loses power (tearing).
+    write_budget: Option<usize>,
+    /// Power was lost mid-write: the card answers nothing until reset.
+    torn: bool,
 }
 
 impl std::fmt::Debug for VirtualCard {
@@ -142,15 +146,34 @@ impl VirtualCard {
             keys,
             channels: Vec::new(),
             pin_tries: 3,
+            write_budget: None,
+            torn: false,
         };
         card.reset();
         Ok(card)
     }
 
-    /// Power cycle: close every channel, end every session, forget PINs.
+    /// Power cycle: close every channel, end every session, forget PINs;
+    /// a torn card is powered again (and no tear is pending).
     pub fn reset(&mut self) {
         self.channels = (0..20).map(|_| None).collect();
         self.channels[0] = Some(Chan::new());
+        self.write_budget = None;
+        self.torn = false;
+    }
+
+    /// Simulate tearing (the card pulled out, power lost): after `bytes`
+    /// more bytes written by UPDATE BINARY the card loses power, in the
+    /// middle of the command if it comes to that, writing byte by byte
+    /// (the worst case: no card OS atomicity assumed). A torn card answers
+    /// nothing until [`VirtualCard::reset`]. `None`: never.
+    pub fn tear_after(&mut self, bytes: Option<usize>) {
+        self.write_budget = bytes;
+    }
+
+    /// Whether the card lost power mid-write.
+    pub fn is_torn(&self) -> bool {
+        self.torn
     }
 
     /// The answer to reset.
@@ -179,7 +202,13 @@ impl VirtualCard {
 
     /// Process one command APDU; the response APDU (data and SW).
     pub fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        if self.torn {
+            return Vec::new();
+        }
         let (data, status) = self.dispatch(apdu);
+        if self.torn {
+            return Vec::new();
+        }
         let mut out = data;
         out.extend(status.to_be_bytes());
         out
@@ -458,7 +487,18 @@ impl VirtualCard {
         if off + cmd.data.len() > d.len() {
             return sw(0x6A84);
         }
-        d[off..off + cmd.data.len()].copy_from_slice(cmd.data);
+        let n = match self.write_budget {
+            Some(budget) if budget < cmd.data.len() => {
+                self.torn = true;
+                budget
+            }
+            Some(budget) => {
+                self.write_budget = Some(budget - cmd.data.len());
+                cmd.data.len()
+            }
+            None => cmd.data.len(),
+        };
+        d[off..off + n].copy_from_slice(&cmd.data[..n]);
         sw(0x9000)
     }
 

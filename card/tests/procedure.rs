@@ -344,14 +344,9 @@ fn monitor_scenarios() {
     let mut img = slot.0.as_ref().unwrap().image();
     let mut boot_old = scboot_card::config::bootstrap_data(&cfg.server).unwrap();
     boot_old.resize(512, 0xFF);
-    img.files.push(scboot_card::image::File {
-        path: "3f0050156433".into(),
-        structure: scboot_card::image::Structure::Transparent {
-            data: scboot_card::to_hex(&boot_old),
-        },
-        read: scboot_card::image::Access::Always,
-        update: scboot_card::image::Access::SecureChannel,
-    });
+    img.file_mut("3f0050156433").unwrap().structure = scboot_card::image::Structure::Transparent {
+        data: scboot_card::to_hex(&boot_old),
+    };
     let mut dodf = scboot_card::config::dodf(cfg.dodf_form, false).unwrap();
     let n = dodf.len();
     assert_eq!(&dodf[n - 2..], &[0x64, 0x32]);

@@ -177,40 +177,40 @@ fn card_text(c: &CardCommand) -> Result<String, String> {
             }
             let keys = old.keys.static_keys()?;
             let mut card = VirtualCard::new(old.clone())?;
-            let mut changed = Vec::new();
-            for path in ["3f0050156430", "3f0050156432"] {
-                let (Some(o), Some(n)) = (old.file(path), new.file(path)) else {
-                    return Err(format!("file {path} missing"));
-                };
-                let (Structure::Transparent { data: od }, Structure::Transparent { data: nd }) =
-                    (&o.structure, &n.structure)
-                else {
-                    return Err(format!("file {path} is not transparent"));
-                };
-                if od == nd {
-                    continue;
+            let transparent = |img: &CardImage, path: &str| -> Result<Vec<u8>, String> {
+                match img.file(path).map(|f| &f.structure) {
+                    Some(Structure::Transparent { data }) => scboot_card::from_hex(data),
+                    _ => Err(format!("{}: no transparent file {path}", image.display())),
                 }
-                if od.len() != nd.len() {
-                    return Err(format!(
-                        "file {path} would change size ({} -> {} bytes): build a new card instead",
-                        od.len() / 2,
-                        nd.len() / 2
-                    ));
-                }
-                let data = scboot_card::from_hex(nd)?;
-                let fid = [
-                    u8::from_str_radix(&path[8..10], 16).unwrap_or(0),
-                    u8::from_str_radix(&path[10..12], 16).unwrap_or(0),
-                ];
-                scboot_card::ota::update_file(&mut card, &keys, fid, &data)?;
-                changed.push(path);
+            };
+            // The DODF must stay as it is but for the file it names: the
+            // update only switches that (in one byte).
+            let (old_dodf, new_dodf) = (
+                transparent(&old, "3f0050156430")?,
+                transparent(&new, "3f0050156430")?,
+            );
+            let (at, active) = scboot_card::ota::bootstrap_reference(&old_dodf)?;
+            let mut expected = new_dodf.clone();
+            if let Some(b) = expected.get_mut(at) {
+                *b = active[1];
             }
+            if expected != old_dodf {
+                return Err(
+                    "the new configuration changes the DODF (form or private flag): build a new card instead"
+                        .into(),
+                );
+            }
+            let active_path = format!("3f005015{:02x}{:02x}", active[0], active[1]);
+            let new_file = transparent(&new, "3f0050156432")?;
+            if transparent(&old, &active_path)? == new_file {
+                return Ok("nothing to update".into());
+            }
+            let r = scboot_card::ota::replace_bootstrap(&mut card, &keys, &new_file)?;
             card.image().save(image)?;
-            Ok(if changed.is_empty() {
-                "nothing to update".into()
-            } else {
-                format!("updated over SCP03: {}", changed.join(", "))
-            })
+            Ok(format!(
+                "updated over SCP03: bootstrap data written to {:02x}{:02x}, DODF switched from {:02x}{:02x} in one byte",
+                r.to[0], r.to[1], r.from[0], r.from[1]
+            ))
         }
     }
 }

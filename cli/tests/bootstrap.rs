@@ -90,7 +90,10 @@ lifetime = 60
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("3f0050156432"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "updated over SCP03: bootstrap data written to 6433, DODF switched from 6432 in one byte"
+    );
     let v = json_of(&[
         "bootstrap",
         "--json",
@@ -100,7 +103,32 @@ lifetime = 60
         &p(&keys),
     ]);
     assert_eq!(v["accounts"][0]["lifetime"], 120);
+    assert_eq!(v["provenance"]["file_path"], "6433");
     assert_ne!(v["provenance"]["sha256"], before);
+    // The same configuration again: nothing to write.
+    let out = scboot()
+        .args(["card", "update", &p(&img), &p(&cfg2)])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "nothing to update"
+    );
+    // The first configuration: back to 6432.
+    let out = scboot()
+        .args(["card", "update", &p(&img), &p(&cfg)])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("written to 6432"));
+    let v = json_of(&[
+        "bootstrap",
+        "--json",
+        "--image",
+        &p(&img),
+        "--keys",
+        &p(&keys),
+    ]);
+    assert_eq!(v["provenance"]["sha256"], before);
     std::fs::remove_dir_all(&dir).ok();
 }
 
