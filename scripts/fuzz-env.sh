@@ -16,7 +16,7 @@ TARGETS=$(cat "$ROOT/fuzz/targets.txt")
 dict_for() {
   case "$1" in
     *_bootstrap|*_tlv) echo "$ROOT/corpus/dict/tlv.dict" ;;
-    scp03_*) echo "" ;;
+    scp03_*|hostile_card) echo "" ;;
     whole_card) echo "$ROOT/corpus/dict/pkcs15.dict" ;;
     *) echo "$ROOT/corpus/dict/pkcs15.dict" ;;
   esac

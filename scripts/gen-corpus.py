@@ -149,5 +149,38 @@ def main():
             with open(f"{d}/seed-random-{n}-bytes.bin", "wb") as f:
                 f.write(bytes(rnd.randrange(256) for _ in range(n)))
 
+def hostile_card_seeds():
+    """hostile_card: configuration bytes, then an action script (see
+    fuzz/src/hostile.rs): honest cards at every policy and level, and one
+    seed per kind of lie or fault at a few positions."""
+    d = "corpus/hostile_card"
+    os.makedirs(d, exist_ok=True)
+    def put(name, b):
+        with open(f"{d}/{name}.bin", "wb") as f:
+            f.write(bytes(b))
+    for level in range(6):
+        for policy in range(3):
+            put(f"honest-policy{policy}-level{level}", [policy | level << 2, 0])
+    put("honest-basic-channel-read-everything", [0x14 | 0x20 | 0x40, 0])
+    put("honest-get-response-strict-le", [0x14, 3])
+    put("private-with-pin", [0x14 | 0x80, 4])
+    put("private-without-pin", [0x14, 4])
+    for at in (0, 3, 5, 8, 11):
+        skip = [at - 1] if at else []
+        put(f"raw-6a82-at-{at}", [0x14, 0] + skip + [0x41, 0x6A, 0x82])
+        put(f"raw-61ff-at-{at}", [0x14, 1] + skip + [0x41, 0x61, 0xFF])
+        put(f"raw-6c10-at-{at}", [0x14, 2] + skip + [0x41, 0x6C, 0x10])
+        put(f"flip-at-{at}", [0x14, 0] + skip + [0x42, 0x00, 0x01])
+        put(f"truncate-at-{at}", [0x14, 0] + skip + [0x43, 0x01])
+        for kind in range(5):
+            put(f"fault{kind}-at-{at}", [0x14, 0] + skip + [0x46, kind])
+        # A lie under the card's channel: an empty file, a short TLV.
+        put(f"lie-empty-at-{at}", [0x14, 0] + skip + [0x44, 0x00, 0x90, 0x00])
+        put(f"lie-tlv-at-{at}", [0x14, 0] + skip + [0x44, 0x04, 0x00, 0x01, 0x00, 0x08, 0x90, 0x00])
+    # The check run (after the first run's exchanges) absent, or told 6A82.
+    put("check-absent", [0x14, 0, 12, 0x46, 3])
+    put("check-6a82-select-dir", [0x14, 0, 12, 0x41, 0x6A, 0x82])
+
 if __name__ == "__main__":
+    hostile_card_seeds()
     main()

@@ -107,7 +107,7 @@ for f in "$WORK"/dump/*.bin; do
 done
 [ "$(ls "$WORK"/dump/*.bin | wc -l)" = 5 ] || { echo "the dump has not 5 files"; status=1; }
 "$SCBOOT" bootstrap --reader "Virtual PCD" -v >/dev/null 2>"$WORK/apdu.log"
-grep -q "(as sent)" "$WORK/apdu.log" && grep -q "MANAGE CHANNEL close" "$WORK/apdu.log" \
+grep -q "(as sent)" "$WORK/apdu.log" && grep -q "close the channel" "$WORK/apdu.log" \
   || { echo "no APDU log"; cat "$WORK/apdu.log"; status=1; }
 expect_fail 'no PC/SC reader matches "No Such Reader"' "$SCBOOT" bootstrap --reader "No Such Reader"
 cargo build -q -p scboot-cli --features pcsc --example pcsc-hold

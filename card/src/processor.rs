@@ -89,6 +89,8 @@ pub struct VirtualCard {
     write_budget: Option<usize>,
     /// Power was lost mid-write: the card answers nothing until reset.
     torn: bool,
+    /// The answer to give to the next command instead of the card's own.
+    substitute: Option<(Vec<u8>, u16)>,
 }
 
 impl std::fmt::Debug for VirtualCard {
@@ -148,6 +150,7 @@ impl VirtualCard {
             pin_tries: 3,
             write_budget: None,
             torn: false,
+            substitute: None,
         };
         card.reset();
         Ok(card)
@@ -169,6 +172,17 @@ impl VirtualCard {
     /// nothing until [`VirtualCard::reset`]. `None`: never.
     pub fn tear_after(&mut self, bytes: Option<usize>) {
         self.write_budget = bytes;
+    }
+
+    /// A card that turns hostile for one command: it executes the next
+    /// command (secure messaging included) but answers `data` and `sw`
+    /// instead, protected under its secure channel as its own answer would
+    /// be. This is a card that holds the keys and lies, which no MAC can
+    /// catch; the fuzzers use it to reach every parser behind the channel.
+    /// (Not applied to SCP03's own INITIALIZE UPDATE and EXTERNAL
+    /// AUTHENTICATE, nor to GET RESPONSE.)
+    pub fn substitute_next(&mut self, data: Vec<u8>, sw: u16) {
+        self.substitute = Some((data, sw));
     }
 
     /// Whether the card lost power mid-write.
@@ -206,6 +220,7 @@ impl VirtualCard {
             return Vec::new();
         }
         let (data, status) = self.dispatch(apdu);
+        self.substitute = None;
         if self.torn {
             return Vec::new();
         }
@@ -349,7 +364,13 @@ impl VirtualCard {
         }
     }
 
+    /// The command's answer, or the one [`VirtualCard::substitute_next`] set.
     fn execute(&mut self, ch: usize, cmd: &Command<'_>, secure: bool) -> (Vec<u8>, u16) {
+        let answer = self.execute_command(ch, cmd, secure);
+        self.substitute.take().unwrap_or(answer)
+    }
+
+    fn execute_command(&mut self, ch: usize, cmd: &Command<'_>, secure: bool) -> (Vec<u8>, u16) {
         match cmd.ins {
             0xA4 => self.select(ch, cmd),
             0xB0 => self.read_binary(ch, cmd, secure),
@@ -395,8 +416,9 @@ impl VirtualCard {
             Body::Df { aid } => {
                 chan.df = node.path.clone();
                 chan.ef = None;
-                if cmd.p1 == 0x04 {
-                    // A new application: its session and PIN state start over.
+                if cmd.p1 == 0x04 || node.path == MF {
+                    // A new application, or none (the MF): the session and
+                    // the PIN state start over.
                     chan.app_aid = aid.clone();
                     chan.scp = None;
                     chan.pin_ok = false;

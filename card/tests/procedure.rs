@@ -861,3 +861,30 @@ fn bootstrap_part_beyond_32_kb_offsets_is_refused() {
         })
     );
 }
+
+/// Found by the hostile_card fuzzer: on the basic channel a run leaves the
+/// application selected, where EF.DIR (2F00, under the MF) is not visible by
+/// its identifier alone; the next run (a check) must still find it, and
+/// not take "not found" for a removed card.
+#[test]
+fn runs_repeat_on_the_basic_channel() {
+    let cfg = demo();
+    let k = keys(&cfg);
+    let mut c = card(&cfg);
+    let mut monitor = Monitor::new();
+    for seed in 0..3 {
+        let mut ws = [0u8; 4096];
+        let r = run(
+            &mut c,
+            &k,
+            config(SecurityLevel::ALL, seed).logical_channel(false),
+            &mut ws,
+            None,
+        );
+        if seed == 0 {
+            monitor.applied(r.as_ref().unwrap());
+        } else {
+            assert_eq!(monitor.check(r), Ok(Verdict::Unchanged));
+        }
+    }
+}

@@ -190,7 +190,7 @@ fn files_and_exchanges_as_a_dump_and_a_log_see_them() {
     // through the secure channel; the plain FCP comes back.
     assert_eq!(
         seen[0].plain,
-        [0x00, 0xA4, 0x00, 0x04, 0x02, 0x2F, 0x00, 0x00]
+        [0x00, 0xA4, 0x08, 0x04, 0x02, 0x2F, 0x00, 0x00]
     );
     assert!(!seen[0].protected);
     let odf = seen.iter().find(|s| s.step == StepName::SelectOdf).unwrap();

@@ -430,7 +430,7 @@ fn verbose_log_shows_every_apdu_but_no_secret() {
             "read DODF",
             "VERIFY",
             "read bootstrap file",
-            "MANAGE CHANNEL close",
+            "close the channel",
         ] {
             assert!(log.contains(step), "{level}: {step}: {log}");
         }

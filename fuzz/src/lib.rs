@@ -2,6 +2,7 @@
 //! replay test. Each panics on a finding.
 
 pub mod gen;
+pub mod hostile;
 
 use scboot::ber::{Concat, Encode};
 use scboot_reference::mirror;

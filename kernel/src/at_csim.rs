@@ -12,8 +12,8 @@
 //! use scboot::at_csim;
 //!
 //! let mut line = [0u8; 64];
-//! let n = at_csim::command(&[0x00, 0xA4, 0x00, 0x04, 0x02, 0x2F, 0x00], &mut line)?;
-//! assert_eq!(&line[..n], b"AT+CSIM=14,\"00A40004022F00\"\r");
+//! let n = at_csim::command(&[0x00, 0xA4, 0x08, 0x04, 0x02, 0x2F, 0x00], &mut line)?;
+//! assert_eq!(&line[..n], b"AT+CSIM=14,\"00A40804022F00\"\r");
 //!
 //! let mut apdu = [0u8; 258];
 //! let n = at_csim::response(b"\r\n+CSIM: 4,\"9000\"\r\n\r\nOK\r\n", &mut apdu)?;

@@ -41,7 +41,7 @@ pub enum StepName {
     SelectBootstrap,
     /// READ BINARY the bootstrap file.
     ReadBootstrap,
-    /// MANAGE CHANNEL (close).
+    /// MANAGE CHANNEL (close); on the basic channel, SELECT MF.
     CloseChannel,
 }
 
@@ -64,7 +64,7 @@ impl StepName {
             StepName::Verify => "VERIFY",
             StepName::SelectBootstrap => "SELECT bootstrap file",
             StepName::ReadBootstrap => "read bootstrap file",
-            StepName::CloseChannel => "MANAGE CHANNEL close",
+            StepName::CloseChannel => "close the channel",
         }
     }
 

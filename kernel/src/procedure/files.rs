@@ -239,12 +239,7 @@ impl Procedure<'_, '_> {
                 let applied = bytes.get(..BOOTSTRAP_HEADER + file.size()).unwrap_or(bytes);
                 self.digest = Sha256::digest(applied).into();
                 self.file = Some((file.object_count(), f.len));
-                self.phase = if self.x.channel() != 0 {
-                    Phase::CloseChannel
-                } else {
-                    self.x.end_secure_channel();
-                    Phase::Done
-                };
+                self.phase = Phase::CloseChannel;
             }
             _ => return self.fail(ProcedureError::OutOfOrder),
         }

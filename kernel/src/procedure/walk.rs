@@ -132,7 +132,10 @@ impl<'k, 'w> Procedure<'k, 'w> {
             Phase::NeedPin => return Ok(Some(Halt::Pin)),
             Phase::Failed(e) => return Err(e),
             Phase::SelectDir => {
-                let c = Command::new(0x00, 0xA4, 0x00, 0x04, &[0x2F, 0x00], Some(256));
+                // By path from the MF (P1 08): EF.DIR is found whatever the
+                // basic channel's current DF (an earlier run may have left
+                // it in the application, where 2F00 alone is not visible).
+                let c = Command::new(0x00, 0xA4, 0x08, 0x04, &[0x2F, 0x00], Some(256));
                 self.stage(&c, false)?;
             }
             Phase::ReadDir(f)
@@ -188,10 +191,17 @@ impl<'k, 'w> Procedure<'k, 'w> {
                 let p = self.target.map(|t| t.path).unwrap_or_default();
                 self.stage(&select_path(cla, p.as_bytes()), true)?
             }
-            Phase::CloseChannel => {
-                let ch = self.x.channel();
-                self.stage(&Command::new(0x00, 0x70, 0x80, ch, &[], None), false)?
-            }
+            Phase::CloseChannel => match self.x.channel() {
+                // The basic channel cannot close: leave the application by
+                // selecting the MF, in plain. A card whose session is still
+                // open rejects it, and that rejection ends the session too;
+                // either way the next run finds the channel as a new one.
+                0 => self.stage(
+                    &Command::new(0x00, 0xA4, 0x00, 0x0C, &[0x3F, 0x00], None),
+                    false,
+                )?,
+                ch => self.stage(&Command::new(0x00, 0x70, 0x80, ch, &[], None), false)?,
+            },
         }
         Ok(None)
     }
