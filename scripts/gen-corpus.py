@@ -177,6 +177,16 @@ def hostile_card_seeds():
         # A lie under the card's channel: an empty file, a short TLV.
         put(f"lie-empty-at-{at}", [0x14, 0] + skip + [0x44, 0x00, 0x90, 0x00])
         put(f"lie-tlv-at-{at}", [0x14, 0] + skip + [0x44, 0x04, 0x00, 0x01, 0x00, 0x08, 0x90, 0x00])
+    # Through a modem's AT+CSIM (configuration bit 3): honest, and the
+    # modem's own errors as raw reply text.
+    put("at-csim-honest", [0x14, 8])
+    for name, at, text in [("sim-not-inserted-at-3", 3, b"+CME ERROR: 10\r\n"),
+                           ("sim-busy-at-0", 0, b"\r\n+CME ERROR: 14\r\n"),
+                           ("error-at-5", 5, b"\r\nERROR\r\n")]:
+        put(f"at-csim-{name}", [0x14, 8] + ([at - 1] if at else []) + [0x40, len(text)] + list(text))
+    # The bootstrap-mode capabilities (configuration bits 4-7).
+    for bits in (0x10, 0x30, 0x70, 0xF0, 0xB0):
+        put(f"sequencer-caps-{bits:02x}", [0x14, bits])
     # The check run (after the first run's exchanges) absent, or told 6A82.
     put("check-absent", [0x14, 0, 12, 0x46, 3])
     put("check-6a82-select-dir", [0x14, 0, 12, 0x41, 0x6A, 0x82])

@@ -17,7 +17,9 @@
 //! Input: two configuration bytes, then actions (see [`Action::decode`]);
 //! past the end of the input the card is honest.
 
-use scboot::monitor::{Monitor, Verdict};
+use scboot::at_csim;
+use scboot::monitor::{Capabilities, Mode, Monitor, Sequencer, Verdict};
+use scboot::procedure::TransportError;
 use scboot::procedure::{run, Card, Config, Fault, SecurePolicy};
 use scboot::scp03::{SecurityLevel, StaticKeys};
 use scboot_card::config::{build, CardConfig, DEMO_CONFIG};
@@ -118,6 +120,9 @@ struct Hostile<'s, 'a> {
     /// The card lied under its own secure channel (a valid R-MAC).
     lied_authentic: bool,
     absent: bool,
+    /// The card is reached through a modem's AT+CSIM (raw answers are then
+    /// the modem's reply text).
+    at_csim: bool,
 }
 
 impl Hostile<'_, '_> {
@@ -133,6 +138,38 @@ impl Card for Hostile<'_, '_> {
     type Error = Fault;
 
     fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, Fault> {
+        if !self.at_csim {
+            return self.exchange(command, response);
+        }
+        // The command line the device writes; the modem reads it back.
+        let mut line = [0u8; 2 * 1100 + 24];
+        let n = at_csim::command(command, &mut line).map_err(|e| e.fault())?;
+        assert!(line[..n].starts_with(b"AT+CSIM="));
+        // The card's answer (or, for a raw action, the modem's whole reply).
+        let mut apdu = [0u8; 1100];
+        let raw = matches!(self.peek(), Action::Raw(_));
+        let m = self.exchange(command, &mut apdu)?;
+        let reply = if raw {
+            apdu[..m].to_vec()
+        } else {
+            let hex: String = apdu[..m].iter().map(|b| format!("{b:02X}")).collect();
+            format!("\r\n+CSIM: {},\"{hex}\"\r\n\r\nOK\r\n", hex.len()).into_bytes()
+        };
+        at_csim::response(&reply, response).map_err(|e| e.fault())
+    }
+}
+
+impl Hostile<'_, '_> {
+    /// The next action, without taking it.
+    fn peek(&self) -> Action<'_> {
+        let mut s = Script {
+            data: self.script.data,
+            honest_left: self.script.honest_left,
+        };
+        s.next()
+    }
+
+    fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, Fault> {
         self.exchanges += 1;
         if self.absent {
             return Err(Fault::CardAbsent);
@@ -260,6 +297,7 @@ pub fn hostile_card(data: &[u8]) {
         lied: false,
         lied_authentic: false,
         absent: false,
+        at_csim: c1 & 8 != 0,
     };
 
     // 1. A first bootstrap from the hostile card.
@@ -268,6 +306,8 @@ pub fn hostile_card(data: &[u8]) {
     let first = run(&mut h, keys, config, &mut ws, pin);
     assert!(h.exchanges <= MAX_EXCHANGES, "{} exchanges", h.exchanges);
     authentic(&first.as_ref().map(|b| b.provenance.digest), &honest, &h, policy, level);
+
+    sequence(c1 >> 4, first.is_ok());
 
     // 2. The card behaves; the client applies what it gives.
     let Ok(b) = &honest_run else {
@@ -313,5 +353,40 @@ fn authentic<E>(
         if policy == SecurePolicy::Required && level.r_mac() && !h.lied_authentic {
             assert_eq!(d, real, "unauthenticated data accepted under R-MAC");
         }
+    }
+}
+
+/// The bootstrap modes around the smartcard attempt (LwM2M 5.2.4): with
+/// capabilities from `bits`, the smartcard first when allowed, each mode at
+/// most once, server-initiated bootstrap accepted only after the smartcard
+/// and factory attempts that apply.
+fn sequence(bits: u8, smartcard_ok: bool) {
+    let caps = Capabilities {
+        has_smartcard: bits & 1 != 0,
+        smartcard_provisioning: bits & 2 != 0,
+        factory: bits & 4 != 0,
+        client_initiated: bits & 8 != 0,
+    };
+    let mut seq = Sequencer::new(caps);
+    let mut seen = Vec::new();
+    let mut bootstrapped = false;
+    while let Some(mode) = seq.next_mode() {
+        assert!(!seen.contains(&mode), "{mode:?} twice");
+        assert!(seen.len() < 3);
+        if seen.is_empty() && seq.smartcard_allowed() {
+            assert_eq!(mode, Mode::Smartcard);
+            assert!(!seq.accepts_server_initiated());
+        }
+        seen.push(mode);
+        let ok = mode == Mode::Smartcard && smartcard_ok;
+        seq.report(mode, ok);
+        if ok {
+            assert_eq!(seq.next_mode(), None);
+            bootstrapped = true;
+        }
+    }
+    // Out of modes without a bootstrap: every attempt that applies was made.
+    if !bootstrapped {
+        assert!(seq.accepts_server_initiated());
     }
 }

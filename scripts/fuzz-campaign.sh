@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The long fuzzing campaign, as recorded in README.md: every target for a
+# fixed number of executions (not seconds, so that runs compare), two
+# targets at a time, from the seed corpora; then the finds are merged into
+# the corpora (scripts/fuzz-cmin.sh keeps those that add coverage).
+#
+#   scripts/fuzz-campaign.sh            # 10^7 per parser and differential
+#                                       # target, 10^6 per round-trip,
+#                                       # lockstep, whole-card and
+#                                       # hostile-card target (hours)
+#   SCALE=1000 scripts/fuzz-campaign.sh # the same divided by 1000 (minutes)
+#   scripts/fuzz-campaign.sh hostile_card   # one target
+#
+# Writes target/fuzz-campaign.md (one row per target: executions, exec/s,
+# corpus before and after, result). A crash, leak or divergence fails it.
+source "$(dirname "$0")/fuzz-env.sh"
+SCALE=${SCALE:-1}
+ONLY=${1:-}
+JOBS=${JOBS:-2}
+cd "$ROOT/fuzz"
+"${FUZZ_CARGO[@]}" fuzz build -O >&2
+WORK=$(mktemp -d)
+OUT="$ROOT/target/fuzz-campaign.md"
+mkdir -p "$ROOT/target"
+
+runs_for() {
+  case "$1" in
+    parse_*|diff_*) echo $((10000000 / SCALE)) ;;
+    *) echo $((1000000 / SCALE)) ;;
+  esac
+}
+
+one() {
+  local t=$1 runs
+  runs=$(runs_for "$t")
+  mkdir -p "$WORK/$t"
+  cp -r "$ROOT/corpus/$t/." "$WORK/$t/" 2>/dev/null || true
+  local before
+  before=$(ls "$WORK/$t" | wc -l)
+  local d args start
+  d=$(dict_for "$t")
+  args=(-runs="$runs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1)
+  [ -n "$d" ] && args+=(-dict="$d")
+  start=$SECONDS
+  if "${FUZZ_CARGO[@]}" fuzz run -O "$t" "$WORK/$t" -- "${args[@]}" >"$WORK/$t.log" 2>&1; then
+    res=ok
+  else
+    res=FAILED
+  fi
+  local execs rate after
+  execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$WORK/$t.log" | grep -oE '[0-9]+$' | tail -1)
+  rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$WORK/$t.log" | grep -oE '[0-9]+$' | tail -1)
+  after=$(ls "$WORK/$t" | wc -l)
+  echo "| $t | ${execs:-?} | ${rate:-?} | $((SECONDS - start)) | $before | $after | $res |" > "$WORK/$t.row"
+  if [ "$res" = FAILED ]; then
+    grep -E 'panicked|divergence|ERROR|SUMMARY|Test unit written' -A3 "$WORK/$t.log" | head -40 >&2
+  fi
+  # New units (libFuzzer names them by SHA-1) go into the corpus as finds.
+  for f in "$WORK/$t"/*; do
+    b=$(basename "$f")
+    if [[ "$b" =~ ^[0-9a-f]{40}$ ]] && [ ! -e "$ROOT/corpus/$t/found-$b" ]; then
+      cp "$f" "$ROOT/corpus/$t/$b"
+    fi
+  done
+}
+
+targets=()
+for t in $TARGETS; do
+  [ -n "$ONLY" ] && [ "$t" != "$ONLY" ] && continue
+  targets+=("$t")
+done
+# Slowest first, so that the two lanes end together.
+ordered=$(for t in "${targets[@]}"; do
+  case $t in
+    *_tlv|whole_card|hostile_card) echo "0 $t" ;;
+    *) echo "1 $t" ;;
+  esac
+done | sort | cut -d' ' -f2)
+running=0
+for t in $ordered; do
+  one "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$JOBS" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+done
+wait
+
+{
+  echo "Campaign of $(date -u +%Y-%m-%d), commit $(git -C "$ROOT" rev-parse --short HEAD), $(nproc) cores, ${JOBS} targets at a time:"
+  echo
+  echo "| target | executions | exec/s | seconds | corpus before | corpus after | result |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  for t in $TARGETS; do
+    [ -f "$WORK/$t.row" ] && cat "$WORK/$t.row"
+  done
+} > "$OUT"
+cat "$OUT"
+! grep -q FAILED "$OUT"
