@@ -5,7 +5,8 @@
 #   2. callgrind: instructions and estimated cycles per operation
 #      (target/bench/callgrind.json), checked against benches/budgets.toml;
 #   3. the ratio table, written into README.md between the ratios markers;
-#   4. github-action-benchmark JSON (target/bench/dashboard.json).
+#   4. github-action-benchmark JSON (target/bench/dashboard/: callgrind.json
+#      alerts, timing.json is published for reading).
 #
 #   scripts/bench.sh                 # everything (about 8 minutes on 2 cores)
 #   scripts/bench.sh 'cycles/dodf'   # criterion on a filter only, then 2-4
@@ -26,5 +27,5 @@ if [ "${UPDATE_BUDGETS:-0}" = 1 ]; then
     $report update
 fi
 $report ratios --readme
-$report dashboard target/bench/dashboard.json
+$report dashboard target/bench/dashboard
 $report check --cached

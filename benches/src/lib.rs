@@ -213,12 +213,11 @@ pub fn session(key_len: usize, mode: Mode, level: SecurityLevel) -> (HostSession
     .unwrap();
     let i = if mode == Mode::S16 { 0x71 } else { 0x70 };
     let mut card = CardChannel::new(k.clone(), CardConfig::new(i, AID).unwrap());
-    let cfg = HostConfig {
-        level,
-        mode,
-        channel: 0,
-        card_aid: Some(AID),
-    };
+    let cfg = HostConfig::default()
+        .level(level)
+        .mode(mode)
+        .channel(0)
+        .card_aid(Some(AID));
     let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
     let (hs, n) = HostHandshake::start(&k, &cfg, &[7; 16][..mode.size()], &mut a).unwrap();
     let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
@@ -314,11 +313,7 @@ fn scp03_cases(out: &mut Vec<Case>) {
         let k = StaticKeys::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16]).unwrap();
         let i = if mode == Mode::S16 { 0x71 } else { 0x70 };
         let mut card = CardChannel::new(k.clone(), CardConfig::new(i, AID).unwrap());
-        let cfg = HostConfig {
-            mode,
-            card_aid: Some(AID),
-            ..HostConfig::default()
-        };
+        let cfg = HostConfig::default().mode(mode).card_aid(Some(AID));
         let hc = [7u8; 16];
         let mut a = [0u8; 64];
         let (_, n) = HostHandshake::start(&k, &cfg, &hc[..mode.size()], &mut a).unwrap();
@@ -326,11 +321,7 @@ fn scp03_cases(out: &mut Vec<Case>) {
         let m = card.initialize_update(&a[..n], &[], &mut resp).unwrap();
         let resp = resp[..m].to_vec();
         out.push(case("scp03_setup", name, 0, move || {
-            let cfg = HostConfig {
-                mode,
-                card_aid: Some(AID),
-                ..HostConfig::default()
-            };
+            let cfg = HostConfig::default().mode(mode).card_aid(Some(AID));
             let mut buf = [0u8; 64];
             let (hs, _) = HostHandshake::start(&k, &cfg, &hc[..mode.size()], &mut buf).unwrap();
             let (p, n) = hs.authenticate(&k, black_box(&resp), &mut buf).unwrap();

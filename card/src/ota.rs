@@ -78,11 +78,7 @@ impl<'c> Session<'c> {
         if sw(&r) != 0x9000 {
             return Err(format!("SELECT application: {:04x}", sw(&r)));
         }
-        let cfg = HostConfig {
-            channel: ch,
-            card_aid: Some(PKCS15_AID),
-            ..HostConfig::default()
-        };
+        let cfg = HostConfig::default().channel(ch).card_aid(Some(PKCS15_AID));
         let mut hc = [0u8; 8];
         getrandom::getrandom(&mut hc).map_err(|e| e.to_string())?;
         let mut buf = [0u8; 300];

@@ -70,12 +70,11 @@ fn scp03_sessions_allocate_nothing() {
                 let mut card =
                     CardChannel::new(k.clone(), scboot::scp03::CardConfig::new(i, aid).unwrap());
                 let (n, ok) = allocations(|| {
-                    let cfg = HostConfig {
-                        level,
-                        mode,
-                        channel: 1,
-                        card_aid: Some(aid),
-                    };
+                    let cfg = HostConfig::default()
+                        .level(level)
+                        .mode(mode)
+                        .channel(1)
+                        .card_aid(Some(aid));
                     let (mut a, mut b) = ([0u8; 512], [0u8; 512]);
                     let (hs, n) =
                         HostHandshake::start(&k, &cfg, &[9; 16][..mode.size()], &mut a).unwrap();

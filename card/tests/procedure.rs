@@ -515,6 +515,7 @@ fn procedure_counts_each_exchange() {
             }
             Step::NeedPin(_) => panic!("the demo entry is public"),
             Step::Done => break,
+            _ => unreachable!("the procedure has no other steps"),
         }
     }
     assert_eq!(p.apdus(), 13);
@@ -797,6 +798,7 @@ fn hand_driven_private_entry_names_its_auth_id() {
                 request.supply(0x81, b"1234").unwrap();
             }
             Step::Done => break,
+            _ => unreachable!("the procedure has no other steps"),
         }
     }
     assert_eq!(asked, 1);

@@ -70,6 +70,7 @@ fn drive(card: &mut VirtualCard, k: &StaticKeys, cfg: Config, pin: Option<&[u8]>
                 None => return (Err(request.decline()), seen, files),
             },
             Ok(Step::Done) => return (p.finish().map(|b| b.provenance.digest), seen, files),
+            Ok(_) => unreachable!("the procedure has no other steps"),
             Err(e) => return (Err(e), seen, files),
         }
     }
@@ -224,6 +225,7 @@ fn pin_step_and_sticky_failures() {
                 break request.decline();
             }
             Step::Done => panic!("a private entry needs the PIN"),
+            _ => unreachable!("the procedure has no other steps"),
         }
     };
     assert_eq!(declined, ProcedureError::PinRequired);

@@ -297,6 +297,7 @@ fn tokeninfo_json(t: &TokenInfo<'_>) -> Value {
         "last_update": match t.last_update {
             Some(LastUpdate::Time(s)) => json!(s),
             Some(LastUpdate::Referenced(r)) => json!({ "referenced": to_hex(r) }),
+            Some(other) => json!(format!("{other:?}")),
             None => Value::Null,
         },
         "preferred_language": opt_str(t.preferred_language),

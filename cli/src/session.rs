@@ -138,6 +138,7 @@ where
                 None => return Err(fail(RunError::Procedure(request.decline()))),
             },
             Step::Done => return p.finish().map_err(|e| fail(RunError::Procedure(e))),
+            _ => return Err("the procedure asked for a step this scboot does not know".into()),
         }
     }
 }

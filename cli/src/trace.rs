@@ -161,12 +161,11 @@ pub fn trace(a: &TraceArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let card_ok = card_cg[..m] == *parsed.card_cryptogram();
     let mut verified = card_ok;
 
-    let cfg = HostConfig {
-        level,
-        mode,
-        channel: a.channel,
-        card_aid: None,
-    };
+    let cfg = HostConfig::default()
+        .level(level)
+        .mode(mode)
+        .channel(a.channel)
+        .card_aid(None);
     let mut buf = vec![0u8; 70_000];
     let (hs, n) = HostHandshake::start(&keys, &cfg, &hc, &mut buf)
         .map_err(|e| Failure::from(format!("--channel/--level: {e}")))?;

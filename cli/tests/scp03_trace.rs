@@ -12,7 +12,7 @@ struct Session {
 }
 
 fn sessions() -> Vec<Session> {
-    let text = include_str!("../../corpus/vectors/scp03_sessions.txt");
+    let text = include_str!("../../kernel/tests/vectors/scp03_sessions.txt");
     let mut out: Vec<Session> = Vec::new();
     for line in text
         .lines()

@@ -189,12 +189,11 @@ pub fn handshake(keys: &Secrets, case: Case, corrupt: Corrupt) -> Result<Pair, S
     let card_keys = keys.static_keys();
     let host_keys = keys.static_keys();
     let mut card = CardChannel::new(card_keys, CardConfig::new(case.i(), &AID)?);
-    let cfg = HostConfig {
-        level: case.level,
-        mode: case.mode,
-        channel: 0,
-        card_aid: Some(&AID),
-    };
+    let cfg = HostConfig::default()
+        .level(case.level)
+        .mode(case.mode)
+        .channel(0)
+        .card_aid(Some(&AID));
     let host_challenge = random_bytes(m);
     let card_challenge = random_bytes(m);
     let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
@@ -257,12 +256,11 @@ pub fn handshake_with_reference_card(keys: &Secrets, case: Case) -> Result<RefCa
     let host_keys = keys.static_keys();
     let mut card =
         reference::RefCard::new(&keys.enc_public, &keys.mac_public, KVN, case.i(), &AID, 0);
-    let cfg = HostConfig {
-        level: case.level,
-        mode: case.mode,
-        channel: 0,
-        card_aid: Some(&AID),
-    };
+    let cfg = HostConfig::default()
+        .level(case.level)
+        .mode(case.mode)
+        .channel(0)
+        .card_aid(Some(&AID));
     let host_challenge = random_bytes(m);
     let card_challenge = random_bytes(m);
     let mut a = [0u8; 64];

@@ -726,12 +726,10 @@ fn host_api(s: &Session) {
         format!("{keys:?}"),
     );
     let n = usize::from(s.channel % 20);
-    let cfg = HostConfig {
-        channel: s.channel,
-        card_aid: Some(&s.card_random[..n.min(16)]),
-        mode: if s.i & 1 == 1 { Mode::S16 } else { Mode::S8 },
-        ..HostConfig::default()
-    };
+    let cfg = HostConfig::default()
+        .channel(s.channel)
+        .card_aid(Some(&s.card_random[..n.min(16)]))
+        .mode(if s.i & 1 == 1 { Mode::S16 } else { Mode::S8 });
     let hc = &s.host_challenge[..usize::from(s.level % 17)];
     let mut buf = [0u8; 64];
     match HostHandshake::start(&keys, &cfg, hc, &mut buf) {

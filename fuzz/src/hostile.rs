@@ -305,7 +305,13 @@ pub fn hostile_card(data: &[u8]) {
     h.start_run();
     let first = run(&mut h, keys, config, &mut ws, pin);
     assert!(h.exchanges <= MAX_EXCHANGES, "{} exchanges", h.exchanges);
-    authentic(&first.as_ref().map(|b| b.provenance.digest), &honest, &h, policy, level);
+    authentic(
+        &first.as_ref().map(|b| b.provenance.digest),
+        &honest,
+        &h,
+        policy,
+        level,
+    );
 
     sequence(c1 >> 4, first.is_ok());
 
@@ -322,7 +328,13 @@ pub fn hostile_card(data: &[u8]) {
     h.start_run();
     let fresh = run(&mut h, keys, config, &mut ws, pin);
     assert!(h.exchanges <= MAX_EXCHANGES, "{} exchanges", h.exchanges);
-    authentic(&fresh.as_ref().map(|b| b.provenance.digest), &honest, &h, policy, level);
+    authentic(
+        &fresh.as_ref().map(|b| b.provenance.digest),
+        &honest,
+        &h,
+        policy,
+        level,
+    );
     match monitor.check(fresh) {
         Ok(Verdict::Unchanged) => assert!(monitor.holds_card_data()),
         Ok(Verdict::Changed(b)) => {
@@ -361,12 +373,10 @@ fn authentic<E>(
 /// most once, server-initiated bootstrap accepted only after the smartcard
 /// and factory attempts that apply.
 fn sequence(bits: u8, smartcard_ok: bool) {
-    let caps = Capabilities {
-        has_smartcard: bits & 1 != 0,
-        smartcard_provisioning: bits & 2 != 0,
-        factory: bits & 4 != 0,
-        client_initiated: bits & 8 != 0,
-    };
+    let caps = Capabilities::NONE
+        .smartcard(bits & 1 != 0, bits & 2 != 0)
+        .factory(bits & 4 != 0)
+        .client_initiated(bits & 8 != 0);
     let mut seq = Sequencer::new(caps);
     let mut seen = Vec::new();
     let mut bootstrapped = false;

@@ -13,6 +13,7 @@
 use core::fmt;
 
 /// Why a command APDU is malformed.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApduError {
     /// Fewer than 4 bytes.

@@ -116,6 +116,7 @@ pub struct CommonDataObjectAttributes<'a> {
 }
 
 /// Which `DataType` alternative an entry is.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataObjectKind<'a> {
     /// `opaqueDO` (`30`).
@@ -146,6 +147,7 @@ impl DataObjectKind<'_> {
 }
 
 /// `ObjectValue`: where the data is.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ObjectValue<'a> {
     /// `indirect` / `path`: in a file (the usual form).
@@ -185,6 +187,7 @@ pub struct DataObject<'a> {
 }
 
 /// Which of the three rules of [`Dodf::find_lwm2m_bootstrap`] matched.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BootstrapRule {
     /// oidDO whose id is 2.23.43.9.1.

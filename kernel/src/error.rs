@@ -333,6 +333,18 @@ impl Structure {
 }
 
 /// A parse error: kind, byte offset, and the structure being parsed.
+///
+/// ```
+/// use scboot::error::{ErrorKind, Structure};
+/// use scboot::odf::Odf;
+///
+/// // An ODF entry that announces 5 bytes where 2 are left.
+/// let e = Odf::parse(&[0xA7, 0x05, 0x30, 0x00]).unwrap_err();
+/// assert_eq!(e.offset(), 1); // the length octet
+/// assert_eq!(e.structure(), Structure::OdfEntry);
+/// assert!(matches!(e.kind(), ErrorKind::LengthExceedsParent { .. }));
+/// assert!(e.to_string().contains("at offset 1"), "{e}");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,

@@ -35,6 +35,38 @@
 //! assert_eq!(bf.objects().next().unwrap().object_id, 1);
 //! # Ok::<(), scboot::Error>(())
 //! ```
+//!
+//! ## API policy
+//!
+//! scboot follows Semantic Versioning as Rust crates apply it (the Cargo
+//! book's SemVer compatibility chapter); before 1.0, a minor release
+//! (0.x → 0.x+1) may break the API and a patch release may not. CI runs
+//! `cargo semver-checks` against the last release commit
+//! (`semver-baseline.txt`), so that a break cannot land in a patch release.
+//!
+//! * Enums that will grow are `#[non_exhaustive]`: error kinds
+//!   ([`ErrorKind`], [`scp03::Scp03Error`], [`apdu::ApduError`],
+//!   [`procedure::ProcedureError`]), transport faults, procedure steps,
+//!   PKCS#15 choices and LwM2M types. Match them with a `_` arm.
+//! * Structs that will grow are `#[non_exhaustive]` too: the typed LwM2M
+//!   views, the SCP03 and procedure configurations, the provenance. The
+//!   ones a caller builds have a constructor or builder
+//!   ([`procedure::Config::new`], [`scp03::HostConfig::default`] with
+//!   `.level()`, `.mode()`..., [`scp03::CardConfig::new`],
+//!   [`monitor::Capabilities::NONE`] with `.smartcard()`...).
+//! * Enums whose set a standard closes stay exhaustive, so that a caller's
+//!   `match` is checked: the monitor's [`monitor::Verdict`] (the three
+//!   cases LwM2M names) and the bootstrap [`monitor::Mode`]s of LwM2M
+//!   5.2.4. (SCP03's [`scp03::Mode`] is not closed: Amendment D grew S16.)
+//! * The minimum supported Rust version (`rust-version`, 1.85) is raised
+//!   only in a minor release, and CI builds and tests on it.
+//! * Error messages (`Display`) may change in any release; match on the
+//!   typed errors, not their text.
+//!
+//! ## Features
+//!
+//! None: the crate is `no_std`, allocation-free and `forbid(unsafe_code)`
+//! in every build; nothing needs switching on.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -43,7 +75,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-#[cfg(any(feature = "std", test))]
+#[cfg(test)]
 extern crate std;
 
 pub mod apdu;
@@ -76,3 +108,8 @@ pub mod ct_audit {
     pub use crate::ct::audit::set_declassifier;
     pub use crate::scp03::audit::{mac_matches, unpadded_len};
 }
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

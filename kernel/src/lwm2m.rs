@@ -27,6 +27,7 @@ pub const SECURITY_OBJECT: u16 = 0;
 pub const SERVER_OBJECT: u16 = 1;
 
 /// Security Mode (resource 0/x/2).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecurityMode {
     /// 0: Pre-Shared Key.
@@ -184,6 +185,7 @@ impl<'a> Walker<'a> {
 }
 
 /// A Security object (0) instance.
+#[non_exhaustive]
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SecurityInstance<'a> {
     /// The Object Instance record (all resources, known or not).
@@ -327,6 +329,7 @@ impl<'a> SecurityInstance<'a> {
 }
 
 /// A Server object (1) instance.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ServerInstance<'a> {
     /// The Object Instance record (all resources, known or not).
@@ -440,6 +443,7 @@ impl<'a> ServerInstance<'a> {
 }
 
 /// A Security instance with the Server instance of the same Short Server ID.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy)]
 pub struct Account<'a> {
     /// The Security (0) instance.

@@ -44,7 +44,8 @@
 //!
 //! ```
 //! use scboot::monitor::{Capabilities, Mode, Sequencer};
-//! let mut seq = Sequencer::new(Capabilities { has_smartcard: true, smartcard_provisioning: true, factory: true, client_initiated: true });
+//! let caps = Capabilities::NONE.smartcard(true, true).factory(true).client_initiated(true);
+//! let mut seq = Sequencer::new(caps);
 //! assert!(!seq.accepts_server_initiated());
 //! assert_eq!(seq.next_mode(), Some(Mode::Smartcard));
 //! seq.report(Mode::Smartcard, false);
@@ -69,6 +70,26 @@ pub enum Verdict<'w> {
 }
 
 /// Remembers the digest of the bootstrap information the client applied.
+///
+/// ```
+/// use scboot::monitor::Monitor;
+/// use scboot::procedure::{Bootstrap, Fault, RunError};
+///
+/// let mut monitor = Monitor::new();
+/// // At Register/Update: a fresh run of the procedure (here: it failed).
+/// let busy: Result<Bootstrap<'_>, RunError<Fault>> = Err(RunError::Card(Fault::Transient));
+/// // A busy reader is an error that changes nothing.
+/// assert!(monitor.check(busy).is_err());
+/// // With nothing applied yet, even an absent card is only an error.
+/// let gone: Result<Bootstrap<'_>, RunError<Fault>> = Err(RunError::Card(Fault::CardAbsent));
+/// assert!(monitor.check(gone).is_err());
+/// assert!(!monitor.holds_card_data());
+/// ```
+///
+/// After [`Monitor::applied`] the same absent card gives
+/// [`Verdict::Removed`]; the full scenario (unchanged, changed over the air,
+/// swapped card, wrong keys, removal) is the virtual card's
+/// `monitor_scenarios` test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Monitor {
     applied: Option<[u8; 32]>,
@@ -131,7 +152,9 @@ pub enum Mode {
 
 /// What the device has and is configured for (seed CR 000: smartcard
 /// provisioning runs only when the device has a card *and* supports it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Start from [`Capabilities::NONE`] and set what the device has.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Capabilities {
     /// A smartcard is present.
     pub has_smartcard: bool,
@@ -141,6 +164,38 @@ pub struct Capabilities {
     pub factory: bool,
     /// A bootstrap server is configured for client-initiated bootstrap.
     pub client_initiated: bool,
+}
+
+impl Capabilities {
+    /// Nothing: no card, no provisioning, no factory data, no server.
+    pub const NONE: Capabilities = Capabilities {
+        has_smartcard: false,
+        smartcard_provisioning: false,
+        factory: false,
+        client_initiated: false,
+    };
+
+    /// With a smartcard present (`has`) and configured for use (`used`).
+    #[must_use]
+    pub const fn smartcard(mut self, has: bool, used: bool) -> Self {
+        self.has_smartcard = has;
+        self.smartcard_provisioning = used;
+        self
+    }
+
+    /// With factory bootstrap information (or not).
+    #[must_use]
+    pub const fn factory(mut self, present: bool) -> Self {
+        self.factory = present;
+        self
+    }
+
+    /// With a bootstrap server for client-initiated bootstrap (or not).
+    #[must_use]
+    pub const fn client_initiated(mut self, configured: bool) -> Self {
+        self.client_initiated = configured;
+        self
+    }
 }
 
 /// Orders the bootstrap attempts: smartcard (when allowed), factory, then

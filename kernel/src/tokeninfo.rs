@@ -79,6 +79,7 @@ impl TokenFlags {
 }
 
 /// `LastUpdate`.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LastUpdate<'a> {
     /// A GeneralizedTime, e.g. `20240101120000Z`.

@@ -44,12 +44,11 @@ fn establish(
         k.clone(),
         CardConfig::new(i_for(mode, level, pseudo), AID).unwrap(),
     );
-    let cfg = HostConfig {
-        level,
-        mode,
-        channel,
-        card_aid: Some(AID),
-    };
+    let cfg = HostConfig::default()
+        .level(level)
+        .mode(mode)
+        .channel(channel)
+        .card_aid(Some(AID));
     let hc: Vec<u8> = (0..mode.size() as u8)
         .map(|b| b.wrapping_mul(31).wrapping_add(channel))
         .collect();
@@ -252,10 +251,7 @@ fn level_not_offered_by_card() {
         (0x00, SecurityLevel::C_DEC_R_MAC),
     ] {
         let mut card = CardChannel::new(k.clone(), CardConfig::new(i, AID).unwrap());
-        let cfg = HostConfig {
-            level,
-            ..HostConfig::default()
-        };
+        let cfg = HostConfig::default().level(level);
         let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
         let (hs, n) = HostHandshake::start(&k, &cfg, &[7; 8], &mut a).unwrap();
         let m = card.initialize_update(&a[..n], &[9; 8], &mut b).unwrap();
@@ -326,10 +322,7 @@ fn wrong_keys_card_cryptogram_mismatch() {
         "card cryptogram mismatch"
     );
     // With the AID, the pseudo-random challenge check catches it first.
-    let cfg = HostConfig {
-        card_aid: Some(AID),
-        ..HostConfig::default()
-    };
+    let cfg = HostConfig::default().card_aid(Some(AID));
     let (hs, n) = HostHandshake::start(&host_keys, &cfg, &[7; 8], &mut a).unwrap();
     let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
     assert_eq!(

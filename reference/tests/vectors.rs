@@ -33,7 +33,7 @@ fn cmac_nist_sp800_38b_examples() {
 
 #[test]
 fn every_scp03_session() {
-    let text = include_str!("../../corpus/vectors/scp03_sessions.txt");
+    let text = include_str!("../../kernel/tests/vectors/scp03_sessions.txt");
     let mut sessions = 0;
     let mut f = std::collections::HashMap::new();
     let mut cmds: Vec<Vec<String>> = vec![];

@@ -5,7 +5,7 @@
 //! bench-report measure            # run callgrind on every case -> target/bench/callgrind.json
 //! bench-report check [--cached]   # measure (or reuse), fail if a case exceeds benches/budgets.toml
 //! bench-report update             # measure, then write budgets = measured + 8 %
-//! bench-report dashboard [OUT]    # github-action-benchmark customSmallerIsBetter JSON
+//! bench-report dashboard [DIR]    # github-action-benchmark JSON: DIR/callgrind.json, DIR/timing.json
 //! bench-report ratios [--readme]  # the ratio table (and rewrite it in README.md)
 //! ```
 
@@ -394,12 +394,18 @@ fn ratios_table(c: &BTreeMap<String, Counts>, bytes: &BTreeMap<String, usize>) -
     s
 }
 
-fn dashboard(c: &BTreeMap<String, Counts>, out: &Path) {
-    let mut v = Vec::new();
+/// github-action-benchmark JSON, in two files under `dir`:
+/// `callgrind.json` (instructions and estimated cycles: deterministic, the
+/// only figures that may raise alerts) and `timing.json` (criterion's
+/// wall-clock ns and TSC medians: noisy on shared runners, published for
+/// reading only).
+fn dashboard(c: &BTreeMap<String, Counts>, dir: &Path) {
+    let mut det = Vec::new();
     for (k, x) in c {
-        v.push(json!({"name": format!("{k} (instructions)"), "unit": "instructions", "value": x.ir.round()}));
-        v.push(json!({"name": format!("{k} (estimated cycles)"), "unit": "cycles", "value": x.cycles.round()}));
+        det.push(json!({"name": format!("{k} (instructions)"), "unit": "instructions", "value": x.ir.round()}));
+        det.push(json!({"name": format!("{k} (estimated cycles)"), "unit": "cycles", "value": x.cycles.round()}));
     }
+    let mut timing = Vec::new();
     // criterion's medians (wall-clock ns and TSC cycles), where a run left them.
     let crit = root().join("target/criterion");
     if let Ok(groups) = std::fs::read_dir(&crit) {
@@ -418,7 +424,7 @@ fn dashboard(c: &BTreeMap<String, Counts>, out: &Path) {
                     let j: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
                     if let Some(x) = j["median"]["point_estimate"].as_f64() {
                         let range = j["median"]["standard_error"].as_f64().unwrap_or(0.0);
-                        v.push(json!({
+                        timing.push(json!({
                             "name": format!("{prefix}/{} ({unit})", b.file_name().to_string_lossy()),
                             "unit": unit,
                             "value": (x * 10.0).round() / 10.0,
@@ -429,9 +435,16 @@ fn dashboard(c: &BTreeMap<String, Counts>, out: &Path) {
             }
         }
     }
-    std::fs::write(out, serde_json::to_string_pretty(&Value::Array(v)).unwrap())
+    std::fs::create_dir_all(dir).expect("dashboard folder");
+    for (name, v) in [("callgrind.json", det), ("timing.json", timing)] {
+        let out = dir.join(name);
+        std::fs::write(
+            &out,
+            serde_json::to_string_pretty(&Value::Array(v)).unwrap(),
+        )
         .expect("write dashboard");
-    println!("dashboard JSON written to {}", out.display());
+        println!("dashboard JSON written to {}", out.display());
+    }
 }
 
 fn main() {
@@ -468,10 +481,7 @@ fn main() {
             let (c, _) = load();
             dashboard(
                 &c,
-                Path::new(
-                    args.get(2)
-                        .map_or("target/bench/dashboard.json", String::as_str),
-                ),
+                Path::new(args.get(2).map_or("target/bench/dashboard", String::as_str)),
             );
         }
         Some("ratios") => {
@@ -491,7 +501,7 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: bench-report measure|check|update|dashboard [OUT]|ratios [--readme]");
+            eprintln!("usage: bench-report measure|check|update|dashboard [DIR]|ratios [--readme]");
             std::process::exit(2);
         }
     }

@@ -94,12 +94,11 @@ fn padding_case<const N: usize>(
 fn open(key: &[u8; 16], level: SecurityLevel, rng: &mut BenchRng) -> (HostSession, CardChannel) {
     let k = StaticKeys::new(0x30, key, key, key).expect("key");
     let mut card = CardChannel::new(k.clone(), CardConfig::new(I, &AID).expect("config"));
-    let cfg = HostConfig {
-        level,
-        mode: Mode::S8,
-        channel: 0,
-        card_aid: Some(&AID),
-    };
+    let cfg = HostConfig::default()
+        .level(level)
+        .mode(Mode::S8)
+        .channel(0)
+        .card_aid(Some(&AID));
     let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
     let hc: [u8; 8] = bytes(rng);
     let (hs, n) = HostHandshake::start(&k, &cfg, &hc, &mut a).expect("IU");
@@ -219,10 +218,7 @@ fn card_cryptogram_wrong_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng
         |c, rng| {
             let mut card =
                 CardChannel::new(k.clone(), CardConfig::new(I & !0x10, &AID).expect("cfg"));
-            let cfg = HostConfig {
-                level: SecurityLevel::ALL,
-                ..HostConfig::default()
-            };
+            let cfg = HostConfig::default().level(SecurityLevel::ALL);
             let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
             let (hs, n) = HostHandshake::start(&k, &cfg, &bytes::<8>(rng), &mut a).expect("IU");
             let m = card
@@ -353,109 +349,89 @@ fn mac_compare_right_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
 /// The padding check itself on a decrypted 32-byte plaintext: right (Left)
 /// vs wrong (Right: no marker, or a non-zero byte after it).
 fn verdict_padding_check_right_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
-    padding_case(
-        runner,
-        rng,
-        |c, rng| {
-            let mut block = [0u8; 32];
-            let len = 16 + rng.random_range(0..16);
-            block[..len].copy_from_slice(&bytes::<32>(rng)[..len]);
-            block[len] = 0x80;
-            if let Class::Right = c {
-                if rng.random::<bool>() {
-                    block[len] = 0x00;
-                } else if len < 31 {
-                    block[31] = 0x01;
-                } else {
-                    block[len] = 0x7F;
-                }
+    padding_case(runner, rng, |c, rng| {
+        let mut block = [0u8; 32];
+        let len = 16 + rng.random_range(0..16);
+        block[..len].copy_from_slice(&bytes::<32>(rng)[..len]);
+        block[len] = 0x80;
+        if let Class::Right = c {
+            if rng.random::<bool>() {
+                block[len] = 0x00;
+            } else if len < 31 {
+                block[31] = 0x01;
+            } else {
+                block[len] = 0x7F;
             }
-            block
-        },
-    );
+        }
+        block
+    });
 }
 
 /// The padding check on two kinds of wrong padding (both rejected): no
 /// marker at all (Left) vs a non-zero byte after the marker (Right).
 fn padding_check_wrong_kinds(runner: &mut CtRunner, rng: &mut BenchRng) {
-    padding_case(
-        runner,
-        rng,
-        |c, rng| {
-            let mut block = [0u8; 32];
-            let len = 16 + rng.random_range(0..15);
-            block[..len].copy_from_slice(&bytes::<32>(rng)[..len]);
-            block[len..].fill(0);
-            match c {
-                // Data ending in a non-zero byte that is not 80, then zeros.
-                Class::Left => block[len - 1] = 0x01 | (block[len - 1] & 0x7E),
-                Class::Right => {
-                    block[len] = 0x80;
-                    block[31] = 0x01;
-                }
+    padding_case(runner, rng, |c, rng| {
+        let mut block = [0u8; 32];
+        let len = 16 + rng.random_range(0..15);
+        block[..len].copy_from_slice(&bytes::<32>(rng)[..len]);
+        block[len..].fill(0);
+        match c {
+            // Data ending in a non-zero byte that is not 80, then zeros.
+            Class::Left => block[len - 1] = 0x01 | (block[len - 1] & 0x7E),
+            Class::Right => {
+                block[len] = 0x80;
+                block[31] = 0x01;
             }
-            block
-        },
-    );
+        }
+        block
+    });
 }
 
 /// The padding check on right paddings with the marker first (Left: 16
 /// data bytes) or last (Right: 31 data bytes) in the final block.
 fn padding_check_marker_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
-    padding_case(
-        runner,
-        rng,
-        |c, rng| {
-            let mut block = bytes::<32>(rng);
-            let len = match c {
-                Class::Left => 16,
-                Class::Right => 31,
-            };
-            block[len] = 0x80;
-            block[len + 1..].fill(0);
-            block
-        },
-    );
+    padding_case(runner, rng, |c, rng| {
+        let mut block = bytes::<32>(rng);
+        let len = match c {
+            Class::Left => 16,
+            Class::Right => 31,
+        };
+        block[len] = 0x80;
+        block[len + 1..].fill(0);
+        block
+    });
 }
 
 /// Multi-block padding (as cards in the field send it), both right: the
 /// marker in the first of four blocks (Left: 5 data bytes, 58 bytes of 00)
 /// or in the last (Right: 60 data bytes).
 fn padding_check_marker_first_vs_last_block(runner: &mut CtRunner, rng: &mut BenchRng) {
-    padding_case(
-        runner,
-        rng,
-        |c, rng| {
-            let mut block = bytes::<64>(rng);
-            let len = match c {
-                Class::Left => 5,
-                Class::Right => 60,
-            };
-            block[len] = 0x80;
-            block[len + 1..].fill(0);
-            block
-        },
-    );
+    padding_case(runner, rng, |c, rng| {
+        let mut block = bytes::<64>(rng);
+        let len = match c {
+            Class::Left => 5,
+            Class::Right => 60,
+        };
+        block[len] = 0x80;
+        block[len + 1..].fill(0);
+        block
+    });
 }
 
 /// Multi-block padding, both wrong: a non-zero byte right after the marker
 /// in the first block (Left) vs in the last block (Right).
 fn padding_check_junk_first_vs_last_block(runner: &mut CtRunner, rng: &mut BenchRng) {
-    padding_case(
-        runner,
-        rng,
-        |c, rng| {
-            let mut block = [0u8; 64];
-            block[..5].copy_from_slice(&bytes::<32>(rng)[..5]);
-            block[5] = 0x80;
-            let junk = match c {
-                Class::Left => 6,
-                Class::Right => 62,
-            };
-            block[junk] = 0x01 | (bytes::<1>(rng)[0] & 0x7E);
-            block
-        },
-    );
+    padding_case(runner, rng, |c, rng| {
+        let mut block = [0u8; 64];
+        block[..5].copy_from_slice(&bytes::<32>(rng)[..5]);
+        block[5] = 0x80;
+        let junk = match c {
+            Class::Left => 6,
+            Class::Right => 62,
+        };
+        block[junk] = 0x01 | (bytes::<1>(rng)[0] & 0x7E);
+        block
+    });
 }
 
 /// Negative control: an early-exit comparison of a 16-byte MAC, right

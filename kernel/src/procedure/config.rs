@@ -3,6 +3,7 @@
 use crate::scp03::{Mode, SecurityLevel};
 
 /// Whether a secure channel must be used (LwM2M: SHOULD, so it is policy).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecurePolicy {
     /// SCP03 at the configured level or nothing (the default).

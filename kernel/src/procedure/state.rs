@@ -98,6 +98,38 @@ pub(super) struct Target {
 /// The procedure's state. Create it with [`Procedure::new`], alternate
 /// [`Procedure::next`] and [`Procedure::on_response`], then
 /// [`Procedure::finish`].
+///
+/// The loop a client writes around its own transport ([`super::run`] is
+/// this loop over a [`super::Card`]):
+///
+/// ```
+/// use scboot::procedure::{Config, Procedure, ProcedureError, StepName, Step};
+/// use scboot::scp03::StaticKeys;
+///
+/// let keys = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16])?;
+/// let mut workspace = [0u8; 2048]; // holds the files; the bootstrap file borrows it
+/// let mut p = Procedure::new(&keys, Config::new([9; 16]), &mut workspace);
+/// let mut cmd = [0u8; 300];
+/// let result = loop {
+///     match p.next(&mut cmd) {
+///         Ok(Step::Transmit(n)) => {
+///             // Send cmd[..n] to the card; here the card has no EF.DIR.
+///             assert_eq!(&cmd[..n], &[0x00, 0xA4, 0x08, 0x04, 0x02, 0x2F, 0x00, 0x00]);
+///             if let Err(e) = p.on_response(&[0x6A, 0x82]) {
+///                 break Err(e);
+///             }
+///         }
+///         Ok(Step::NeedPin(request)) => break Err(request.decline()),
+///         Ok(Step::Done) => break p.finish().map(|b| b.provenance.digest),
+///         Ok(_) => unreachable!("a step this version does not have"),
+///         Err(e) => break Err(e),
+///     }
+/// };
+/// let e = result.unwrap_err();
+/// assert!(matches!(e, ProcedureError::Status { step: StepName::SelectDir, .. }));
+/// assert!(e.data_removed()); // "not found": the card holds no bootstrap data
+/// # Ok::<(), scboot::scp03::Scp03Error>(())
+/// ```
 pub struct Procedure<'k, 'w> {
     pub(super) keys: &'k StaticKeys,
     pub(super) cfg: Config,

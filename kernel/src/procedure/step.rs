@@ -6,6 +6,7 @@ use super::error::ProcedureError;
 use super::state::{Phase, Pin, Procedure};
 
 /// What the caller must do next.
+#[non_exhaustive]
 #[derive(Debug)]
 pub enum Step<'p, 'k, 'w> {
     /// Send the first `n` bytes of the buffer given to [`Procedure::next`]

@@ -209,12 +209,11 @@ impl<'k, 'w> Procedure<'k, 'w> {
     /// Start (or restart at a lower level) the SCP03 handshake; with
     /// `stage`, INITIALIZE UPDATE is the next command.
     fn start_handshake(&mut self, level: SecurityLevel, stage: bool) -> Result<(), Scp03Error> {
-        let cfg = HostConfig {
-            level,
-            mode: self.cfg.mode,
-            channel: self.x.channel(),
-            card_aid: Some(self.aid.as_bytes()),
-        };
+        let cfg = HostConfig::default()
+            .level(level)
+            .mode(self.cfg.mode)
+            .channel(self.x.channel())
+            .card_aid(Some(self.aid.as_bytes()));
         let m = self.cfg.mode.size();
         let hc = self.cfg.host_challenge;
         let mut scratch = [0u8; 32];

@@ -12,6 +12,7 @@ use super::verify::ct_equal;
 use crate::apdu::{channel_of, class_on_channel, Command, StatusWord};
 
 /// How the card's Security Domain is set up.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CardConfig {
     /// The `i` parameter (S16, pseudo-random challenge, R-MAC, R-ENC support).
@@ -62,7 +63,30 @@ enum State {
     Open(Session),
 }
 
-/// The card side of SCP03 for one key set.
+/// The card side of SCP03 for one key set: answers INITIALIZE UPDATE and
+/// EXTERNAL AUTHENTICATE, then unwraps commands and wraps responses. A
+/// command whose C-MAC does not verify ends the session.
+///
+/// ```
+/// use scboot::scp03::*;
+/// let keys = StaticKeys::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16])?;
+/// let mut card = CardChannel::new(keys.clone(), CardConfig::new(0x70, &[0xA0, 0, 0, 0, 0x63])?);
+/// # let (mut cmd, mut resp) = ([0u8; 64], [0u8; 64]);
+/// # let (hs, n) = HostHandshake::start(&keys, &HostConfig::default(), &[7; 8], &mut cmd)?;
+/// # let m = card.initialize_update(&cmd[..n], &[0; 8], &mut resp)?;
+/// # let (pending, n) = hs.authenticate(&keys, &resp[..m], &mut cmd)?;
+/// # card.external_authenticate(&cmd[..n])?;
+/// # let mut host = pending.confirm(0x9000)?;
+/// // After the handshake: a wrapped SELECT, as the host sent it.
+/// let n = host.wrap(&[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x50, 0x31], &mut cmd)?;
+/// let mut plain = [0u8; 64];
+/// let m = card.unwrap_command(&cmd[..n], &mut plain)?;
+/// assert_eq!(&plain[..m], &[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x50, 0x31]);
+/// // The same command replayed: its C-MAC no longer chains; the session ends.
+/// assert!(card.unwrap_command(&cmd[..n], &mut plain).is_err());
+/// assert!(!card.is_open());
+/// # Ok::<(), Scp03Error>(())
+/// ```
 pub struct CardChannel {
     keys: StaticKeys,
     cfg: CardConfig,

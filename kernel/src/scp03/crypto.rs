@@ -171,6 +171,9 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::vec::Vec;
+    // proptest's assertion macros call `format!` unqualified (this crate is no_std).
+    #[allow(unused_imports)]
+    use std::format;
 
     fn hex(s: &str) -> Vec<u8> {
         ::hex::decode(s).unwrap()

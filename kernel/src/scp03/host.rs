@@ -11,7 +11,15 @@ use super::session::{Response, Session};
 use super::verify::ct_equal;
 use crate::apdu::{class_on_channel, StatusWord};
 
-/// What the host asks for.
+/// What the host asks for: start from [`HostConfig::default`] and change
+/// what differs.
+///
+/// ```
+/// use scboot::scp03::{HostConfig, Mode, SecurityLevel};
+/// let cfg = HostConfig::default().level(SecurityLevel::C_MAC_R_MAC).mode(Mode::S16).channel(1);
+/// assert_eq!((cfg.level, cfg.mode, cfg.channel), (SecurityLevel::C_MAC_R_MAC, Mode::S16, 1));
+/// ```
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HostConfig<'a> {
     /// The security level for EXTERNAL AUTHENTICATE.
@@ -24,6 +32,36 @@ pub struct HostConfig<'a> {
     /// pseudo-random challenge, the challenge is checked against the
     /// sequence counter and this AID.
     pub card_aid: Option<&'a [u8]>,
+}
+
+impl<'a> HostConfig<'a> {
+    /// With this security level.
+    #[must_use]
+    pub const fn level(mut self, level: SecurityLevel) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// With S8 or S16.
+    #[must_use]
+    pub const fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// On this logical channel.
+    #[must_use]
+    pub const fn channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
+    }
+
+    /// Checking a pseudo-random card challenge against this AID.
+    #[must_use]
+    pub const fn card_aid(mut self, aid: Option<&'a [u8]>) -> Self {
+        self.card_aid = aid;
+        self
+    }
 }
 
 impl Default for HostConfig<'_> {
@@ -40,6 +78,30 @@ impl Default for HostConfig<'_> {
 
 /// After INITIALIZE UPDATE was built: waiting for its response. Holds
 /// nothing secret (the host challenge went to the card in clear).
+///
+/// The host's handshake, step by step (the card's answers here are a
+/// [`super::CardChannel`]'s; over a reader they come from the card):
+///
+/// ```
+/// use scboot::scp03::*;
+/// let keys = StaticKeys::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16])?;
+/// let aid = [0xA0, 0x00, 0x00, 0x00, 0x63];
+/// let mut card = CardChannel::new(keys.clone(), CardConfig::new(0x70, &aid)?);
+/// let cfg = HostConfig::default().level(SecurityLevel::C_MAC_R_MAC);
+/// let (mut cmd, mut resp) = ([0u8; 64], [0u8; 64]);
+///
+/// // INITIALIZE UPDATE with an 8-byte host challenge (random in a product).
+/// let (hs, n) = HostHandshake::start(&keys, &cfg, &[7; 8], &mut cmd)?;
+/// assert_eq!(&cmd[..5], &[0x80, 0x50, 0x30, 0x00, 0x08]);
+/// let m = card.initialize_update(&cmd[..n], &[0; 8], &mut resp)?;
+/// // The card cryptogram is checked here; EXTERNAL AUTHENTICATE is built.
+/// let (pending, n) = hs.authenticate(&keys, &resp[..m], &mut cmd)?;
+/// card.external_authenticate(&cmd[..n])?;
+/// // The session opens on the card's 9000.
+/// let session = pending.confirm(0x9000)?;
+/// assert_eq!(session.level(), SecurityLevel::C_MAC_R_MAC);
+/// # Ok::<(), Scp03Error>(())
+/// ```
 #[derive(Debug)]
 pub struct HostHandshake {
     host_challenge: [u8; 16],
@@ -59,7 +121,33 @@ pub struct PendingSession {
     host_cryptogram: zeroize::Zeroizing<[u8; 16]>,
 }
 
-/// An open host-side Secure Channel Session.
+/// An open host-side Secure Channel Session: [`HostSession::wrap`] each
+/// command, [`HostSession::unwrap`] each response. A response whose R-MAC
+/// or padding does not verify ends the session and returns nothing.
+///
+/// ```
+/// use scboot::scp03::*;
+/// # let keys = StaticKeys::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16])?;
+/// # let mut card = CardChannel::new(keys.clone(), CardConfig::new(0x70, &[0xA0, 0, 0, 0, 0x63])?);
+/// # let (mut cmd, mut resp) = ([0u8; 64], [0u8; 64]);
+/// # let (hs, n) = HostHandshake::start(&keys, &HostConfig::default(), &[7; 8], &mut cmd)?;
+/// # let m = card.initialize_update(&cmd[..n], &[0; 8], &mut resp)?;
+/// # let (pending, n) = hs.authenticate(&keys, &resp[..m], &mut cmd)?;
+/// # card.external_authenticate(&cmd[..n])?;
+/// let mut host: HostSession = pending.confirm(0x9000)?; // level 33
+/// let n = host.wrap(&[0x00, 0xB0, 0x00, 0x00, 0x00], &mut cmd)?;
+/// assert_eq!(cmd[0], 0x04); // secure messaging indicated in the class byte
+/// # let m = card.unwrap_command(&cmd[..n], &mut resp)?;
+/// let m = card.wrap_response(b"file bytes", 0x9000, &mut resp)?;
+///
+/// // A response altered on the way: nothing is returned, the session ends.
+/// let mut forged = resp;
+/// forged[0] ^= 1;
+/// let mut out = [0u8; 64];
+/// assert_eq!(host.unwrap(&forged[..m], &mut out), Err(Scp03Error::RMacMismatch));
+/// assert!(!host.is_open());
+/// # Ok::<(), Scp03Error>(())
+/// ```
 pub struct HostSession {
     session: Session,
     response: InitUpdateResponse,

@@ -32,6 +32,7 @@ pub mod i_param {
 }
 
 /// S8 or S16 (Amendment D v1.2 Table 5-1).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
     /// 8-byte challenges, cryptograms, C-MACs and R-MACs.

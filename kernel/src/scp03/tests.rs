@@ -9,10 +9,7 @@ const AID: &[u8] = &[0xA0, 0x00, 0x00, 0x00, 0x63];
 fn pair(level: SecurityLevel) -> (HostSession, CardChannel) {
     let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
     let mut card = CardChannel::new(k.clone(), CardConfig::new(0x70, AID).unwrap());
-    let cfg = HostConfig {
-        level,
-        ..HostConfig::default()
-    };
+    let cfg = HostConfig::default().level(level);
     let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
     let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 8], &mut a).unwrap();
     let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
@@ -339,11 +336,9 @@ fn card_state_getters() {
         (card.level(), card.channel(), card.sequence_counter()),
         (None, None, 0)
     );
-    let cfg = HostConfig {
-        level: SecurityLevel::C_DEC_R_MAC,
-        channel: 2,
-        ..HostConfig::default()
-    };
+    let cfg = HostConfig::default()
+        .level(SecurityLevel::C_DEC_R_MAC)
+        .channel(2);
     let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
     let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 8], &mut a).unwrap();
     let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
@@ -464,11 +459,7 @@ fn debug_shows_state_only() {
     let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
     let mut card = CardChannel::new(k.clone(), CardConfig::new(0x70, AID).unwrap());
     let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
-    let cfg = HostConfig {
-        level: SecurityLevel::C_MAC,
-        channel: 3,
-        ..HostConfig::default()
-    };
+    let cfg = HostConfig::default().level(SecurityLevel::C_MAC).channel(3);
     let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 8], &mut a).unwrap();
     let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
     let (p, _) = hs.authenticate(&k, &b[..m], &mut a).unwrap();

@@ -5,6 +5,9 @@ use super::*;
 use crate::span::Span;
 use proptest::prelude::*;
 use std::vec::Vec;
+// proptest's assertion macros call `format!` unqualified (this crate is no_std).
+#[allow(unused_imports)]
+use std::format;
 
 #[test]
 fn tlv_type_masks_match_the_types() {

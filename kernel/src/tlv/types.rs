@@ -6,6 +6,7 @@ use core::fmt;
 pub const MAX_VALUE_LEN: usize = 0xFF_FFFF;
 
 /// The identifier type of a TLV record.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TlvType {
     /// `00`: Object Instance (contains resources).
