@@ -17,6 +17,19 @@ BOOT2 = h("00 02 00 4E 00 00 00 00 31 08 00 2E C8 00 25") + LWM2M + h(
     "C1 01 01 C1 02 03 00 01 01 01 00 12 08 00 0F C1 00 65 C4 01 00015180 C1 07 55 C1 06 01 FF FF")
 
 SEEDS = {
+  # Key directories: the first byte picks the class (00 PrKDF, 01 PuKDF,
+  # 02 SKDF), the rest is the directory. The EC entries are shaped as
+  # OpenSC writes them (PKCS #15 v1.1 6.4-6.6; OpenSC's fieldSize).
+  "keys": {
+    "prkdf-ec-opensc-shape": "00 A0 2A 30 0C 0C 03 736967 03 02 07 80 04 01 01 30 0E 04 01 01 03 02 05 20 03 02 03 B8 02 01 01 A1 0A 30 08 30 02 04 00 02 02 01 00",
+    "pukdf-ec-path": "01 A0 1A 30 05 0C 03 736967 30 07 04 01 01 03 02 01 02 A1 08 30 06 30 04 04 02 5100",
+    "pukdf-ec-direct-point": "01 A0 1E 30 00 30 07 04 01 01 03 02 01 02 A1 11 30 0F A0 0D 04 0B 04 0102030405 0102030405",
+    "skdf-aes-keylen": "02 30 31 30 12 0C 0C 6F70657261746F722D6D6163 03 02 07 80 30 07 04 01 02 03 02 05 20 A0 06 30 04 02 02 0080 A1 0A 30 08 30 06 04 04 3F00 4402",
+    "skdf-des-other": "02 A2 10 30 00 30 06 04 01 03 03 01 00 A1 04 30 02 04 00",
+    "prkdf-rsa-and-padding": "00 30 19 30 00 30 07 04 01 01 03 02 05 20 A1 0C 30 0A 30 04 04 02 4401 02 02 0800 FFFF",
+    "hostile-keyref-too-large": "00 A0 1A 30 00 30 0C 04 01 01 03 02 05 20 02 03 010000 A1 08 30 06 30 04 04 02 4401",
+    "hostile-boolean-two-octets": "00 A0 19 30 00 30 0B 04 01 01 03 02 05 20 01 02 0000 A1 08 30 06 30 04 04 02 4401",
+  },
   "dir": {
     "design-pkcs15-template": "61 14 4F 0C A000000063504B43532D3135 51 04 3F00 5015",
     "two-templates-padding": "61 14 4F 0C A000000063504B43532D3135 51 04 3F00 5015 FFFF 61 0B 4F 05 A000000063 50 02 4142 0000",
@@ -123,7 +136,7 @@ DICTS = {
           '"\\xC0"', '"\\xC1"', '"\\xC2"', '"\\xC4"', '"\\xC8"', '"\\xD0"', '"\\xD8"', '"\\xE8"', '"\\xF8"',
           '"\\x00\\x01"', '"\\x00\\x00\\x00"', '"\\xFF\\xFF"', '"coap://"'],
 }
-DICT_OF = {"dir": "pkcs15", "odf": "pkcs15", "dodf": "pkcs15", "tokeninfo": "pkcs15", "bootstrap": "tlv", "tlv": "tlv"}
+DICT_OF = {"keys": "pkcs15", "dir": "pkcs15", "odf": "pkcs15", "dodf": "pkcs15", "tokeninfo": "pkcs15", "bootstrap": "tlv", "tlv": "tlv"}
 
 def main():
     os.makedirs("corpus/dict", exist_ok=True)
@@ -142,7 +155,7 @@ def main():
     # arbitrary-driven targets: deterministic byte strings of a few shapes.
     rnd = random.Random(20261123)
     for t in ["roundtrip_dir", "roundtrip_odf", "roundtrip_dodf", "roundtrip_tokeninfo",
-              "roundtrip_bootstrap", "roundtrip_tlv", "scp03_lockstep"]:
+              "roundtrip_bootstrap", "roundtrip_tlv", "roundtrip_keys", "scp03_lockstep"]:
         d = f"corpus/{t}"
         os.makedirs(d, exist_ok=True)
         for n in (16, 64, 256, 1024):

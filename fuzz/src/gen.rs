@@ -6,6 +6,7 @@ use scboot::ber::{self, Concat, Encode, Oid};
 use scboot_reference::ber::RefPath;
 use scboot_reference::dir::RefTemplate;
 use scboot_reference::dodf::{RefDataObject, RefValue};
+use scboot_reference::keys::RefKey;
 use scboot_reference::mirror;
 use scboot_reference::odf::{RefLocation, RefOdfEntry};
 use scboot_reference::tlv::RefTlv;
@@ -336,6 +337,177 @@ pub fn roundtrip_dodf(d: &Dodf) {
     assert_eq!(
         mirror::model_dodf(&enc).expect("model parses"),
         (expected, found)
+    );
+}
+
+// ---------------------------------------------------------- key directories
+
+/// A key directory entry.
+#[derive(Arbitrary, Debug)]
+pub struct AKey {
+    kind: u8,
+    label: Option<String>,
+    flags: Option<u32>,
+    auth_id: Option<Vec<u8>>,
+    id: Vec<u8>,
+    usage: u16,
+    native: Option<bool>,
+    access: Option<u8>,
+    key_reference: Option<u16>,
+    value: AValue,
+    empty_path: bool,
+    field_size: Option<u16>,
+    key_len: Option<u16>,
+    other: Vec<(u8, Vec<u8>)>,
+}
+
+/// A key directory of one class.
+#[derive(Arbitrary, Debug)]
+pub struct Keys {
+    class: u8,
+    entries: Vec<AKey>,
+}
+
+fn norm_key(a: &AKey, class: scboot_reference::keys::RefKeyClass) -> RefKey {
+    use scboot_reference::keys::RefKeyClass;
+    let secret = class == RefKeyClass::Secret;
+    // RSA / EC in PrKDF and PuKDF, generic secret in the SKDF, or another
+    // alternative [1..=14].
+    let kind = match (a.kind % 4, secret) {
+        (0, false) => 0,
+        (1, false) => 1,
+        (0 | 1, true) => 2,
+        (_, _) => 101 + u32::from(a.kind) % 14,
+    };
+    let value = if kind < 100 {
+        Some(if a.empty_path {
+            RefValue::Path(RefPath {
+                path: Vec::new(),
+                index_length: None,
+            })
+        } else {
+            match &a.value {
+                AValue::Path(p) => RefValue::Path(p.norm()),
+                AValue::Direct(t, x) => {
+                    let x = &x[..x.len().min(100)];
+                    let mut v = vec![0x80 | (t % 31), x.len() as u8];
+                    v.extend_from_slice(x);
+                    RefValue::Direct(v)
+                }
+                _ => RefValue::Path(RefPath {
+                    path: vec![0x44, 0x01],
+                    index_length: None,
+                }),
+            }
+        })
+    } else {
+        None
+    };
+    RefKey {
+        kind,
+        label: a.label.as_deref().map(|l| text(l, 255)),
+        flags: a.flags,
+        auth_id: a.auth_id.as_deref().map(|x| x[..x.len().min(255)].to_vec()),
+        id: a.id[..a.id.len().min(255)].to_vec(),
+        usage: u32::from(a.usage),
+        native: a.native,
+        access: a.access.map(u32::from),
+        key_reference: a.key_reference.map(u32::from),
+        sub_class: if secret {
+            a.key_len.map(|l| {
+                let l = i64::from(l);
+                let mut v = vec![0u8; scboot::ber::integer_len(l) + 2];
+                let mut w = scboot::ber::Writer::new(&mut v);
+                scboot::ber::BerWriter::header(
+                    &mut w,
+                    scboot::ber::Tag::SEQUENCE,
+                    scboot::ber::integer_len(l),
+                )
+                .unwrap();
+                scboot::ber::put_integer(&mut w, scboot::ber::Tag::INTEGER, l).unwrap();
+                v
+            })
+        } else {
+            None
+        },
+        value,
+        field_size: if class == RefKeyClass::Private && kind == 1 {
+            a.field_size.map(u32::from)
+        } else {
+            None
+        },
+        key_len: if secret {
+            a.key_len.map(u32::from)
+        } else {
+            None
+        },
+    }
+}
+
+/// The kernel value of a normalised key, with `other` as the type
+/// attributes of an alternative the kernel does not read.
+fn kkey<'a>(
+    r: &'a RefKey,
+    class: scboot_reference::keys::RefKeyClass,
+    other: &'a [u8],
+) -> scboot::keys::KeyObject<'a> {
+    use scboot::dodf::{CommonObjectAttributes, ObjectFlags, ObjectValue};
+    use scboot::keys::*;
+    let key_type = match r.kind {
+        0 => KeyType::Rsa,
+        1 => KeyType::Ec,
+        2 => KeyType::GenericSecret,
+        n => KeyType::Other(n - 100),
+    };
+    let common = CommonObjectAttributes {
+        label: r.label.as_deref(),
+        flags: r.flags.map(ObjectFlags),
+        auth_id: r.auth_id.as_deref(),
+        ..CommonObjectAttributes::default()
+    };
+    let mut key = CommonKeyAttributes::new(&r.id, KeyUsage(r.usage));
+    key.native = r.native;
+    key.access = r.access.map(KeyAccess);
+    key.key_reference = r.key_reference;
+    let value = match &r.value {
+        Some(RefValue::Path(p)) if p.path.is_empty() => {
+            ObjectValue::Path(scboot::path::Path::new(&[]))
+        }
+        Some(RefValue::Path(p)) => ObjectValue::Path(kpath(p)),
+        Some(RefValue::Direct(d)) => ObjectValue::Direct(d),
+        _ => ObjectValue::Direct(&[]),
+    };
+    let mut k = KeyObject::new(mirror::key_class(class), key_type, common, key, value);
+    if r.value.is_none() {
+        k.value = None;
+        k.type_attributes = other;
+    }
+    k.field_size = r.field_size;
+    k.key_len = r.key_len;
+    k
+}
+
+/// Encode, then parse with kernel and model.
+pub fn roundtrip_keys(k: &Keys) {
+    use scboot_reference::keys::RefKeyClass;
+    let class = [
+        RefKeyClass::Private,
+        RefKeyClass::Public,
+        RefKeyClass::Secret,
+    ][usize::from(k.class % 3)];
+    let entries: Vec<_> = k.entries.iter().take(6).collect();
+    let expected: Vec<RefKey> = entries.iter().map(|a| norm_key(a, class)).collect();
+    let others: Vec<Vec<u8>> = entries.iter().map(|a| ber(&a.other)).collect();
+    let views: Vec<_> = expected
+        .iter()
+        .zip(&others)
+        .map(|(r, o)| kkey(r, class, o))
+        .collect();
+    let enc = encode(&Concat(&views));
+    assert_eq!(mirror::keys(&enc, class).expect("kernel parses"), expected);
+    assert_eq!(
+        scboot_reference::keys::parse(&enc, class).expect("model parses"),
+        expected
     );
 }
 

@@ -162,6 +162,62 @@ pub fn parse_dodf(data: &[u8]) {
     }
 }
 
+/// The key directory classes, by the first input byte.
+fn key_class(b: u8) -> scboot::keys::KeyClass {
+    use scboot::keys::KeyClass;
+    [KeyClass::Private, KeyClass::Public, KeyClass::Secret][usize::from(b % 3)]
+}
+
+/// Key directories (PrKDF, PuKDF, SKDF by the first byte): parse, walk,
+/// re-encode each entry, re-parse: the same keys.
+pub fn parse_keys(data: &[u8]) {
+    let Some((&c, data)) = data.split_first() else {
+        return;
+    };
+    let class = key_class(c);
+    match scboot::keys::KeyDirectory::parse(data, class) {
+        Ok(d) => {
+            let es: Vec<_> = d.entries().collect();
+            assert_eq!(es.len(), d.len());
+            let again = encode(&Concat(&es));
+            let d2 = scboot::keys::KeyDirectory::parse(&again, class)
+                .expect("re-encoded key directory parses");
+            // Extensions after a key's value are not re-encoded: compare
+            // what the parser reads.
+            type View<'a> = (
+                scboot::keys::KeyType,
+                scboot::dodf::CommonObjectAttributes<'a>,
+                scboot::keys::CommonKeyAttributes<'a>,
+                Option<&'a [u8]>,
+                Option<scboot::dodf::ObjectValue<'a>>,
+                Option<u32>,
+                Option<u32>,
+            );
+            fn view<'a>(k: &scboot::keys::KeyObject<'a>) -> View<'a> {
+                (
+                    k.key_type,
+                    k.common,
+                    k.key,
+                    k.sub_class,
+                    k.value,
+                    k.field_size,
+                    k.key_len,
+                )
+            }
+            assert!(d2.entries().map(|k| view(&k)).eq(es.iter().map(view)));
+            for k in &es {
+                if let Some(l) = k.common.label {
+                    assert!(d.find_label(l).is_some());
+                }
+                assert!(d.find_id(k.key.id).is_some());
+                let _ = (k.path(), k.needs_pin(), k.class.name(), format!("{k:?}"));
+            }
+            let _ = (d.is_empty(), d.class().odf_class(), format!("{d:?}"));
+        }
+        Err(e) => show(&e),
+    }
+}
+
 /// TokenInfo.
 pub fn parse_tokeninfo(data: &[u8]) {
     match scboot::tokeninfo::TokenInfo::parse(data) {
@@ -279,6 +335,24 @@ pub fn diff_dodf(data: &[u8]) {
         "DODF",
         mirror::dodf(data),
         mirror::model_dodf(data),
+    ));
+}
+
+/// Kernel vs model: key directories (the class by the first byte).
+pub fn diff_keys(data: &[u8]) {
+    use scboot_reference::keys::RefKeyClass;
+    let Some((&c, data)) = data.split_first() else {
+        return;
+    };
+    let class = [
+        RefKeyClass::Private,
+        RefKeyClass::Public,
+        RefKeyClass::Secret,
+    ][usize::from(c % 3)];
+    check(mirror::compare(
+        "key directory",
+        mirror::keys(data, class),
+        scboot_reference::keys::parse(data, class),
     ));
 }
 

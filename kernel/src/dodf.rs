@@ -330,7 +330,7 @@ fn user_consent(u: &Element<'_>) -> Result<u8> {
 /// `CommonObjectAttributes ::= SEQUENCE { label Label OPTIONAL, flags
 /// CommonObjectFlags OPTIONAL, authId Identifier OPTIONAL, userConsent
 /// INTEGER OPTIONAL, accessControlRules SEQUENCE OF ... OPTIONAL, ... }`
-fn common_object_attributes(input: Span<'_>) -> PResult<'_, CommonObjectAttributes<'_>> {
+pub(crate) fn common_object_attributes(input: Span<'_>) -> PResult<'_, CommonObjectAttributes<'_>> {
     (
         optional_with(Tag::UTF8_STRING, |l| l.bounded_utf8("label", MAX_LABEL_LEN)),
         optional_with(Tag::BIT_STRING, |f| {
@@ -396,13 +396,13 @@ fn oid_do(input: Span<'_>) -> PResult<'_, (DataObjectKind<'_>, ObjectValue<'_>)>
 /// `ObjectValue ::= CHOICE { indirect ReferencedValue (a Path or a URL),
 /// direct [0] ..., indirect-protected [1] ..., direct-protected [2] ... }`;
 /// the direct value of an opaqueDO is an OCTET STRING.
-fn object_value<'a>(
+pub(crate) fn object_value<'a>(
     opaque: bool,
 ) -> impl Parser<Span<'a>, Output = ObjectValue<'a>, Error = crate::Error> {
     decoded(present("ObjectValue"), move |v| object_value_of(v, opaque))
 }
 
-fn object_value_of<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValue<'a>> {
+pub(crate) fn object_value_of<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValue<'a>> {
     match v.tag() {
         Tag::SEQUENCE => Ok(ObjectValue::Path(Path::from_element(v)?)),
         Tag::PRINTABLE_STRING | Tag::IA5_STRING => {
@@ -448,7 +448,7 @@ fn object_value_of<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValue<'a>>
 
 // ------------------------------------------------------------------ encoding
 
-fn common_len(c: &CommonObjectAttributes<'_>) -> usize {
+pub(crate) fn common_len(c: &CommonObjectAttributes<'_>) -> usize {
     c.label
         .map_or(0, |l| ber::element_len(Tag::UTF8_STRING, l.len()))
         + c.flags.map_or(0, |f| {
@@ -478,7 +478,7 @@ fn url_tag(s: &str) -> Tag {
     }
 }
 
-fn value_len(v: &ObjectValue<'_>) -> usize {
+pub(crate) fn value_len(v: &ObjectValue<'_>) -> usize {
     match v {
         ObjectValue::Path(p) => p.encoded_len(),
         ObjectValue::Url(u) => ber::element_len(url_tag(u), u.len()),
@@ -487,7 +487,10 @@ fn value_len(v: &ObjectValue<'_>) -> usize {
     }
 }
 
-fn put_value(w: &mut Writer<'_>, v: &ObjectValue<'_>) -> core::result::Result<(), EncodeError> {
+pub(crate) fn put_value(
+    w: &mut Writer<'_>,
+    v: &ObjectValue<'_>,
+) -> core::result::Result<(), EncodeError> {
     match v {
         ObjectValue::Path(p) => p.encode_to(w),
         ObjectValue::Url(u) => {
@@ -503,6 +506,48 @@ fn put_value(w: &mut Writer<'_>, v: &ObjectValue<'_>) -> core::result::Result<()
     }
 }
 
+/// The limits PKCS #15 puts on the common object attributes.
+pub(crate) fn check_common(
+    c: &CommonObjectAttributes<'_>,
+) -> core::result::Result<(), EncodeError> {
+    if c.label.is_some_and(|l| l.len() > MAX_LABEL_LEN) {
+        return Err(EncodeError::InvalidValue("label longer than 255 bytes"));
+    }
+    if c.auth_id.is_some_and(|a| a.len() > MAX_IDENTIFIER_LEN) {
+        return Err(EncodeError::InvalidValue("authId longer than 255 bytes"));
+    }
+    if c.user_consent
+        .is_some_and(|u| u == 0 || u32::from(u) > MAX_USER_CONSENT)
+    {
+        return Err(EncodeError::InvalidValue("userConsent must be 1..=15"));
+    }
+    Ok(())
+}
+
+/// `CommonObjectAttributes` as a SEQUENCE.
+pub(crate) fn put_common(
+    w: &mut Writer<'_>,
+    c: &CommonObjectAttributes<'_>,
+) -> core::result::Result<(), EncodeError> {
+    w.header(Tag::SEQUENCE, common_len(c))?;
+    if let Some(l) = c.label {
+        w.element(Tag::UTF8_STRING, l.as_bytes())?;
+    }
+    if let Some(f) = c.flags {
+        ber::put_named_bits(w, Tag::BIT_STRING, f.0)?;
+    }
+    if let Some(a) = c.auth_id {
+        w.element(Tag::OCTET_STRING, a)?;
+    }
+    if let Some(u) = c.user_consent {
+        ber::put_integer(w, Tag::INTEGER, i64::from(u))?;
+    }
+    if let Some(a) = c.access_control_rules {
+        w.element(Tag::SEQUENCE, a)?;
+    }
+    Ok(())
+}
+
 impl Encode for DataObject<'_> {
     fn encoded_len(&self) -> usize {
         ber::element_len(self.kind.tag(), self.content_len())
@@ -510,39 +555,16 @@ impl Encode for DataObject<'_> {
 
     fn encode_to(&self, w: &mut Writer<'_>) -> core::result::Result<(), EncodeError> {
         let c = &self.common;
-        if c.label.is_some_and(|l| l.len() > MAX_LABEL_LEN)
-            || self
-                .data
-                .application_name
-                .is_some_and(|l| l.len() > MAX_LABEL_LEN)
+        if self
+            .data
+            .application_name
+            .is_some_and(|l| l.len() > MAX_LABEL_LEN)
         {
             return Err(EncodeError::InvalidValue("label longer than 255 bytes"));
         }
-        if c.auth_id.is_some_and(|a| a.len() > MAX_IDENTIFIER_LEN) {
-            return Err(EncodeError::InvalidValue("authId longer than 255 bytes"));
-        }
-        if c.user_consent
-            .is_some_and(|u| u == 0 || u32::from(u) > MAX_USER_CONSENT)
-        {
-            return Err(EncodeError::InvalidValue("userConsent must be 1..=15"));
-        }
+        check_common(c)?;
         w.header(self.kind.tag(), self.content_len())?;
-        w.header(Tag::SEQUENCE, common_len(c))?;
-        if let Some(l) = c.label {
-            w.element(Tag::UTF8_STRING, l.as_bytes())?;
-        }
-        if let Some(f) = c.flags {
-            ber::put_named_bits(w, Tag::BIT_STRING, f.0)?;
-        }
-        if let Some(a) = c.auth_id {
-            w.element(Tag::OCTET_STRING, a)?;
-        }
-        if let Some(u) = c.user_consent {
-            ber::put_integer(w, Tag::INTEGER, i64::from(u))?;
-        }
-        if let Some(a) = c.access_control_rules {
-            w.element(Tag::SEQUENCE, a)?;
-        }
+        put_common(w, c)?;
         w.header(Tag::SEQUENCE, data_len(&self.data))?;
         if let Some(l) = self.data.application_name {
             w.element(Tag::UTF8_STRING, l.as_bytes())?;

@@ -307,6 +307,8 @@ pub enum Structure {
     ServerInstance,
     /// File control parameters (FCP, the SELECT response).
     Fcp,
+    /// One entry of a key directory (PrKDF, PuKDF, SKDF).
+    KeyEntry,
 }
 
 impl Structure {
@@ -328,6 +330,7 @@ impl Structure {
             Structure::SecurityInstance => "Security instance",
             Structure::ServerInstance => "Server instance",
             Structure::Fcp => "FCP",
+            Structure::KeyEntry => "key directory entry",
         }
     }
 }

@@ -89,6 +89,7 @@ pub mod dodf;
 mod encode;
 pub mod error;
 pub mod fcp;
+pub mod keys;
 pub mod lwm2m;
 pub mod monitor;
 pub mod odf;

@@ -70,7 +70,8 @@ pub fn find_bootstrap(entries: &[RefDataObject]) -> Option<(usize, u8)> {
     None
 }
 
-fn object_value(buf: &[u8], s: &mut Seq<'_>, opaque: bool) -> RefResult<RefValue> {
+/// ObjectValue, the next component of `s`.
+pub fn object_value(buf: &[u8], s: &mut Seq<'_>, opaque: bool) -> RefResult<RefValue> {
     let at = s.pos;
     let Some(v) = s.take_next()? else {
         return err("MissingField", at, "no ObjectValue");
@@ -108,8 +109,26 @@ fn object_value(buf: &[u8], s: &mut Seq<'_>, opaque: bool) -> RefResult<RefValue
     }
 }
 
-fn object(buf: &[u8], t: &ber::Tlv, kind: u8) -> RefResult<RefDataObject> {
-    let mut s = Seq::of(buf, t);
+/// The label, flags and authId of `CommonObjectAttributes`, the next
+/// component of `s` (what the key directories need).
+pub fn common_attributes(
+    buf: &[u8],
+    s: &mut Seq<'_>,
+) -> RefResult<(Option<String>, Option<u32>, Option<Vec<u8>>)> {
+    let (label, flags, auth_id, _, _) = common_object_attributes(buf, s)?;
+    Ok((label, flags, auth_id))
+}
+
+/// Label, flags, authId, userConsent, accessControlRules.
+type Common = (
+    Option<String>,
+    Option<u32>,
+    Option<Vec<u8>>,
+    Option<u8>,
+    Option<Vec<u8>>,
+);
+
+fn common_object_attributes(buf: &[u8], s: &mut Seq<'_>) -> RefResult<Common> {
     // CommonObjectAttributes ::= SEQUENCE { label, flags, authId, ..., userConsent, accessControlRules }
     let c = s.required(0x30, "CommonObjectAttributes")?;
     let mut cs = Seq::of(buf, &c);
@@ -147,6 +166,13 @@ fn object(buf: &[u8], t: &ber::Tlv, kind: u8) -> RefResult<RefDataObject> {
         None => None,
     };
     cs.extensions()?;
+    Ok((label, flags, auth_id, user_consent, access_control_rules))
+}
+
+fn object(buf: &[u8], t: &ber::Tlv, kind: u8) -> RefResult<RefDataObject> {
+    let mut s = Seq::of(buf, t);
+    let (label, flags, auth_id, user_consent, access_control_rules) =
+        common_object_attributes(buf, &mut s)?;
     // CommonDataObjectAttributes ::= SEQUENCE { applicationName, applicationOID, ... }
     let d = s.required(0x30, "CommonDataObjectAttributes")?;
     let mut ds = Seq::of(buf, &d);

@@ -17,6 +17,7 @@ pub mod bootstrap;
 pub mod dir;
 pub mod dodf;
 pub mod error;
+pub mod keys;
 #[cfg(feature = "mirror")]
 pub mod mirror;
 pub mod odf;

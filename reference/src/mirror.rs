@@ -10,6 +10,7 @@ use crate::bootstrap::RefObject;
 use crate::dir::RefTemplate;
 use crate::dodf::{RefDataObject, RefValue};
 use crate::error::RefResult;
+use crate::keys::{RefKey, RefKeyClass};
 use crate::odf::{RefLocation, RefOdfEntry};
 use crate::tlv::{RefResource, RefTlv};
 use crate::tokeninfo::{RefLastUpdate, RefTokenInfo};
@@ -90,7 +91,7 @@ fn unknown<T: core::fmt::Debug, R>(what: &str, v: T) -> R {
 }
 
 fn data_object(o: &scboot::dodf::DataObject<'_>) -> RefDataObject {
-    use scboot::dodf::{DataObjectKind, ObjectValue};
+    use scboot::dodf::DataObjectKind;
     RefDataObject {
         kind: match o.kind {
             DataObjectKind::Opaque => 0,
@@ -110,14 +111,60 @@ fn data_object(o: &scboot::dodf::DataObject<'_>) -> RefDataObject {
         application_name: o.data.application_name.map(String::from),
         application_oid: o.data.application_oid.map(|x| x.as_bytes().to_vec()),
         sub_class: o.sub_class.map(<[u8]>::to_vec),
-        value: match o.value {
-            ObjectValue::Path(p) => RefValue::Path(path(p)),
-            ObjectValue::Url(u) => RefValue::Url(u.to_string()),
-            ObjectValue::UrlWithDigest(d) => RefValue::UrlWithDigest(d.to_vec()),
-            ObjectValue::Direct(d) => RefValue::Direct(d.to_vec()),
-            v => unknown("ObjectValue", v),
-        },
+        value: value(o.value),
     }
+}
+
+fn value(v: scboot::dodf::ObjectValue<'_>) -> RefValue {
+    use scboot::dodf::ObjectValue;
+    match v {
+        ObjectValue::Path(p) => RefValue::Path(path(p)),
+        ObjectValue::Url(u) => RefValue::Url(u.to_string()),
+        ObjectValue::UrlWithDigest(d) => RefValue::UrlWithDigest(d.to_vec()),
+        ObjectValue::Direct(d) => RefValue::Direct(d.to_vec()),
+        v => unknown("ObjectValue", v),
+    }
+}
+
+/// The kernel's class for the model's.
+pub fn key_class(c: RefKeyClass) -> scboot::keys::KeyClass {
+    match c {
+        RefKeyClass::Private => scboot::keys::KeyClass::Private,
+        RefKeyClass::Public => scboot::keys::KeyClass::Public,
+        RefKeyClass::Secret => scboot::keys::KeyClass::Secret,
+    }
+}
+
+/// A kernel key entry as the model's.
+pub fn key_object(k: &scboot::keys::KeyObject<'_>) -> RefKey {
+    use scboot::keys::KeyType;
+    RefKey {
+        kind: match k.key_type {
+            KeyType::Rsa => 0,
+            KeyType::Ec => 1,
+            KeyType::GenericSecret => 2,
+            KeyType::Other(n) => 100 + n,
+            t => unknown("KeyType", t),
+        },
+        label: k.common.label.map(String::from),
+        flags: k.common.flags.map(|f| f.0),
+        auth_id: k.common.auth_id.map(<[u8]>::to_vec),
+        id: k.key.id.to_vec(),
+        usage: k.key.usage.0,
+        native: k.key.native,
+        access: k.key.access.map(|a| a.0),
+        key_reference: k.key.key_reference,
+        sub_class: k.sub_class.map(<[u8]>::to_vec),
+        value: k.value.map(value),
+        field_size: k.field_size,
+        key_len: k.key_len,
+    }
+}
+
+/// A key directory through the kernel.
+pub fn keys(b: &[u8], c: RefKeyClass) -> Outcome<Vec<RefKey>> {
+    let d = scboot::keys::KeyDirectory::parse(b, key_class(c)).map_err(|e| class(&e))?;
+    Ok(d.entries().map(|k| key_object(&k)).collect())
 }
 
 /// A DODF's entries and the finder's `(entry, rule)`.
@@ -388,6 +435,13 @@ pub fn compare_all(b: &[u8]) -> Result<(), String> {
     compare("TokenInfo", tokeninfo(b), crate::tokeninfo::parse(b))?;
     compare("bootstrap", bootstrap(b), crate::bootstrap::parse(b))?;
     compare("TLV", tlv(b), crate::tlv::parse(b))?;
+    for c in [
+        RefKeyClass::Private,
+        RefKeyClass::Public,
+        RefKeyClass::Secret,
+    ] {
+        compare("key directory", keys(b, c), crate::keys::parse(b, c))?;
+    }
     compare_accessors(b)
 }
 

@@ -1,0 +1,674 @@
+//! PKCS#15 key directories: PrKDF (private keys), PuKDF (public keys) and
+//! SKDF (secret keys), as far as a device needs them to find a card key by
+//! its label and use it (OMA DM-SC-GEN-9: the card verifies and signs).
+//!
+//! ```text
+//! PrivateKeyType ::= CHOICE { privateRSAKey PrivateKeyObject {...},   -- 30
+//!                             privateECKey [0] PrivateKeyObject {...}, ... }   -- A0
+//! PublicKeyType  ::= CHOICE { publicRSAKey ..., publicECKey [0] ..., ... }
+//! SecretKeyType  ::= CHOICE { genericSecretKey SecretKeyObject {...}, -- 30
+//!                             rc2key [0] ..., ..., otherKey [14] ... }
+//! PKCS15Object ::= SEQUENCE { commonObjectAttributes, classAttributes
+//!     (CommonKeyAttributes), subClassAttributes [0] OPTIONAL,
+//!     typeAttributes [1] }
+//! CommonKeyAttributes ::= SEQUENCE { iD Identifier, usage KeyUsageFlags,
+//!     native BOOLEAN DEFAULT TRUE, accessFlags KeyAccessFlags OPTIONAL,
+//!     keyReference Reference OPTIONAL, ... }
+//! PrivateECKeyAttributes ::= SEQUENCE { value ObjectValue, ... }
+//! PublicECKeyAttributes  ::= SEQUENCE { value ObjectValue, ... }
+//! GenericSecretKeyAttributes ::= SEQUENCE { value ObjectValue, ... }
+//! ```
+//!
+//! OpenSC writes an INTEGER `fieldSize` (bits) after an EC private key's
+//! value and needs it to sign; it is read here when present. The subclass
+//! attributes of a secret key carry `keyLen` (bits). Other alternatives
+//! (RSA, DH, DES, ...) are validated and reported by [`KeyType`], their
+//! type attributes kept as bytes.
+//!
+//! ```
+//! use scboot::keys::{KeyClass, KeyDirectory, KeyType, KeyUsage};
+//! // An EC private key "sig" with ID 01, usage sign, key reference 1, in a
+//! // PrKDF as OpenSC writes one (fieldSize 256).
+//! let prkdf = [
+//!     0xA0, 0x2A, 0x30, 0x0C, 0x0C, 0x03, b's', b'i', b'g', 0x03, 0x02, 0x07, 0x80, 0x04,
+//!     0x01, 0x01, 0x30, 0x0E, 0x04, 0x01, 0x01, 0x03, 0x02, 0x05, 0x20, 0x03, 0x02, 0x03,
+//!     0xB8, 0x02, 0x01, 0x01, 0xA1, 0x0A, 0x30, 0x08, 0x30, 0x02, 0x04, 0x00, 0x02, 0x02,
+//!     0x01, 0x00,
+//! ];
+//! let dir = KeyDirectory::parse(&prkdf, KeyClass::Private)?;
+//! let key = dir.find_label("sig").expect("the key");
+//! assert_eq!(key.key_type, KeyType::Ec);
+//! assert_eq!(key.key.id, &[0x01]);
+//! assert!(key.key.usage.contains(KeyUsage::SIGN));
+//! assert_eq!(key.key.key_reference, Some(1));
+//! assert_eq!(key.field_size, Some(256));
+//! assert!(key.common.flags.is_some_and(|f| f.private()));
+//! # Ok::<(), scboot::Error>(())
+//! ```
+
+use nom::Parser;
+
+use crate::ber::BerWriter;
+
+use crate::ber::{
+    self, contents, decoded, end, extensions, optional, optional_with, present, required, Element,
+    Encode, Tag, Writer, MAX_DEPTH,
+};
+use crate::dodf::{
+    check_common, common_len, common_object_attributes, object_value_of, put_common, put_value,
+    value_len, CommonObjectAttributes, ObjectValue, MAX_IDENTIFIER_LEN,
+};
+use crate::error::{EncodeError, Result, Structure};
+use crate::odf::ObjectClass;
+use crate::span::{PResult, Span};
+
+const TAG_SUBCLASS: Tag = Tag::context(0, true);
+const TAG_TYPE_ATTRS: Tag = Tag::context(1, true);
+const TAG_EC: Tag = Tag::context(0, true);
+
+/// The largest key reference, field size or key length accepted.
+pub const MAX_KEY_NUMBER: u32 = 0xFFFF;
+
+/// Which directory: private, public or secret keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyClass {
+    /// PrKDF (ODF `[0]` privateKeys).
+    Private,
+    /// PuKDF (ODF `[1]` publicKeys).
+    Public,
+    /// SKDF (ODF `[3]` secretKeys).
+    Secret,
+}
+
+impl KeyClass {
+    /// The ODF class that names this directory.
+    pub const fn odf_class(self) -> ObjectClass {
+        match self {
+            KeyClass::Private => ObjectClass::PrivateKeys,
+            KeyClass::Public => ObjectClass::PublicKeys,
+            KeyClass::Secret => ObjectClass::SecretKeys,
+        }
+    }
+
+    /// The directory's name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            KeyClass::Private => "PrKDF",
+            KeyClass::Public => "PuKDF",
+            KeyClass::Secret => "SKDF",
+        }
+    }
+}
+
+/// The key type: which alternative of the directory's CHOICE.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyType {
+    /// RSA (untagged `30` in PrKDF and PuKDF).
+    Rsa,
+    /// Elliptic curve (`[0]`, `A0`, in PrKDF and PuKDF).
+    Ec,
+    /// A generic secret key (untagged `30` in the SKDF): an AES key here.
+    GenericSecret,
+    /// Another alternative, by its context tag number (DH, DSA, DES, ...).
+    Other(u32),
+}
+
+impl KeyType {
+    fn from_tag(class: KeyClass, tag: Tag) -> Option<KeyType> {
+        let n = tag.number();
+        match (class, tag.class(), tag.is_constructed()) {
+            (_, ber::TagClass::Universal, true) if tag == Tag::SEQUENCE => Some(match class {
+                KeyClass::Secret => KeyType::GenericSecret,
+                _ => KeyType::Rsa,
+            }),
+            (KeyClass::Private | KeyClass::Public, ber::TagClass::ContextSpecific, true)
+                if n == 0 =>
+            {
+                Some(KeyType::Ec)
+            }
+            (_, ber::TagClass::ContextSpecific, true) if n <= 30 => Some(KeyType::Other(n as u32)),
+            _ => None,
+        }
+    }
+
+    fn tag(self) -> Tag {
+        match self {
+            KeyType::Rsa | KeyType::GenericSecret => Tag::SEQUENCE,
+            KeyType::Ec => TAG_EC,
+            KeyType::Other(n) => Tag::context(n, true),
+        }
+    }
+}
+
+/// `KeyUsageFlags` (bit 0 = encrypt ... bit 9 = nonRepudiation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct KeyUsage(pub u32);
+
+impl KeyUsage {
+    /// `encrypt(0)`.
+    pub const ENCRYPT: KeyUsage = KeyUsage(1 << 0);
+    /// `decrypt(1)`.
+    pub const DECRYPT: KeyUsage = KeyUsage(1 << 1);
+    /// `sign(2)`.
+    pub const SIGN: KeyUsage = KeyUsage(1 << 2);
+    /// `signRecover(3)`.
+    pub const SIGN_RECOVER: KeyUsage = KeyUsage(1 << 3);
+    /// `wrap(4)`.
+    pub const WRAP: KeyUsage = KeyUsage(1 << 4);
+    /// `unwrap(5)`.
+    pub const UNWRAP: KeyUsage = KeyUsage(1 << 5);
+    /// `verify(6)`.
+    pub const VERIFY: KeyUsage = KeyUsage(1 << 6);
+    /// `verifyRecover(7)`.
+    pub const VERIFY_RECOVER: KeyUsage = KeyUsage(1 << 7);
+    /// `derive(8)`.
+    pub const DERIVE: KeyUsage = KeyUsage(1 << 8);
+    /// `nonRepudiation(9)`.
+    pub const NON_REPUDIATION: KeyUsage = KeyUsage(1 << 9);
+
+    /// Whether every bit of `other` is set.
+    pub const fn contains(self, other: KeyUsage) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Both sets of bits.
+    #[must_use]
+    pub const fn union(self, other: KeyUsage) -> KeyUsage {
+        KeyUsage(self.0 | other.0)
+    }
+}
+
+/// `KeyAccessFlags` (bit 0 = sensitive ... bit 4 = local).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct KeyAccess(pub u32);
+
+impl KeyAccess {
+    /// `sensitive(0)`.
+    pub const SENSITIVE: KeyAccess = KeyAccess(1 << 0);
+    /// `extractable(1)`.
+    pub const EXTRACTABLE: KeyAccess = KeyAccess(1 << 1);
+    /// `alwaysSensitive(2)`.
+    pub const ALWAYS_SENSITIVE: KeyAccess = KeyAccess(1 << 2);
+    /// `neverExtractable(3)`.
+    pub const NEVER_EXTRACTABLE: KeyAccess = KeyAccess(1 << 3);
+    /// `local(4)`.
+    pub const LOCAL: KeyAccess = KeyAccess(1 << 4);
+}
+
+/// `CommonKeyAttributes`.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CommonKeyAttributes<'a> {
+    /// `iD`: links the private, public and certificate objects of one key.
+    pub id: &'a [u8],
+    /// `usage`.
+    pub usage: KeyUsage,
+    /// `native` (DEFAULT TRUE: `None` when absent).
+    pub native: Option<bool>,
+    /// `accessFlags`.
+    pub access: Option<KeyAccess>,
+    /// `keyReference`: the key's number on the card (for MANAGE SECURITY ENVIRONMENT).
+    pub key_reference: Option<u32>,
+}
+
+impl<'a> CommonKeyAttributes<'a> {
+    /// Attributes with this ID and usage, nothing else.
+    pub const fn new(id: &'a [u8], usage: KeyUsage) -> Self {
+        CommonKeyAttributes {
+            id,
+            usage,
+            native: None,
+            access: None,
+            key_reference: None,
+        }
+    }
+}
+
+/// One entry of a key directory.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyObject<'a> {
+    /// Which directory it is from.
+    pub class: KeyClass,
+    /// Which alternative of the directory's CHOICE.
+    pub key_type: KeyType,
+    /// Label, flags (private), authId (the PIN that guards it).
+    pub common: CommonObjectAttributes<'a>,
+    /// ID, usage, access flags, key reference.
+    pub key: CommonKeyAttributes<'a>,
+    /// `subClassAttributes [0]`, as bytes (validated BER).
+    pub sub_class: Option<&'a [u8]>,
+    /// The key's value: a path on the card (to the key file; for a public
+    /// key, an EF holding it) or a direct value. `None` for an alternative
+    /// this parser does not read (see [`KeyObject::type_attributes`]).
+    pub value: Option<ObjectValue<'a>>,
+    /// EC private keys: OpenSC's `fieldSize` (bits), when present.
+    pub field_size: Option<u32>,
+    /// Secret keys: `keyLen` (bits) from the subclass attributes, when present.
+    pub key_len: Option<u32>,
+    /// The content of `typeAttributes [1]`, as bytes (validated BER).
+    pub type_attributes: &'a [u8],
+}
+
+impl<'a> KeyObject<'a> {
+    /// A key object with these attributes and value, no subclass, no extras.
+    pub const fn new(
+        class: KeyClass,
+        key_type: KeyType,
+        common: CommonObjectAttributes<'a>,
+        key: CommonKeyAttributes<'a>,
+        value: ObjectValue<'a>,
+    ) -> Self {
+        KeyObject {
+            class,
+            key_type,
+            common,
+            key,
+            sub_class: None,
+            value: Some(value),
+            field_size: None,
+            key_len: None,
+            type_attributes: &[],
+        }
+    }
+
+    /// The path of the key's file on the card, when its value is a path.
+    pub fn path(&self) -> Option<crate::path::Path<'a>> {
+        match self.value {
+            Some(ObjectValue::Path(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Whether using or reading the key needs a PIN (private flag or authId).
+    pub fn needs_pin(&self) -> bool {
+        self.common.flags.is_some_and(|f| f.private()) || self.common.auth_id.is_some()
+    }
+
+    fn from_element(e: &Element<'a>, class: KeyClass, key_type: KeyType) -> Result<Self> {
+        let (common, key, sub_class, t) = contents(
+            e,
+            (
+                decoded(
+                    required(Tag::SEQUENCE, "CommonObjectAttributes SEQUENCE (30)"),
+                    |c| contents(c, common_object_attributes),
+                ),
+                decoded(
+                    required(Tag::SEQUENCE, "CommonKeyAttributes SEQUENCE (30)"),
+                    |k| contents(k, common_key_attributes),
+                ),
+                optional(TAG_SUBCLASS),
+                required(TAG_TYPE_ATTRS, "typeAttributes [1] (A1)"),
+                end,
+            )
+                .map(|(c, k, s, t, ())| (c, k, s, t)),
+        )?;
+        ber::validate_span(t.span(), MAX_DEPTH - 2)?;
+        let key_len = match sub_class {
+            Some(s) => {
+                ber::validate_span(s.span(), MAX_DEPTH - 2)?;
+                if class == KeyClass::Secret {
+                    secret_key_len(&s)?
+                } else {
+                    None
+                }
+            }
+            None => None,
+        };
+        let (value, field_size) = match key_type {
+            KeyType::Ec | KeyType::Rsa | KeyType::GenericSecret => {
+                let attrs = decoded(
+                    required(Tag::SEQUENCE, "key attributes SEQUENCE (30)"),
+                    |a| {
+                        contents(
+                            a,
+                            key_value_attributes(
+                                class == KeyClass::Private && key_type == KeyType::Ec,
+                            ),
+                        )
+                    },
+                );
+                let (v, f) = contents(&t, (attrs, end).map(|(a, ())| a))?;
+                (Some(v), f)
+            }
+            KeyType::Other(_) => (None, None),
+        };
+        Ok(KeyObject {
+            class,
+            key_type,
+            common,
+            key,
+            sub_class: sub_class.map(|s| s.value()),
+            value,
+            field_size,
+            key_len,
+            type_attributes: t.value(),
+        })
+    }
+}
+
+/// `CommonKeyAttributes ::= SEQUENCE { iD, usage, native DEFAULT TRUE,
+/// accessFlags OPTIONAL, keyReference OPTIONAL, ... }`
+fn common_key_attributes(input: Span<'_>) -> PResult<'_, CommonKeyAttributes<'_>> {
+    (
+        decoded(required(Tag::OCTET_STRING, "iD OCTET STRING (04)"), |i| {
+            i.check_max("iD", MAX_IDENTIFIER_LEN).map(|()| i.value())
+        }),
+        decoded(required(Tag::BIT_STRING, "usage BIT STRING (03)"), |u| {
+            Ok(KeyUsage(u.bit_string()?.flags(32)))
+        }),
+        optional_with(Tag::BOOLEAN, boolean),
+        optional_with(Tag::BIT_STRING, |a| {
+            Ok(KeyAccess(a.bit_string()?.flags(32)))
+        }),
+        optional_with(Tag::INTEGER, |r| r.unsigned("keyReference", MAX_KEY_NUMBER)),
+        extensions,
+    )
+        .map(
+            |(id, usage, native, access, key_reference, ())| CommonKeyAttributes {
+                id,
+                usage,
+                native,
+                access,
+                key_reference,
+            },
+        )
+        .parse(input)
+}
+
+/// `BOOLEAN`: one octet, `00` false, anything else true (BER).
+fn boolean(b: &Element<'_>) -> Result<bool> {
+    b.check_min("native BOOLEAN", 1)?;
+    b.check_max("native BOOLEAN", 1)?;
+    Ok(b.value().first().is_some_and(|v| *v != 0))
+}
+
+/// `value ObjectValue` first, then (EC private keys, OpenSC) `fieldSize
+/// INTEGER OPTIONAL`, then anything.
+fn key_value_attributes<'a>(
+    ec_private: bool,
+) -> impl Parser<Span<'a>, Output = (ObjectValue<'a>, Option<u32>), Error = crate::Error> {
+    move |input: Span<'a>| {
+        let (rest, v) = present("ObjectValue").parse(input)?;
+        // A key on the card is often named by its key reference alone, with
+        // an empty path (`30 02 04 00`, as OpenSC writes it).
+        let value = if v.tag() == Tag::SEQUENCE && v.value() == [0x04, 0x00] {
+            ObjectValue::Path(crate::path::Path::new(&v.value()[2..]))
+        } else {
+            object_value_of(&v, false).map_err(nom::Err::Failure)?
+        };
+        let (rest, field_size) = if ec_private {
+            optional_with(Tag::INTEGER, |f| f.unsigned("fieldSize", MAX_KEY_NUMBER)).parse(rest)?
+        } else {
+            (rest, None)
+        };
+        let (rest, ()) = extensions(rest)?;
+        Ok((rest, (value, field_size)))
+    }
+}
+
+/// `[0] { CommonSecretKeyAttributes ::= SEQUENCE { keyLen INTEGER OPTIONAL, ... } }`
+fn secret_key_len(s: &Element<'_>) -> Result<Option<u32>> {
+    let inner = decoded(
+        required(Tag::SEQUENCE, "CommonSecretKeyAttributes SEQUENCE (30)"),
+        |a| {
+            contents(
+                a,
+                (
+                    optional_with(Tag::INTEGER, |k| k.unsigned("keyLen", MAX_KEY_NUMBER)),
+                    extensions,
+                )
+                    .map(|(k, ())| k),
+            )
+        },
+    );
+    contents(s, (inner, extensions).map(|(k, ())| k))
+}
+
+// ------------------------------------------------------------------ encoding
+
+/// An empty path (`30 02 04 00`): the key named by its reference alone.
+const EMPTY_PATH: [u8; 4] = [0x30, 0x02, 0x04, 0x00];
+
+fn is_empty_path(v: &ObjectValue<'_>) -> bool {
+    matches!(v, ObjectValue::Path(p) if p.path.is_empty() && p.index_length.is_none())
+}
+
+fn key_value_len(v: &ObjectValue<'_>) -> usize {
+    if is_empty_path(v) {
+        EMPTY_PATH.len()
+    } else {
+        value_len(v)
+    }
+}
+
+fn key_attrs_len(k: &CommonKeyAttributes<'_>) -> usize {
+    ber::element_len(Tag::OCTET_STRING, k.id.len())
+        + ber::element_len(Tag::BIT_STRING, ber::named_bits_content_len(k.usage.0))
+        + k.native.map_or(0, |_| ber::element_len(Tag::BOOLEAN, 1))
+        + k.access.map_or(0, |a| {
+            ber::element_len(Tag::BIT_STRING, ber::named_bits_content_len(a.0))
+        })
+        + k.key_reference
+            .map_or(0, |r| ber::integer_len(i64::from(r)))
+}
+
+impl KeyObject<'_> {
+    fn sub_class_len(&self) -> Option<usize> {
+        match (self.sub_class, self.key_len) {
+            (Some(s), _) => Some(s.len()),
+            (None, Some(k)) => Some(ber::element_len(
+                Tag::SEQUENCE,
+                ber::integer_len(i64::from(k)),
+            )),
+            (None, None) => None,
+        }
+    }
+
+    fn type_inner_len(&self) -> usize {
+        match self.value {
+            Some(v) => ber::element_len(
+                Tag::SEQUENCE,
+                key_value_len(&v)
+                    + self
+                        .field_size
+                        .map_or(0, |f| ber::integer_len(i64::from(f))),
+            ),
+            None => self.type_attributes.len(),
+        }
+    }
+
+    fn content_len(&self) -> usize {
+        ber::element_len(Tag::SEQUENCE, common_len(&self.common))
+            + ber::element_len(Tag::SEQUENCE, key_attrs_len(&self.key))
+            + self
+                .sub_class_len()
+                .map_or(0, |n| ber::element_len(TAG_SUBCLASS, n))
+            + ber::element_len(TAG_TYPE_ATTRS, self.type_inner_len())
+    }
+}
+
+impl Encode for KeyObject<'_> {
+    fn encoded_len(&self) -> usize {
+        ber::element_len(self.key_type.tag(), self.content_len())
+    }
+
+    fn encode_to(&self, w: &mut Writer<'_>) -> core::result::Result<(), EncodeError> {
+        check_common(&self.common)?;
+        let k = &self.key;
+        if k.id.len() > MAX_IDENTIFIER_LEN {
+            return Err(EncodeError::InvalidValue("iD longer than 255 bytes"));
+        }
+        if [k.key_reference, self.field_size, self.key_len]
+            .iter()
+            .any(|v| v.is_some_and(|v| v > MAX_KEY_NUMBER))
+        {
+            return Err(EncodeError::InvalidValue("key number above 65535"));
+        }
+        if KeyType::from_tag(self.class, self.key_type.tag()) != Some(self.key_type)
+            || (self.value.is_none() && !matches!(self.key_type, KeyType::Other(_)))
+            || (self.field_size.is_some() && self.value.is_none())
+        {
+            return Err(EncodeError::InvalidValue(
+                "key type not in this directory, or without its value",
+            ));
+        }
+        w.header(self.key_type.tag(), self.content_len())?;
+        put_common(w, &self.common)?;
+        w.header(Tag::SEQUENCE, key_attrs_len(k))?;
+        w.element(Tag::OCTET_STRING, k.id)?;
+        ber::put_named_bits(w, Tag::BIT_STRING, k.usage.0)?;
+        if let Some(n) = k.native {
+            w.element(Tag::BOOLEAN, &[if n { 0xFF } else { 0x00 }])?;
+        }
+        if let Some(a) = k.access {
+            ber::put_named_bits(w, Tag::BIT_STRING, a.0)?;
+        }
+        if let Some(r) = k.key_reference {
+            ber::put_integer(w, Tag::INTEGER, i64::from(r))?;
+        }
+        if let Some(n) = self.sub_class_len() {
+            w.header(TAG_SUBCLASS, n)?;
+            match (self.sub_class, self.key_len) {
+                (Some(s), _) => w.put(s)?,
+                (None, Some(len)) => {
+                    w.header(Tag::SEQUENCE, ber::integer_len(i64::from(len)))?;
+                    ber::put_integer(w, Tag::INTEGER, i64::from(len))?;
+                }
+                (None, None) => {}
+            }
+        }
+        w.header(TAG_TYPE_ATTRS, self.type_inner_len())?;
+        match self.value {
+            Some(v) => {
+                w.header(
+                    Tag::SEQUENCE,
+                    key_value_len(&v)
+                        + self
+                            .field_size
+                            .map_or(0, |f| ber::integer_len(i64::from(f))),
+                )?;
+                if is_empty_path(&v) {
+                    w.put(&EMPTY_PATH)?;
+                } else {
+                    put_value(w, &v)?;
+                }
+                if let Some(f) = self.field_size {
+                    ber::put_integer(w, Tag::INTEGER, i64::from(f))?;
+                }
+                Ok(())
+            }
+            None => w.put(self.type_attributes),
+        }
+    }
+}
+
+// ------------------------------------------------------------------ the file
+
+fn next_entry(
+    mut span: Span<'_>,
+    class: KeyClass,
+    index: usize,
+) -> Result<Option<(KeyObject<'_>, Span<'_>)>> {
+    loop {
+        span = ber::skip_padding(span);
+        if span.is_empty() {
+            return Ok(None);
+        }
+        let at = |e: crate::Error| e.within(Structure::KeyEntry, Some(index));
+        let (e, rest) = ber::next_element(span).map_err(at)?;
+        if let Some(t) = KeyType::from_tag(class, e.tag()) {
+            let o = KeyObject::from_element(&e, class, t).map_err(at)?;
+            return Ok(Some((o, rest)));
+        }
+        // Not a key type alternative (a future extension): check and skip.
+        if e.tag().is_constructed() {
+            ber::validate_span(e.span(), MAX_DEPTH - 1).map_err(at)?;
+        }
+        span = rest;
+    }
+}
+
+/// A validated key directory (PrKDF, PuKDF or SKDF).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyDirectory<'a> {
+    bytes: &'a [u8],
+    class: KeyClass,
+    count: usize,
+}
+
+impl<'a> KeyDirectory<'a> {
+    /// Validate every entry of a key directory of `class`. Trailing `00` or
+    /// `FF` padding ends it.
+    pub fn parse(bytes: &'a [u8], class: KeyClass) -> Result<KeyDirectory<'a>> {
+        let mut span = Span::new(bytes);
+        let mut count = 0;
+        while let Some((_, rest)) = next_entry(span, class, count)? {
+            span = rest;
+            count += 1;
+        }
+        Ok(KeyDirectory {
+            bytes,
+            class,
+            count,
+        })
+    }
+
+    /// Which directory.
+    pub const fn class(&self) -> KeyClass {
+        self.class
+    }
+
+    /// The number of key entries.
+    pub const fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether it has no key entry.
+    pub const fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The entries, in order.
+    pub fn entries(&self) -> KeyEntries<'a> {
+        KeyEntries {
+            span: Span::new(self.bytes),
+            class: self.class,
+            index: 0,
+        }
+    }
+
+    /// The first entry with this label.
+    pub fn find_label(&self, label: &str) -> Option<KeyObject<'a>> {
+        self.entries().find(|k| k.common.label == Some(label))
+    }
+
+    /// The first entry with this ID.
+    pub fn find_id(&self, id: &[u8]) -> Option<KeyObject<'a>> {
+        self.entries().find(|k| k.key.id == id)
+    }
+}
+
+/// The entries of a validated key directory.
+#[derive(Debug, Clone)]
+pub struct KeyEntries<'a> {
+    span: Span<'a>,
+    class: KeyClass,
+    index: usize,
+}
+
+impl<'a> Iterator for KeyEntries<'a> {
+    type Item = KeyObject<'a>;
+
+    fn next(&mut self) -> Option<KeyObject<'a>> {
+        // Validated by KeyDirectory::parse: no error can come back here.
+        let (o, rest) = next_entry(self.span, self.class, self.index).ok()??;
+        self.span = rest;
+        self.index += 1;
+        Some(o)
+    }
+}
+
+#[cfg(test)]
+mod tests;
