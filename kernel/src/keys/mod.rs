@@ -127,7 +127,7 @@ impl KeyType {
             {
                 Some(KeyType::Ec)
             }
-            (_, ber::TagClass::ContextSpecific, true) if n <= 30 => Some(KeyType::Other(n as u32)),
+            (_, ber::TagClass::ContextSpecific, true) if n <= 30 => Some(KeyType::Other(n)),
             _ => None,
         }
     }
