@@ -109,12 +109,15 @@ pub fn object_value(buf: &[u8], s: &mut Seq<'_>, opaque: bool) -> RefResult<RefV
     }
 }
 
+/// Label, flags, authId.
+pub type LabelFlagsAuth = (Option<String>, Option<u32>, Option<Vec<u8>>);
+
 /// The label, flags and authId of `CommonObjectAttributes`, the next
 /// component of `s` (what the key directories need).
 pub fn common_attributes(
     buf: &[u8],
     s: &mut Seq<'_>,
-) -> RefResult<(Option<String>, Option<u32>, Option<Vec<u8>>)> {
+) -> RefResult<LabelFlagsAuth> {
     let (label, flags, auth_id, _, _) = common_object_attributes(buf, s)?;
     Ok((label, flags, auth_id))
 }
