@@ -155,6 +155,31 @@ pub struct CardConfig {
     /// Device, APN connection profiles, ...).
     #[serde(default)]
     pub object: Vec<ObjectConfig>,
+    /// Keys the card holds for signing and checksums (DM-SC-GEN-9).
+    #[serde(default)]
+    pub key: Vec<CardKey>,
+}
+
+/// A key the card holds: `[[key]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardKey {
+    /// Its label in the key directories (how a device finds it).
+    pub label: String,
+    /// `"ec-p256"` or `"aes-cmac"`.
+    pub kind: crate::image::KeyKind,
+    /// EC: the private scalar, 32 bytes of hex.
+    #[serde(default)]
+    pub private: Option<String>,
+    /// AES: the secret, 16, 24 or 32 bytes of hex.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Using the key needs the card PIN.
+    #[serde(default)]
+    pub pin: bool,
+    /// Using the key needs an open SCP03 session.
+    #[serde(default)]
+    pub secure_channel: bool,
 }
 
 /// One more object instance in the bootstrap information.
@@ -473,6 +498,68 @@ impl CardConfig {
                     data.len()
                 ),
             );
+        }
+        let mut labels = Vec::new();
+        for (n, k) in self.key.iter().enumerate() {
+            let f = |f: &'static str| vec![Seg::Key("key"), Seg::Index(n), Seg::Key(f)];
+            if k.label.is_empty() || k.label.len() > 255 {
+                return err(f("label"), "a key label is 1 to 255 bytes".into());
+            }
+            if labels.contains(&&k.label) {
+                return err(f("label"), format!("two keys are labelled {:?}", k.label));
+            }
+            labels.push(&k.label);
+            match k.kind {
+                crate::image::KeyKind::EcP256 => {
+                    let Some(p) = &k.private else {
+                        return err(
+                            f("private"),
+                            "an ec-p256 key needs its private scalar".into(),
+                        );
+                    };
+                    if k.secret.is_some() {
+                        return err(f("secret"), "an ec-p256 key has no secret".into());
+                    }
+                    match from_hex(p) {
+                        Ok(b) if b.len() == 32 && p256::SecretKey::from_slice(&b).is_ok() => {}
+                        Ok(b) if b.len() != 32 => {
+                            return err(
+                                f("private"),
+                                format!("a P-256 scalar is 32 bytes, this one is {}", b.len()),
+                            )
+                        }
+                        Ok(_) => return err(f("private"), "not a P-256 scalar (0 < d < n)".into()),
+                        Err(e) => return err(f("private"), e),
+                    }
+                }
+                crate::image::KeyKind::AesCmac => {
+                    let Some(s) = &k.secret else {
+                        return err(f("secret"), "an aes-cmac key needs its secret".into());
+                    };
+                    if k.private.is_some() {
+                        return err(f("private"), "an aes-cmac key has no private scalar".into());
+                    }
+                    match from_hex(s) {
+                        Ok(b) if [16, 24, 32].contains(&b.len()) => {}
+                        Ok(b) => {
+                            return err(
+                                f("secret"),
+                                format!(
+                                    "an AES key is 16, 24 or 32 bytes, this one is {}",
+                                    b.len()
+                                ),
+                            )
+                        }
+                        Err(e) => return err(f("secret"), e),
+                    }
+                }
+            }
+            if k.pin && self.pin.is_none() {
+                return err(f("pin"), "a key behind the PIN needs the card's pin".into());
+            }
+        }
+        if self.key.len() > 15 {
+            return err(vec![Seg::Key("key")], "at most 15 keys".into());
         }
         if self.file_size > 0x7FFF {
             return err(
@@ -863,6 +950,114 @@ pub fn dodf(form: DodfForm, private: bool) -> Result<Vec<u8>, String> {
     encode(&entry)
 }
 
+/// The key directories' file identifiers: PrKDF, PuKDF, SKDF.
+pub const KEY_DIRECTORY_FIDS: [[u8; 2]; 3] = [[0x44, 0x02], [0x44, 0x03], [0x44, 0x04]];
+
+/// `SubjectPublicKeyInfo` of a P-256 key (id-ecPublicKey, prime256v1),
+/// before the 65-byte point: what OpenSC stores in a public key's EF.
+const SPKI_P256_PREFIX: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A,
+    0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+/// The public key EF of the key `reference`: `3F00 5015 44 1x`.
+pub fn public_key_path(reference: u8) -> [u8; 6] {
+    [0x3F, 0x00, 0x50, 0x15, 0x44, 0x10 | (reference & 0x0F)]
+}
+
+/// What the `[[key]]` entries put on the card: the PrKDF, PuKDF and SKDF
+/// (empty when no key is of their kind), the public keys' EFs (path, SPKI)
+/// and the held keys.
+type KeyFiles = (
+    [Vec<u8>; 3],
+    Vec<([u8; 6], Vec<u8>)>,
+    Vec<crate::image::HeldKey>,
+);
+
+fn key_files(cfg: &CardConfig) -> Result<KeyFiles, String> {
+    use crate::image::{HeldKey, KeyKind};
+    use scboot::keys::*;
+    let mut dirs: [Vec<u8>; 3] = Default::default();
+    let mut public = Vec::new();
+    let mut held = Vec::new();
+    let empty = Path::new(&[]);
+    for (i, k) in cfg.key.iter().enumerate() {
+        let reference = i as u8 + 1;
+        let id = [reference];
+        let common = CommonObjectAttributes {
+            label: Some(&k.label),
+            flags: k.pin.then_some(ObjectFlags::PRIVATE),
+            auth_id: k.pin.then_some(&[0x01][..]),
+            ..Default::default()
+        };
+        let mut attrs = CommonKeyAttributes::new(&id, KeyUsage::SIGN);
+        attrs.key_reference = Some(u32::from(reference));
+        let (value, slot) = match k.kind {
+            KeyKind::EcP256 => {
+                let scalar = from_hex(k.private.as_deref().unwrap_or(""))?;
+                let sk = p256::SecretKey::from_slice(&scalar).map_err(|e| e.to_string())?;
+                let point = sk.public_key().to_sec1_bytes();
+                attrs.usage = KeyUsage::SIGN.union(KeyUsage::NON_REPUDIATION);
+                attrs.access = Some(KeyAccess(
+                    KeyAccess::SENSITIVE.0
+                        | KeyAccess::ALWAYS_SENSITIVE.0
+                        | KeyAccess::NEVER_EXTRACTABLE.0
+                        | KeyAccess::LOCAL.0,
+                ));
+                let mut private = KeyObject::new(
+                    KeyClass::Private,
+                    KeyType::Ec,
+                    common,
+                    attrs,
+                    ObjectValue::Path(empty),
+                );
+                private.field_size = Some(256);
+                dirs[0].extend(encode(&private)?);
+                let path = public_key_path(reference);
+                let public_common = CommonObjectAttributes {
+                    label: Some(&k.label),
+                    ..Default::default()
+                };
+                let entry = KeyObject::new(
+                    KeyClass::Public,
+                    KeyType::Ec,
+                    public_common,
+                    CommonKeyAttributes::new(&id, KeyUsage::VERIFY),
+                    ObjectValue::Path(Path::new(&path)),
+                );
+                dirs[1].extend(encode(&entry)?);
+                let mut spki = SPKI_P256_PREFIX.to_vec();
+                spki.extend_from_slice(&point);
+                public.push((path, spki));
+                (scalar, 0)
+            }
+            KeyKind::AesCmac => {
+                let secret = from_hex(k.secret.as_deref().unwrap_or(""))?;
+                attrs.usage = KeyUsage::SIGN.union(KeyUsage::VERIFY);
+                let mut entry = KeyObject::new(
+                    KeyClass::Secret,
+                    KeyType::GenericSecret,
+                    common,
+                    attrs,
+                    ObjectValue::Path(empty),
+                );
+                entry.key_len = Some(secret.len() as u32 * 8);
+                dirs[2].extend(encode(&entry)?);
+                (secret, 2)
+            }
+        };
+        let _ = slot;
+        held.push(HeldKey {
+            reference,
+            kind: k.kind,
+            value: to_hex(&value),
+            pin: k.pin,
+            secure_channel: k.secure_channel,
+        });
+    }
+    Ok((dirs, public, held))
+}
+
 /// Build a card image from a configuration.
 pub fn build(cfg: &CardConfig) -> Result<CardImage, String> {
     cfg.check().map_err(|e| e.to_string())?;
@@ -877,10 +1072,29 @@ pub fn build(cfg: &CardConfig) -> Result<CardImage, String> {
         discretionary: None,
     };
     let dir_record = encode(&template)?;
-    let odf = encode(&Concat(&[OdfEntry {
+    let (key_dirs, public_keys, held_keys) = key_files(cfg)?;
+    // The ODF names the key directories that hold keys, in tag order, then the DODF.
+    let mut odf_entries = Vec::new();
+    for (class, (fid, dir)) in [
+        ObjectClass::PrivateKeys,
+        ObjectClass::PublicKeys,
+        ObjectClass::SecretKeys,
+    ]
+    .into_iter()
+    .zip(KEY_DIRECTORY_FIDS.iter().zip(&key_dirs))
+    {
+        if !dir.is_empty() {
+            odf_entries.push(OdfEntry {
+                class,
+                location: OdfLocation::Path(Path::new(fid)),
+            });
+        }
+    }
+    odf_entries.push(OdfEntry {
         class: ObjectClass::DataObjects,
         location: OdfLocation::Path(Path::new(&DODF_FID)),
-    }]))?;
+    });
+    let odf = encode(&Concat(&odf_entries))?;
     let serial = [0x53, 0x43, 0x42, 0x00, 0x01];
     let tokeninfo = encode(&TokenInfo {
         manufacturer_id: Some("scboot"),
@@ -908,6 +1122,44 @@ pub fn build(cfg: &CardConfig) -> Result<CardImage, String> {
         (false, true) => Access::SecureChannel,
         (false, false) => Access::Always,
     };
+    let mut files = vec![
+        df("3f00", None),
+        File {
+            path: "3f002f00".into(),
+            structure: Structure::LinearFixed {
+                record_len: dir_record.len() + 4,
+                records: vec![to_hex(&dir_record)],
+            },
+            read: Access::Always,
+            update: Access::Never,
+        },
+        df("3f005015", Some(PKCS15_AID)),
+        ef("3f0050155031", &odf, Access::Always, Access::SecureChannel),
+        ef(
+            "3f0050155032",
+            &tokeninfo,
+            Access::Always,
+            Access::SecureChannel,
+        ),
+        ef("3f0050156430", &dodf, Access::Always, Access::SecureChannel),
+        ef("3f0050156432", &boot_file, boot_read, Access::SecureChannel),
+        // The spare of the A/B pair (crate::ota::replace_bootstrap).
+        ef(
+            "3f0050156433",
+            &vec![0xFF; cfg.file_size],
+            boot_read,
+            Access::SecureChannel,
+        ),
+    ];
+    for (fid, dir) in KEY_DIRECTORY_FIDS.iter().zip(&key_dirs) {
+        if !dir.is_empty() {
+            let path = format!("3f005015{}", to_hex(fid));
+            files.push(ef(&path, dir, Access::Always, Access::SecureChannel));
+        }
+    }
+    for (path, spki) in &public_keys {
+        files.push(ef(&to_hex(path), spki, Access::Always, Access::Never));
+    }
     Ok(CardImage {
         atr: "3b8f8001804f0ca0000003060300030000000068".into(),
         keys: Keys {
@@ -922,35 +1174,8 @@ pub fn build(cfg: &CardConfig) -> Result<CardImage, String> {
             .pin
             .as_ref()
             .map(|p| (cfg.pin_reference, p.to_lowercase())),
+        held_keys,
         quirks: cfg.quirks,
-        files: vec![
-            df("3f00", None),
-            File {
-                path: "3f002f00".into(),
-                structure: Structure::LinearFixed {
-                    record_len: dir_record.len() + 4,
-                    records: vec![to_hex(&dir_record)],
-                },
-                read: Access::Always,
-                update: Access::Never,
-            },
-            df("3f005015", Some(PKCS15_AID)),
-            ef("3f0050155031", &odf, Access::Always, Access::SecureChannel),
-            ef(
-                "3f0050155032",
-                &tokeninfo,
-                Access::Always,
-                Access::SecureChannel,
-            ),
-            ef("3f0050156430", &dodf, Access::Always, Access::SecureChannel),
-            ef("3f0050156432", &boot_file, boot_read, Access::SecureChannel),
-            // The spare of the A/B pair (crate::ota::replace_bootstrap).
-            ef(
-                "3f0050156433",
-                &vec![0xFF; cfg.file_size],
-                boot_read,
-                Access::SecureChannel,
-            ),
-        ],
+        files,
     })
 }

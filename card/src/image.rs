@@ -92,6 +92,34 @@ impl Keys {
     }
 }
 
+/// What a card-held key is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyKind {
+    /// An ECDSA P-256 key pair (PSO COMPUTE DIGITAL SIGNATURE).
+    EcP256,
+    /// An AES key for CMAC (PSO COMPUTE / VERIFY CRYPTOGRAPHIC CHECKSUM).
+    AesCmac,
+}
+
+/// A key the card holds and uses, never shows (only an EC key's public
+/// half is readable, from its EF).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldKey {
+    /// The key reference (MANAGE SECURITY ENVIRONMENT `84`/`83`).
+    pub reference: u8,
+    /// The algorithm.
+    pub kind: KeyKind,
+    /// The private scalar (EC) or the secret (AES), hex.
+    pub value: String,
+    /// Using it needs VERIFY of the card PIN.
+    #[serde(default)]
+    pub pin: bool,
+    /// Using it needs an open SCP03 session.
+    #[serde(default)]
+    pub secure_channel: bool,
+}
+
 /// Transport behaviours a test may switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Quirks {
@@ -136,6 +164,9 @@ pub struct CardImage {
     /// The card PIN (hex, VERIFY data) and its reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<(u8, String)>,
+    /// Keys the card holds for DM-SC-GEN-9 (sign, checksum).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_keys: Vec<HeldKey>,
     /// Transport behaviours.
     #[serde(default)]
     pub quirks: Quirks,

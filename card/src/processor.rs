@@ -8,6 +8,19 @@ use scboot::scp03::{CardChannel, CardConfig, StaticKeys};
 use crate::from_hex;
 use crate::image::{Access, CardImage, Quirks, Structure};
 
+mod keyops;
+
+/// A channel's security environment (MANAGE SECURITY ENVIRONMENT SET).
+#[derive(Debug, Clone, Copy)]
+struct SecurityEnvironment {
+    /// The control reference template: B6 signature, B4 checksum.
+    template: u8,
+    /// Set for verification (P1 81).
+    verify: bool,
+    /// The key reference.
+    reference: u8,
+}
+
 /// The FID of the MF.
 const MF: [u8; 2] = [0x3F, 0x00];
 
@@ -59,6 +72,9 @@ struct Chan {
     scp: Option<CardChannel>,
     pin_ok: bool,
     pending: Option<Vec<u8>>,
+    se: Option<SecurityEnvironment>,
+    /// A PSO chain in progress: its P1 P2 and the data so far.
+    chain: Option<((u8, u8), Vec<u8>)>,
 }
 
 impl Chan {
@@ -70,6 +86,8 @@ impl Chan {
             scp: None,
             pin_ok: false,
             pending: None,
+            se: None,
+            chain: None,
         }
     }
 
@@ -371,6 +389,10 @@ impl VirtualCard {
     }
 
     fn execute_command(&mut self, ch: usize, cmd: &Command<'_>, secure: bool) -> (Vec<u8>, u16) {
+        if cmd.ins != 0x2A {
+            // A chain is broken by any other command.
+            self.channels[ch].as_mut().expect("open channel").chain = None;
+        }
         match cmd.ins {
             0xA4 => self.select(ch, cmd),
             0xB0 => self.read_binary(ch, cmd, secure),
@@ -378,6 +400,8 @@ impl VirtualCard {
             0xD6 => self.update_binary(ch, cmd, secure),
             0x70 => self.manage_channel(ch, cmd),
             0x20 => self.verify(ch, cmd),
+            0x22 => self.manage_security_environment(ch, cmd),
+            0x2A => self.perform_security_operation(ch, cmd, secure),
             _ => sw(0x6D00),
         }
     }

@@ -179,6 +179,11 @@ pub enum ErrorKind {
         /// The object id found.
         found: u16,
     },
+
+    // ---- keys ----
+    /// A key of a kind this crate does not use (another curve, a
+    /// compressed point, another algorithm).
+    UnsupportedKey(&'static str),
 }
 
 impl fmt::Display for ErrorKind {
@@ -269,6 +274,7 @@ impl fmt::Display for ErrorKind {
             WrongObject { expected, found } => {
                 write!(f, "object {found} given where object {expected} is needed")
             }
+            UnsupportedKey(what) => write!(f, "unsupported key: {what}"),
         }
     }
 }

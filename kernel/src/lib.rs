@@ -78,6 +78,7 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod anchor;
 pub mod apdu;
 pub mod at_csim;
 pub mod ber;
@@ -106,6 +107,7 @@ pub use error::{EncodeError, Error, ErrorKind, Result, Structure};
 /// only by the audit in `ct/`; never in a product).
 #[cfg(scboot_ct_audit)]
 pub mod ct_audit {
+    pub use crate::anchor::checksum_matches;
     pub use crate::ct::audit::set_declassifier;
     pub use crate::scp03::audit::{mac_matches, unpadded_len};
 }

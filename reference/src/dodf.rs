@@ -114,10 +114,7 @@ pub type LabelFlagsAuth = (Option<String>, Option<u32>, Option<Vec<u8>>);
 
 /// The label, flags and authId of `CommonObjectAttributes`, the next
 /// component of `s` (what the key directories need).
-pub fn common_attributes(
-    buf: &[u8],
-    s: &mut Seq<'_>,
-) -> RefResult<LabelFlagsAuth> {
+pub fn common_attributes(buf: &[u8], s: &mut Seq<'_>) -> RefResult<LabelFlagsAuth> {
     let (label, flags, auth_id, _, _) = common_object_attributes(buf, s)?;
     Ok((label, flags, auth_id))
 }

@@ -670,5 +670,86 @@ impl<'a> Iterator for KeyEntries<'a> {
     }
 }
 
+// ------------------------------------------------------------ public keys
+
+/// `id-ecPublicKey` (1.2.840.10045.2.1), content octets.
+const ID_EC_PUBLIC_KEY: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
+/// `prime256v1` / `secp256r1` (1.2.840.10045.3.1.7), content octets.
+const PRIME256V1: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
+
+/// The SEC1 uncompressed point (`04 ‖ X ‖ Y`, 65 bytes) of a P-256 public
+/// key as cards hold it: a SubjectPublicKeyInfo (id-ecPublicKey,
+/// prime256v1; what OpenSC stores, since it keeps the curve), an OCTET
+/// STRING or BIT STRING holding the point, or the bare point.
+///
+/// ```
+/// let mut spki = vec![0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02,
+///     0x01, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00];
+/// let point = [[0x04].as_slice(), &[7; 64]].concat();
+/// spki.extend_from_slice(&point);
+/// assert_eq!(scboot::keys::ec_point(&spki)?, &point[..]);
+/// assert_eq!(scboot::keys::ec_point(&point)?, &point[..]);
+/// # Ok::<(), scboot::Error>(())
+/// ```
+pub fn ec_point(bytes: &[u8]) -> Result<&[u8]> {
+    fn bad<T>(what: &'static str, at: usize) -> Result<T> {
+        crate::span::fail(crate::error::ErrorKind::UnsupportedKey(what), at)
+    }
+    let point = |p: &[u8], at: usize| -> Result<()> {
+        match p {
+            [0x04, rest @ ..] if rest.len() == 64 => Ok(()),
+            [0x02 | 0x03, ..] => bad("a compressed point", at),
+            _ => bad("not an uncompressed P-256 point (04, 64 bytes)", at),
+        }
+    };
+    if bytes.len() == 65 && bytes[0] == 0x04 {
+        return Ok(bytes);
+    }
+    let (e, rest) = ber::Element::parse(bytes)?;
+    if !rest.is_empty() {
+        return crate::span::fail(crate::error::ErrorKind::TrailingData, e.encoded_len());
+    }
+    let v = e.value();
+    let at = e.value_offset();
+    match e.tag() {
+        Tag::OCTET_STRING => point(v, at).map(|()| v),
+        Tag::BIT_STRING => match v {
+            [0x00, p @ ..] => point(p, at + 1).map(|()| p),
+            _ => bad("a BIT STRING with unused bits", at),
+        },
+        Tag::SEQUENCE => {
+            let (alg, key) = contents(
+                &e,
+                (
+                    required(Tag::SEQUENCE, "AlgorithmIdentifier SEQUENCE (30)"),
+                    required(Tag::BIT_STRING, "subjectPublicKey BIT STRING (03)"),
+                    end,
+                )
+                    .map(|(a, k, ())| (a, k)),
+            )?;
+            let (kind, curve) = contents(
+                &alg,
+                (
+                    required(Tag::OID, "algorithm OBJECT IDENTIFIER (06)"),
+                    required(Tag::OID, "namedCurve OBJECT IDENTIFIER (06)"),
+                    end,
+                )
+                    .map(|(a, c, ())| (a, c)),
+            )?;
+            if kind.value() != ID_EC_PUBLIC_KEY {
+                return bad("not id-ecPublicKey", kind.offset());
+            }
+            if curve.value() != PRIME256V1 {
+                return bad("a curve other than P-256", curve.offset());
+            }
+            match key.value() {
+                [0x00, p @ ..] => point(p, key.value_offset() + 1).map(|()| p),
+                _ => bad("a BIT STRING with unused bits", key.value_offset()),
+            }
+        }
+        _ => bad("not a SubjectPublicKeyInfo, OCTET STRING or BIT STRING", 0),
+    }
+}
+
 #[cfg(test)]
 mod tests;

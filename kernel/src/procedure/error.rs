@@ -43,6 +43,18 @@ pub enum StepName {
     ReadBootstrap,
     /// MANAGE CHANNEL (close); on the basic channel, SELECT MF.
     CloseChannel,
+    /// SELECT the key directory (PrKDF, PuKDF, SKDF).
+    SelectKeyDirectory,
+    /// READ BINARY the key directory.
+    ReadKeyDirectory,
+    /// SELECT the key's file.
+    SelectKeyFile,
+    /// READ BINARY the public key's file.
+    ReadPublicKey,
+    /// MANAGE SECURITY ENVIRONMENT (SET).
+    ManageSecurityEnvironment,
+    /// PERFORM SECURITY OPERATION.
+    PerformSecurityOperation,
 }
 
 impl StepName {
@@ -65,6 +77,12 @@ impl StepName {
             StepName::SelectBootstrap => "SELECT bootstrap file",
             StepName::ReadBootstrap => "read bootstrap file",
             StepName::CloseChannel => "close the channel",
+            StepName::SelectKeyDirectory => "SELECT key directory",
+            StepName::ReadKeyDirectory => "read key directory",
+            StepName::SelectKeyFile => "SELECT key file",
+            StepName::ReadPublicKey => "read public key",
+            StepName::ManageSecurityEnvironment => "MANAGE SECURITY ENVIRONMENT",
+            StepName::PerformSecurityOperation => "PERFORM SECURITY OPERATION",
         }
     }
 
@@ -145,6 +163,13 @@ pub enum ProcedureError {
     BufferTooSmall,
     /// A call out of order (e.g. `on_response` with no command pending).
     OutOfOrder,
+    /// EF.ODF names no directory of the class the key operation needs.
+    NoKeyDirectory,
+    /// No key with the operation's label in its directory.
+    NoSuchKey,
+    /// The key is of another type, its usage does not allow the operation,
+    /// or its value is not where the operation can reach it.
+    KeyNotUsable,
 }
 
 impl fmt::Display for ProcedureError {
@@ -180,6 +205,13 @@ impl fmt::Display for ProcedureError {
             }
             ProcedureError::BufferTooSmall => f.write_str("APDU buffer too small"),
             ProcedureError::OutOfOrder => f.write_str("procedure call out of order"),
+            ProcedureError::NoKeyDirectory => {
+                f.write_str("EF.ODF names no key directory of the class needed")
+            }
+            ProcedureError::NoSuchKey => f.write_str("no key with that label on the card"),
+            ProcedureError::KeyNotUsable => f.write_str(
+                "the key's type or usage does not allow the operation, or its value cannot be reached",
+            ),
         }
     }
 }

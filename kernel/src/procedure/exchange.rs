@@ -16,9 +16,9 @@ use zeroize::Zeroize;
 use crate::apdu::{class_on_channel, split_response, Command, StatusWord};
 use crate::scp03::{HostHandshake, HostSession, PendingSession, Scp03Error, SecurityLevel};
 
-/// The largest plain command staged: EXTERNAL AUTHENTICATE in S16
-/// (5 + 16 + 16 bytes), a SELECT by path, a VERIFY.
-pub(crate) const CMD_MAX: usize = 64;
+/// The largest plain command staged: a short case-4 command (header, Lc,
+/// 255 bytes of data, Le), as a PERFORM SECURITY OPERATION link carries.
+pub(crate) const CMD_MAX: usize = 5 + 255 + 1;
 /// The largest response gathered, data and SW: a READ of up to 1024 bytes
 /// with its padding and R-MAC, or `61xx` pieces.
 pub(crate) const RESP_MAX: usize = 1100;

@@ -63,6 +63,8 @@ impl Procedure<'_, '_> {
             Phase::SelectOdf => Phase::ReadOdf(file),
             Phase::SelectTokenInfo => Phase::ReadTokenInfo(file),
             Phase::SelectDodf(i) => Phase::ReadDodf(i, file),
+            Phase::SelectKeyDirectory => Phase::ReadKeyDirectory(file),
+            Phase::SelectKeyFile => Phase::ReadPublicKey(file),
             _ => Phase::ReadBootstrap(file),
         };
         if file.records.is_none() && file.pos >= file.end {
@@ -128,6 +130,8 @@ impl Procedure<'_, '_> {
             Phase::ReadOdf(_) => Phase::ReadOdf(f),
             Phase::ReadTokenInfo(_) => Phase::ReadTokenInfo(f),
             Phase::ReadDodf(i, _) => Phase::ReadDodf(i, f),
+            Phase::ReadKeyDirectory(_) => Phase::ReadKeyDirectory(f),
+            Phase::ReadPublicKey(_) => Phase::ReadPublicKey(f),
             _ => Phase::ReadBootstrap(f),
         };
         Ok(())
@@ -167,6 +171,10 @@ impl Procedure<'_, '_> {
                     Ok(o) => o,
                     Err(error) => return self.fail(ProcedureError::Parse { step, error }),
                 };
+                if let Some(op) = self.op {
+                    let path = super::keyop::key_directory_in(&odf, &op);
+                    return self.odf_to_key_directory(path);
+                }
                 let mut n = 0;
                 for p in odf.data_object_paths() {
                     if let (Some(slot), Some(b)) = (self.dodfs.get_mut(n), Bytes16::new(p.path)) {
@@ -226,6 +234,14 @@ impl Procedure<'_, '_> {
                     (Some(t), false) if t.private => Phase::NeedPin,
                     (Some(_), false) => Phase::SelectBootstrap,
                 };
+            }
+            Phase::ReadKeyDirectory(_) => {
+                self.completed = Some((FileKind::KeyDirectory, f.len));
+                return self.key_directory_read(f.len);
+            }
+            Phase::ReadPublicKey(_) => {
+                self.completed = Some((FileKind::PublicKey, f.len));
+                return self.public_key_read(f);
             }
             Phase::ReadBootstrap(_) => {
                 self.completed = Some((FileKind::Bootstrap, f.len));

@@ -49,6 +49,7 @@ mod config;
 mod error;
 mod exchange;
 mod files;
+mod keyop;
 mod outcome;
 mod state;
 mod step;
@@ -58,6 +59,7 @@ mod walk;
 
 pub use config::{Config, SecurePolicy};
 pub use error::{ProcedureError, RunError, StepName};
+pub use keyop::{KeyOperation, KeyResult};
 pub use outcome::{Bootstrap, Provenance};
 pub use state::Procedure;
 pub use step::{PinRequest, Step};
@@ -92,6 +94,41 @@ pub fn run<'w, C: Card>(
                 None => return Err(RunError::Procedure(request.decline())),
             },
             Step::Done => return p.finish().map_err(RunError::Procedure),
+        }
+    }
+}
+
+/// Run a key operation over `card` ([`Procedure::with_operation`]): the
+/// same walk and secure channel as [`run`], then the key found by its label
+/// in the directory the ODF names. `pin`: `(VERIFY reference, PIN)` for a
+/// private key.
+pub fn run_operation<'w, 'k, C: Card>(
+    card: &mut C,
+    keys: &'k StaticKeys,
+    cfg: Config,
+    workspace: &'w mut [u8],
+    op: KeyOperation<'k>,
+    pin: Option<(u8, &[u8])>,
+) -> Result<KeyResult<'w>, RunError<C::Error>> {
+    let mut p = Procedure::with_operation(keys, cfg, workspace, op);
+    let mut cmd = [0u8; 600];
+    let mut resp = [0u8; 600];
+    loop {
+        match p.next(&mut cmd).map_err(RunError::Procedure)? {
+            Step::Transmit(n) => {
+                let m = card
+                    .transmit(cmd.get(..n).unwrap_or(&[]), &mut resp)
+                    .map_err(RunError::Card)?;
+                p.on_response(resp.get(..m).unwrap_or(&[]))
+                    .map_err(RunError::Procedure)?;
+            }
+            Step::NeedPin(request) => match pin {
+                Some((reference, value)) => request
+                    .supply(reference, value)
+                    .map_err(RunError::Procedure)?,
+                None => return Err(RunError::Procedure(request.decline())),
+            },
+            Step::Done => return p.finish_operation().map_err(RunError::Procedure),
         }
     }
 }

@@ -55,6 +55,12 @@ pub(super) enum Phase {
     Verifying,
     SelectBootstrap,
     ReadBootstrap(FileRead),
+    SelectKeyDirectory,
+    ReadKeyDirectory(FileRead),
+    SelectKeyFile,
+    ReadPublicKey(FileRead),
+    ManageSecurityEnvironment,
+    PerformSecurityOperation { at: usize, len: usize },
     CloseChannel,
     Done,
     Failed(ProcedureError),
@@ -78,6 +84,12 @@ impl Phase {
             Phase::NeedPin | Phase::Verify { .. } | Phase::Verifying => StepName::Verify,
             Phase::SelectBootstrap => StepName::SelectBootstrap,
             Phase::ReadBootstrap(_) => StepName::ReadBootstrap,
+            Phase::SelectKeyDirectory => StepName::SelectKeyDirectory,
+            Phase::ReadKeyDirectory(_) => StepName::ReadKeyDirectory,
+            Phase::SelectKeyFile => StepName::SelectKeyFile,
+            Phase::ReadPublicKey(_) => StepName::ReadPublicKey,
+            Phase::ManageSecurityEnvironment => StepName::ManageSecurityEnvironment,
+            Phase::PerformSecurityOperation { .. } => StepName::PerformSecurityOperation,
             Phase::CloseChannel | Phase::Done | Phase::Failed(_) => StepName::CloseChannel,
         }
     }
@@ -148,6 +160,16 @@ pub struct Procedure<'k, 'w> {
     pub(super) completed: Option<(FileKind, usize)>,
     /// The step of the last command sent.
     pub(super) sent_step: StepName,
+    /// A key operation instead of the bootstrap file.
+    pub(super) op: Option<super::keyop::KeyOperation<'k>>,
+    /// The key directory's path (from the ODF).
+    pub(super) key_dir: Bytes16,
+    /// The key found in it.
+    pub(super) key: Option<super::keyop::KeyTarget>,
+    /// The operation's output: `ws[..output]`.
+    pub(super) output: usize,
+    /// A checksum verification's verdict.
+    pub(super) verified: Option<bool>,
 }
 
 impl fmt::Debug for Procedure<'_, '_> {
@@ -181,6 +203,11 @@ impl<'k, 'w> Procedure<'k, 'w> {
             digest: [0; 32],
             completed: None,
             sent_step: StepName::SelectDir,
+            op: None,
+            key_dir: Bytes16::default(),
+            key: None,
+            output: 0,
+            verified: None,
         }
     }
 }
@@ -222,6 +249,8 @@ impl Procedure<'_, '_> {
             FileKind::TokenInfo => &[0x50, 0x32],
             FileKind::Dodf(i) => self.dodfs.get(usize::from(i))?.as_bytes(),
             FileKind::Bootstrap => self.target.as_ref()?.path.as_bytes(),
+            FileKind::KeyDirectory => self.key_dir.as_bytes(),
+            FileKind::PublicKey => self.key.as_ref()?.file.as_bytes(),
         };
         Some(CardFile {
             kind,

@@ -37,9 +37,13 @@ impl<'p, 'k, 'w> PinRequest<'p, 'k, 'w> {
         PinRequest { p }
     }
 
-    /// The entry's authId: which of the card's PINs protects it.
+    /// The entry's (or the key's) authId: which of the card's PINs protects it.
     pub fn auth_id(&self) -> &[u8] {
-        self.p.target.as_ref().map_or(&[], |t| t.auth_id.as_bytes())
+        match (&self.p.key, &self.p.target) {
+            (Some(k), _) => k.auth_id.as_bytes(),
+            (None, Some(t)) => t.auth_id.as_bytes(),
+            (None, None) => &[],
+        }
     }
 
     /// Give the PIN (at most 16 bytes, formatted as the card wants it) and

@@ -18,6 +18,10 @@ pub enum FileKind {
     Dodf(u8),
     /// The bootstrap file (its header and the data it announces).
     Bootstrap,
+    /// The key directory of a key operation (PrKDF, PuKDF or SKDF).
+    KeyDirectory,
+    /// The EF holding a public key.
+    PublicKey,
 }
 
 /// A file the walk has just read in full.

@@ -73,7 +73,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
         }
     }
 
-    fn stage(&mut self, c: &Command<'_>, protect: bool) -> Result<(), ProcedureError> {
+    pub(super) fn stage(&mut self, c: &Command<'_>, protect: bool) -> Result<(), ProcedureError> {
         match self.x.stage(c, protect) {
             Ok(()) => Ok(()),
             Err(e) => self.exchange_error(e),
@@ -142,7 +142,19 @@ impl<'k, 'w> Procedure<'k, 'w> {
             | Phase::ReadOdf(f)
             | Phase::ReadTokenInfo(f)
             | Phase::ReadDodf(_, f)
-            | Phase::ReadBootstrap(f) => self.stage_read(f)?,
+            | Phase::ReadBootstrap(f)
+            | Phase::ReadKeyDirectory(f)
+            | Phase::ReadPublicKey(f) => self.stage_read(f)?,
+            Phase::SelectKeyDirectory => {
+                let p = self.key_dir;
+                self.stage(&select_path(cla, p.as_bytes()), true)?
+            }
+            Phase::SelectKeyFile => {
+                let p = self.key.map(|k| k.file).unwrap_or_default();
+                self.stage(&select_path(cla, p.as_bytes()), true)?
+            }
+            Phase::ManageSecurityEnvironment => self.stage_mse()?,
+            Phase::PerformSecurityOperation { at, .. } => self.stage_pso(at)?,
             Phase::OpenChannel => {
                 self.stage(&Command::new(0x00, 0x70, 0x00, 0x00, &[], Some(1)), false)?
             }
@@ -248,11 +260,34 @@ impl<'k, 'w> Procedure<'k, 'w> {
         let step = self.phase.step();
         let sw = r.sw;
         match self.phase {
+            Phase::SelectKeyFile
+                if !matches!(
+                    self.op,
+                    Some(super::keyop::KeyOperation::ReadPublicKey { .. })
+                ) =>
+            {
+                // The key's EF is selected; the card needs no more of it.
+                if !sw.completes() {
+                    return self.fail(ProcedureError::Status { step, sw });
+                }
+                self.phase = Phase::ManageSecurityEnvironment;
+                Ok(())
+            }
+            Phase::ManageSecurityEnvironment => {
+                if !sw.is_success() {
+                    return self.fail(ProcedureError::Status { step, sw });
+                }
+                self.phase = Phase::PerformSecurityOperation { at: 0, len: 0 };
+                Ok(())
+            }
+            Phase::PerformSecurityOperation { at, len } => self.pso_answered(at, len, sw),
             Phase::SelectDir
             | Phase::SelectOdf
             | Phase::SelectTokenInfo
             | Phase::SelectDodf(_)
-            | Phase::SelectBootstrap => {
+            | Phase::SelectBootstrap
+            | Phase::SelectKeyDirectory
+            | Phase::SelectKeyFile => {
                 if !sw.completes() {
                     return self.fail(ProcedureError::Status { step, sw });
                 }
@@ -271,7 +306,9 @@ impl<'k, 'w> Procedure<'k, 'w> {
             | Phase::ReadOdf(f)
             | Phase::ReadTokenInfo(f)
             | Phase::ReadDodf(_, f)
-            | Phase::ReadBootstrap(f) => {
+            | Phase::ReadBootstrap(f)
+            | Phase::ReadKeyDirectory(f)
+            | Phase::ReadPublicKey(f) => {
                 if f.records.is_some() && sw == 0x6A83 {
                     return self.end_of_file(f);
                 }
@@ -328,7 +365,11 @@ impl<'k, 'w> Procedure<'k, 'w> {
                 if !sw.is_success() {
                     return self.fail(ProcedureError::Status { step, sw });
                 }
-                self.phase = Phase::SelectBootstrap;
+                self.phase = if self.op.is_some() {
+                    self.after_key_pin()
+                } else {
+                    Phase::SelectBootstrap
+                };
                 Ok(())
             }
             Phase::CloseChannel => {

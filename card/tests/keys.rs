@@ -1,0 +1,392 @@
+//! DM-SC-GEN-9 against the virtual card: the card signs with its EC key
+//! and computes and checks AES-CMAC checksums with its secret key, under
+//! SCP03 at every level (and without it), behind the PIN where the key is
+//! private; the device verifies with the public key it read from the card.
+
+use scboot::anchor::{checksum_matches, verified_by_signature, verify_p256, VerifyError};
+use scboot::procedure::{
+    run_operation, Config, Fault, KeyOperation, ProcedureError, RunError, SecurePolicy,
+};
+use scboot::scp03::{SecurityLevel, StaticKeys};
+use scboot_card::config::{build, CardConfig, DEMO_CONFIG};
+use scboot_card::VirtualCard;
+use sha2::{Digest, Sha256};
+
+/// NIST SP 800-38B, Appendix D.1 (AES-128): the key and the examples'
+/// message (up to 64 bytes).
+const NIST_KEY: &str = "2b7e151628aed2a6abf7158809cf4f3c";
+const NIST_MSG: &str = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
+
+fn config() -> CardConfig {
+    let mut text = DEMO_CONFIG.to_string();
+    text = text.replace("file_size = 512", "file_size = 512\npin = \"31323334\"");
+    text.push_str(&format!(
+        r#"
+[[key]]
+label = "bootstrap-signing"
+kind = "ec-p256"
+private = "{}"
+
+[[key]]
+label = "operator-mac"
+kind = "aes-cmac"
+secret = "{NIST_KEY}"
+
+[[key]]
+label = "pinned-signing"
+kind = "ec-p256"
+private = "{}"
+pin = true
+
+[[key]]
+label = "channel-mac"
+kind = "aes-cmac"
+secret = "000102030405060708090a0b0c0d0e0f1011121314151617"
+secure_channel = true
+"#,
+        "11".repeat(32),
+        "22".repeat(32)
+    ));
+    CardConfig::parse(&text).unwrap()
+}
+
+fn card() -> (VirtualCard, StaticKeys) {
+    let cfg = config();
+    (
+        VirtualCard::new(build(&cfg).unwrap()).unwrap(),
+        cfg.static_keys().unwrap(),
+    )
+}
+
+fn h(s: &str) -> Vec<u8> {
+    scboot_card::from_hex(s).unwrap()
+}
+
+fn op<'k>(
+    card: &mut VirtualCard,
+    keys: &'k StaticKeys,
+    cfg: Config,
+    o: KeyOperation<'k>,
+    pin: Option<(u8, &[u8])>,
+) -> Result<(Vec<u8>, Option<bool>), RunError<std::convert::Infallible>> {
+    let mut ws = [0u8; 2048];
+    run_operation(card, keys, cfg, &mut ws, o, pin).map(|r| (r.output.to_vec(), r.verified))
+}
+
+fn configs() -> Vec<Config> {
+    let mut v = vec![Config::new([3; 16]).policy(SecurePolicy::Off)];
+    for level in SecurityLevel::VALID {
+        v.push(Config::new([4; 16]).level(level));
+    }
+    v.push(Config::new([5; 16]).logical_channel(false));
+    v
+}
+
+#[test]
+fn the_card_signs_and_the_device_verifies_with_its_public_key() {
+    for cfg in configs() {
+        let (mut c, k) = card();
+        let package = b"a bootstrap package delivered over the air";
+        let digest: [u8; 32] = Sha256::digest(package).into();
+        let (sig, _) = op(
+            &mut c,
+            &k,
+            cfg,
+            KeyOperation::Sign {
+                label: "bootstrap-signing",
+                digest,
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(sig.len(), 64);
+        let (pk, _) = op(
+            &mut c,
+            &k,
+            cfg,
+            KeyOperation::ReadPublicKey {
+                label: "bootstrap-signing",
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(pk.len(), 65);
+        assert_eq!(pk[0], 0x04);
+        // The point is the one of the configured scalar.
+        let sk = p256::SecretKey::from_slice(&h(&"11".repeat(32))).unwrap();
+        assert_eq!(pk, sk.public_key().to_sec1_bytes().to_vec());
+        assert_eq!(verify_p256(&pk, &digest, &sig), Ok(()), "{cfg:?}");
+        let mut other = digest;
+        other[0] ^= 1;
+        assert_eq!(
+            verify_p256(&pk, &other, &sig),
+            Err(VerifyError::BadSignature)
+        );
+    }
+}
+
+#[test]
+fn nist_sp800_38b_checksums_through_the_card() {
+    let msg = h(NIST_MSG);
+    let cases = [
+        (0, "bb1d6929e95937287fa37d129b756746"),
+        (16, "070a16b46b4d4144f79bdd9dd04a287c"),
+        (40, "dfa66747de9ae63030ca32611497c827"),
+        (64, "51f0bebf7e3b9d92fc49741779363cfe"),
+    ];
+    for cfg in configs() {
+        for (len, mac) in cases {
+            let (mut c, k) = card();
+            let data = &msg[..len];
+            let (got, _) = op(
+                &mut c,
+                &k,
+                cfg,
+                KeyOperation::Checksum {
+                    label: "operator-mac",
+                    data,
+                },
+                None,
+            )
+            .unwrap();
+            assert_eq!(got, h(mac), "{len} bytes, {cfg:?}");
+            let want = h(mac);
+            let (_, ok) = op(
+                &mut c,
+                &k,
+                cfg,
+                KeyOperation::VerifyChecksum {
+                    label: "operator-mac",
+                    data,
+                    checksum: &want,
+                },
+                None,
+            )
+            .unwrap();
+            assert_eq!(ok, Some(true));
+            let mut wrong = want.clone();
+            wrong[15] ^= 1;
+            let (_, ok) = op(
+                &mut c,
+                &k,
+                cfg,
+                KeyOperation::VerifyChecksum {
+                    label: "operator-mac",
+                    data,
+                    checksum: &wrong,
+                },
+                None,
+            )
+            .unwrap();
+            assert_eq!(ok, Some(false));
+        }
+    }
+}
+
+#[test]
+fn long_data_goes_in_a_chain() {
+    // 3000 bytes: a dozen chained commands at every level.
+    let data: Vec<u8> = (0..3000u32).map(|i| (i * 7 + 3) as u8).collect();
+    let local = {
+        use cmac::{Cmac, Mac};
+        let mut m =
+            <Cmac<aes::Aes128> as cmac::digest::KeyInit>::new_from_slice(&h(NIST_KEY)).unwrap();
+        m.update(&data);
+        m.finalize().into_bytes().to_vec()
+    };
+    for cfg in configs() {
+        let (mut c, k) = card();
+        let (got, _) = op(
+            &mut c,
+            &k,
+            cfg,
+            KeyOperation::Checksum {
+                label: "operator-mac",
+                data: &data,
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(got, local, "{cfg:?}");
+        assert!(checksum_matches(&got, &local));
+        let (_, ok) = op(
+            &mut c,
+            &k,
+            cfg,
+            KeyOperation::VerifyChecksum {
+                label: "operator-mac",
+                data: &data,
+                checksum: &local,
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(ok, Some(true));
+    }
+}
+
+#[test]
+fn access_conditions_hold() {
+    let digest = [9u8; 32];
+    let cfg = Config::new([6; 16]);
+    let (mut c, k) = card();
+    // The PIN-protected key: declined, wrong, right.
+    let e = op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::Sign {
+            label: "pinned-signing",
+            digest,
+        },
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e, RunError::Procedure(ProcedureError::PinRequired));
+    let e = op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::Sign {
+            label: "pinned-signing",
+            digest,
+        },
+        Some((0x81, b"0000")),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, RunError::Procedure(ProcedureError::Status { .. })),
+        "{e:?}"
+    );
+    let (sig, _) = op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::Sign {
+            label: "pinned-signing",
+            digest,
+        },
+        Some((0x81, b"1234")),
+    )
+    .unwrap();
+    let (pk, _) = op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::ReadPublicKey {
+            label: "pinned-signing",
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(verify_p256(&pk, &digest, &sig), Ok(()));
+    // The key that needs SCP03: refused in the clear, used under it.
+    let data = b"abc";
+    let e = op(
+        &mut c,
+        &k,
+        Config::new([7; 16]).policy(SecurePolicy::Off),
+        KeyOperation::Checksum {
+            label: "channel-mac",
+            data,
+        },
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, RunError::Procedure(ProcedureError::Status { sw, .. }) if sw.0 == 0x6982),
+        "{e:?}"
+    );
+    assert!(op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::Checksum {
+            label: "channel-mac",
+            data
+        },
+        None
+    )
+    .is_ok());
+    // No such key; a key of the wrong kind for the operation.
+    let e = op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::Sign {
+            label: "nobody",
+            digest,
+        },
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e, RunError::Procedure(ProcedureError::NoSuchKey));
+    let e = op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::Checksum {
+            label: "bootstrap-signing",
+            data,
+        },
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e, RunError::Procedure(ProcedureError::NoSuchKey));
+    // A card without keys: no key directory.
+    let mut plain =
+        VirtualCard::new(build(&CardConfig::parse(DEMO_CONFIG).unwrap()).unwrap()).unwrap();
+    let e = op(
+        &mut plain,
+        &k,
+        cfg,
+        KeyOperation::Sign {
+            label: "bootstrap-signing",
+            digest,
+        },
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e, RunError::Procedure(ProcedureError::NoKeyDirectory));
+    let _ = Fault::Transient;
+}
+
+/// The client's check of an OTA bootstrap package: signed by the operator's
+/// key (here the card's own, as the trust anchor that holds it), verified
+/// with the public key read from the card; a tampered package applies nothing.
+#[test]
+fn a_signed_package_is_applied_only_when_it_verifies() {
+    let (mut c, k) = card();
+    let cfg = Config::new([8; 16]);
+    let mut pkg = scboot_card::config::bootstrap_data(&config().server).unwrap();
+    let digest: [u8; 32] = Sha256::digest(&pkg).into();
+    let (sig, _) = op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::Sign {
+            label: "bootstrap-signing",
+            digest,
+        },
+        None,
+    )
+    .unwrap();
+    let (pk, _) = op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::ReadPublicKey {
+            label: "bootstrap-signing",
+        },
+        None,
+    )
+    .unwrap();
+    let file = verified_by_signature(&pkg, &sig, &pk).unwrap();
+    assert_eq!(scboot::lwm2m::accounts(&file).count(), 2);
+    let last = pkg.len() - 1;
+    pkg[last] ^= 1;
+    assert_eq!(
+        verified_by_signature(&pkg, &sig, &pk).map(|_| ()),
+        Err(VerifyError::BadSignature)
+    );
+}
