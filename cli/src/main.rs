@@ -5,6 +5,8 @@
 //! * `scboot readers`: the PC/SC readers, whether a card is present, its ATR.
 //! * `scboot card build|serve|update|dump`: virtual card images, and a dump
 //!   of a real card's PKCS#15 files.
+//! * `scboot public-key|sign|verify --label L`: the card's keys at work
+//!   (DM-SC-GEN-9).
 //! * `scboot inspect [--format F] [--json] [--hex] FILE`: decode a card file.
 //! * `scboot scp03 trace ...`: replay the host side of a captured SCP03 session.
 
@@ -18,6 +20,7 @@ mod card_cmd;
 mod hexio;
 mod inspect;
 mod jsonw;
+mod key_cmd;
 mod pcsc_card;
 mod registry;
 mod session;
@@ -107,6 +110,18 @@ Exit status: 0 decoded; 1 malformed or too large (nothing on stdout); 2 usage.")
         /// The file to read; `-` for stdin.
         file: String,
     },
+    /// Print a card key's public key (hex of the SEC1 point 04 || X || Y).
+    #[command(name = "public-key")]
+    PublicKey(Box<key_cmd::PublicKeyArgs>),
+    /// Have the card sign FILE: ECDSA P-256 (r || s, hex) over SHA-256(FILE)
+    /// with an EC key, or AES-CMAC of FILE with an AES key.
+    #[command(after_help = "Exit status: 0 signed (the signature on stdout); 1 failure; 2 usage.")]
+    Sign(Box<key_cmd::SignArgs>),
+    /// Verify a signature or checksum over FILE with a card key.
+    #[command(after_help = "\
+Exit status: 0 genuine; 3 not genuine (the verdict on stdout); 1 failure
+(no such key, a card error, a malformed signature); 2 usage.")]
+    Verify(Box<key_cmd::VerifyArgs>),
     /// GlobalPlatform SCP03 tools.
     Scp03 {
         #[command(subcommand)]
@@ -136,6 +151,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Failure> {
         }
         Command::Bootstrap(args) => bootstrap_cmd::bootstrap(&args, out),
         Command::Readers => pcsc_card::readers(out),
+        Command::PublicKey(a) => key_cmd::public_key(&a, out),
+        Command::Sign(a) => key_cmd::sign(&a, out),
+        Command::Verify(a) => key_cmd::verify(&a, out),
         Command::Card { command } => card_cmd::card(&command, out),
         Command::Scp03 {
             command: Scp03Command::Trace(args),

@@ -6,8 +6,8 @@ use std::io::Write;
 
 use scboot::apdu::StatusWord;
 use scboot::procedure::{
-    Bootstrap, Card, CardFile, Config, Procedure, ProcedureError, RunError, SecurePolicy, Step,
-    StepName,
+    Bootstrap, Card, CardFile, Config, KeyOperation, KeyResult, Procedure, ProcedureError,
+    RunError, SecurePolicy, Step, StepName,
 };
 use scboot::scp03::{Mode, Scp03Error, SecurityLevel, StaticKeys};
 use scboot_card::config::{build, CardConfig, DEMO_CONFIG};
@@ -53,6 +53,15 @@ pub struct CardArgs {
     pub verbose: bool,
 }
 
+/// What a run on the card gave: the bootstrap information, or a key
+/// operation's result.
+pub enum Outcome<'w> {
+    /// [`with_card`].
+    Bootstrap(Bootstrap<'w>),
+    /// [`with_card_operation`].
+    Key(KeyResult<'w>),
+}
+
 /// Run the procedure on the card the options name; `on_file` sees each
 /// file as the walk completes it. The bootstrap information, with where it
 /// came from.
@@ -61,6 +70,31 @@ pub fn with_card<T>(
     everything: bool,
     on_file: &mut dyn FnMut(CardFile<'_>) -> Result<(), Failure>,
     then: impl FnOnce(&Bootstrap<'_>, &str) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    on_card(a, everything, on_file, None, |o, source| match o {
+        Outcome::Bootstrap(b) => then(&b, source),
+        Outcome::Key(_) => Err("a key result where the bootstrap was expected".into()),
+    })
+}
+
+/// Run a key operation on the card the options name.
+pub fn with_card_operation<T>(
+    a: &CardArgs,
+    op: KeyOperation<'_>,
+    then: impl FnOnce(&KeyResult<'_>, &str) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    on_card(a, false, &mut |_| Ok(()), Some(op), |o, source| match o {
+        Outcome::Key(k) => then(&k, source),
+        Outcome::Bootstrap(_) => Err("the bootstrap where a key result was expected".into()),
+    })
+}
+
+fn on_card<T>(
+    a: &CardArgs,
+    everything: bool,
+    on_file: &mut dyn FnMut(CardFile<'_>) -> Result<(), Failure>,
+    op: Option<KeyOperation<'_>>,
+    then: impl FnOnce(Outcome<'_>, &str) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     let keys = load_keys(a.keys.as_deref())?;
     let cfg = config(&a.level, a.policy, a.s16, a.basic_channel)?.read_everything(everything);
@@ -75,9 +109,9 @@ pub fn with_card<T>(
     if let Some(reader) = &a.reader {
         let mut card = crate::pcsc_card::connect(reader)?;
         let source = format!("PC/SC reader {}", card.name());
-        let b =
-            card.transaction(|tx| drive(tx, &keys, cfg, &mut ws, pin, a.verbose, on_file))??;
-        return then(&b, &source);
+        let o =
+            card.transaction(|tx| drive(tx, &keys, cfg, &mut ws, pin, a.verbose, on_file, op))??;
+        return then(o, &source);
     }
     let (image, source) = match &a.image {
         Some(p) => (
@@ -90,25 +124,30 @@ pub fn with_card<T>(
         ),
     };
     let mut card = VirtualCard::new(image)?;
-    let b = drive(&mut card, &keys, cfg, &mut ws, pin, a.verbose, on_file)?;
-    then(&b, &source)
+    let o = drive(&mut card, &keys, cfg, &mut ws, pin, a.verbose, on_file, op)?;
+    then(o, &source)
 }
 
 /// The procedure over `card`, logging when `verbose`.
-fn drive<'w, C: Card>(
+#[allow(clippy::too_many_arguments)]
+fn drive<'k, 'w, C: Card>(
     card: &mut C,
-    keys: &StaticKeys,
+    keys: &'k StaticKeys,
     cfg: Config,
     ws: &'w mut [u8],
     pin: Option<(u8, &[u8])>,
     verbose: bool,
     on_file: &mut dyn FnMut(CardFile<'_>) -> Result<(), Failure>,
-) -> Result<Bootstrap<'w>, Failure>
+    op: Option<KeyOperation<'k>>,
+) -> Result<Outcome<'w>, Failure>
 where
     C::Error: std::fmt::Display,
 {
     let fail = |e: RunError<C::Error>| explain(&e, keys);
-    let mut p = Procedure::new(keys, cfg, ws);
+    let mut p = match op {
+        Some(op) => Procedure::with_operation(keys, cfg, ws, op),
+        None => Procedure::new(keys, cfg, ws),
+    };
     let mut cmd = vec![0u8; 1100];
     let mut resp = vec![0u8; 1100];
     let mut log = std::io::stderr().lock();
@@ -137,7 +176,13 @@ where
                     .map_err(|e| fail(RunError::Procedure(e)))?,
                 None => return Err(fail(RunError::Procedure(request.decline()))),
             },
-            Step::Done => return p.finish().map_err(|e| fail(RunError::Procedure(e))),
+            Step::Done => {
+                let o = match op {
+                    Some(_) => p.finish_operation().map(Outcome::Key),
+                    None => p.finish().map(Outcome::Bootstrap),
+                };
+                return o.map_err(|e| fail(RunError::Procedure(e)));
+            }
             _ => return Err("the procedure asked for a step this scboot does not know".into()),
         }
     }
@@ -339,9 +384,11 @@ pub fn explain<E: std::fmt::Display + std::fmt::Debug>(
             step: StepName::OpenChannel,
             ..
         } => "MANAGE CHANNEL gave no channel number: use --basic-channel".to_string(),
-        ProcedureError::PinRequired => "the bootstrap entry is private: give the card's PIN \
+        ProcedureError::PinRequired => {
+            "the bootstrap entry or key is private: give the card's PIN \
              with --pin HEX (and --pin-ref if its reference is not 81)"
-            .to_string(),
+                .to_string()
+        }
         ProcedureError::Status {
             step: StepName::Verify,
             sw,

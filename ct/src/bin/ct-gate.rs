@@ -277,6 +277,7 @@ fn run_gate() -> Tally {
         run_case(case, &mut t);
         field_padded_commands(case, &mut t);
     }
+    package_checksums(&mut t);
     println!(
         "ct-gate: {} cases ({} levels x S8/S16 x AES-128/192/256 x random/pseudo-random challenge), {} checks",
         cases.len(),
@@ -284,6 +285,28 @@ fn run_gate() -> Tally {
         t.checks
     );
     t
+}
+
+/// The device's comparison of a package's checksum with the card's
+/// (DM-SC-GEN-9): both secret-derived, poisoned; equal, and wrong in the
+/// first, a middle and the last byte. Only the verdict is declassified.
+fn package_checksums(t: &mut Tally) {
+    for wrong_at in [None, Some(0), Some(7), Some(15)] {
+        let mut computed = scboot_ct::random_bytes(16);
+        let mut received = computed.clone();
+        if let Some(i) = wrong_at {
+            received[i] ^= 0x01;
+        }
+        scboot_ct::poison(&mut computed);
+        scboot_ct::poison(&mut received);
+        let verdict = scboot::ct_audit::checksum_matches(&received, &computed);
+        t.checks += 1;
+        if verdict != wrong_at.is_none() {
+            t.failures.push(format!(
+                "package checksum, wrong at {wrong_at:?}: verdict {verdict}"
+            ));
+        }
+    }
 }
 
 /// A deliberately leaky comparison of a secret-derived MAC: memcheck must
