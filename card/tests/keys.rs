@@ -390,3 +390,68 @@ fn a_signed_package_is_applied_only_when_it_verifies() {
         Err(VerifyError::BadSignature)
     );
 }
+
+/// The same through the anchor's one-call checks, for both mechanisms: a
+/// package is given to apply only when the card's key vouches for it.
+#[test]
+fn one_call_package_checks() {
+    use scboot::anchor::{check_package_with_card, verify_package_with_card, PackageError};
+    let (mut c, k) = card();
+    let cfg = Config::new([9; 16]);
+    let pkg = scboot_card::config::bootstrap_data(&config().server).unwrap();
+    let digest: [u8; 32] = Sha256::digest(&pkg).into();
+    let (sig, _) = op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::Sign {
+            label: "bootstrap-signing",
+            digest,
+        },
+        None,
+    )
+    .unwrap();
+    let mut ws = [0u8; 2048];
+    let file = verify_package_with_card(&mut c, &k, cfg, &mut ws, "bootstrap-signing", &pkg, &sig)
+        .unwrap();
+    assert_eq!(file.object_count(), 2);
+    let mut bad = sig.clone();
+    bad[5] ^= 1;
+    let mut ws = [0u8; 2048];
+    assert_eq!(
+        verify_package_with_card(&mut c, &k, cfg, &mut ws, "bootstrap-signing", &pkg, &bad)
+            .map(|_| ()),
+        Err(PackageError::Rejected(VerifyError::BadSignature))
+    );
+    // AES: the operator's checksum of the package.
+    let (mac, _) = op(
+        &mut c,
+        &k,
+        cfg,
+        KeyOperation::Checksum {
+            label: "operator-mac",
+            data: &pkg,
+        },
+        None,
+    )
+    .unwrap();
+    let mut ws = [0u8; 2048];
+    let file =
+        check_package_with_card(&mut c, &k, cfg, &mut ws, "operator-mac", &pkg, &mac).unwrap();
+    assert_eq!(file.object_count(), 2);
+    let mut wrong = mac.clone();
+    wrong[0] ^= 0x80;
+    let mut ws = [0u8; 2048];
+    assert_eq!(
+        check_package_with_card(&mut c, &k, cfg, &mut ws, "operator-mac", &pkg, &wrong).map(|_| ()),
+        Err(PackageError::Rejected(VerifyError::BadChecksum))
+    );
+    // No such key: a card error, nothing applied.
+    let mut ws = [0u8; 2048];
+    assert_eq!(
+        verify_package_with_card(&mut c, &k, cfg, &mut ws, "nobody", &pkg, &sig).map(|_| ()),
+        Err(PackageError::Card(RunError::Procedure(
+            ProcedureError::NoSuchKey
+        )))
+    );
+}

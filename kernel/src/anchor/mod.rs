@@ -123,5 +123,61 @@ pub fn verified_by_signature<'m>(
     BootstrapFile::parse(package).map_err(VerifyError::Parse)
 }
 
+/// Why [`verify_package_with_card`] or [`check_package_with_card`] gave
+/// nothing to apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PackageError<E> {
+    /// The card could not be asked (transport, secure channel, no such key, PIN).
+    Card(crate::procedure::RunError<E>),
+    /// The card's key does not vouch for the package, or it is not a
+    /// bootstrap file.
+    Rejected(VerifyError),
+}
+
+/// The client's check of a bootstrap package against the card's EC key
+/// `label`: its public key is read from the card (through the procedure's
+/// secure channel, so its integrity is the session's), the signature over
+/// SHA-256(package) is verified here, and only then is the package handed
+/// out as a bootstrap file to apply.
+#[cfg(feature = "p256")]
+pub fn verify_package_with_card<'m, C: crate::procedure::Card>(
+    card: &mut C,
+    keys: &crate::scp03::StaticKeys,
+    cfg: crate::procedure::Config,
+    workspace: &mut [u8],
+    label: &str,
+    package: &'m [u8],
+    signature: &[u8],
+) -> Result<BootstrapFile<'m>, PackageError<C::Error>> {
+    let op = crate::procedure::KeyOperation::ReadPublicKey { label };
+    let key = crate::procedure::run_operation(card, keys, cfg, workspace, op, None)
+        .map_err(PackageError::Card)?;
+    verified_by_signature(package, signature, key.output).map_err(PackageError::Rejected)
+}
+
+/// The client's check of a bootstrap package against the AES key `label`
+/// shared by the network and the card: the card computes the package's
+/// CMAC and the device compares it with `checksum` in constant time; only
+/// then is the package handed out. (A key behind the PIN: use
+/// [`crate::procedure::run_operation`] with the PIN, then
+/// [`verified_by_checksum`].)
+pub fn check_package_with_card<'m, C: crate::procedure::Card>(
+    card: &mut C,
+    keys: &crate::scp03::StaticKeys,
+    cfg: crate::procedure::Config,
+    workspace: &mut [u8],
+    label: &str,
+    package: &'m [u8],
+    checksum: &[u8],
+) -> Result<BootstrapFile<'m>, PackageError<C::Error>> {
+    let op = crate::procedure::KeyOperation::Checksum {
+        label,
+        data: package,
+    };
+    let mac = crate::procedure::run_operation(card, keys, cfg, workspace, op, None)
+        .map_err(PackageError::Card)?;
+    verified_by_checksum(package, checksum, mac.output).map_err(PackageError::Rejected)
+}
+
 #[cfg(test)]
 mod tests;
