@@ -106,6 +106,18 @@ impl Monitor {
         self.applied = Some(b.provenance.digest);
     }
 
+    /// The digest of what the client applied, for the device to keep
+    /// across a restart (with [`Monitor::restore`]).
+    pub const fn applied_digest(&self) -> Option<[u8; 32]> {
+        self.applied
+    }
+
+    /// A monitor as it was before a restart: `digest` is what
+    /// [`Monitor::applied_digest`] returned then (`None`: nothing applied).
+    pub const fn restore(digest: Option<[u8; 32]>) -> Monitor {
+        Monitor { applied: digest }
+    }
+
     /// Whether the client holds card-provisioned information (and so must check).
     pub const fn holds_card_data(&self) -> bool {
         self.applied.is_some()
@@ -297,6 +309,21 @@ mod tests {
     /// mode is offered once, in order; server-initiated bootstrap is
     /// accepted exactly when the smartcard and factory attempts that apply
     /// have been made.
+    /// A device keeps the applied digest across a restart: the restored
+    /// monitor gives the same verdicts as the one before.
+    #[test]
+    fn restore_keeps_what_was_applied() {
+        use crate::procedure::{Fault, RunError};
+        let m = Monitor::restore(Some([7; 32]));
+        assert_eq!(m.applied_digest(), Some([7; 32]));
+        assert!(m.holds_card_data());
+        let mut m2 = Monitor::restore(m.applied_digest());
+        let gone: Result<Bootstrap<'_>, RunError<Fault>> = Err(RunError::Card(Fault::CardAbsent));
+        assert_eq!(m2.check(gone), Ok(Verdict::Removed));
+        assert_eq!(m2.applied_digest(), None);
+        assert_eq!(Monitor::restore(None), Monitor::new());
+    }
+
     #[test]
     fn every_capability_combination_in_order() {
         for bits in 0..16 {
