@@ -242,8 +242,8 @@ fn honest_digest(
 ) -> Result<[u8; 32], ()> {
     use std::collections::HashMap;
     use std::sync::Mutex;
-    static CACHE: OnceLock<Mutex<HashMap<(usize, String, bool), Result<[u8; 32], ()>>>> =
-        OnceLock::new();
+    type Cache = Mutex<HashMap<(usize, String, bool), Result<[u8; 32], ()>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let key = (variant, format!("{config:?}"), pin.is_some());
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(r) = cache.lock().expect("cache").get(&key) {
