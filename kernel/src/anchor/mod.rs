@@ -139,7 +139,7 @@ pub enum PackageError<E> {
 /// secure channel, so its integrity is the session's), the signature over
 /// SHA-256(package) is verified here, and only then is the package handed
 /// out as a bootstrap file to apply.
-#[cfg(feature = "p256")]
+#[cfg(all(feature = "p256", feature = "keys"))]
 pub fn verify_package_with_card<'m, C: crate::procedure::Card>(
     card: &mut C,
     keys: &crate::scp03::StaticKeys,
@@ -158,9 +158,10 @@ pub fn verify_package_with_card<'m, C: crate::procedure::Card>(
 /// The client's check of a bootstrap package against the AES key `label`
 /// shared by the network and the card: the card computes the package's
 /// CMAC and the device compares it with `checksum` in constant time; only
-/// then is the package handed out. (A key behind the PIN: use
+/// then is the package handed out (feature `keys`). (A key behind the PIN: use
 /// [`crate::procedure::run_operation`] with the PIN, then
 /// [`verified_by_checksum`].)
+#[cfg(feature = "keys")]
 pub fn check_package_with_card<'m, C: crate::procedure::Card>(
     card: &mut C,
     keys: &crate::scp03::StaticKeys,

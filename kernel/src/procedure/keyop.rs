@@ -17,6 +17,10 @@
 //! the last); each link must answer `9000`. `80 01 00` in the MSE for an EC
 //! key is the algorithm reference OpenSC sends for P-256.
 
+// Without the `keys` feature the operation's helpers are compiled (the
+// types stay in the API) but unused.
+#![cfg_attr(not(feature = "keys"), allow(dead_code, unused_imports))]
+
 use super::error::{ProcedureError, StepName};
 use super::state::{FileRead, Phase, Procedure};
 use crate::apdu::Command;
@@ -171,6 +175,7 @@ fn do_header(tag: u8, n: usize, out: &mut [u8; 4]) -> usize {
 }
 
 /// The path of the directory of `op`'s class that `odf` names.
+#[cfg(feature = "keys")]
 pub(super) fn key_directory_in(odf: &Odf<'_>, op: &KeyOperation<'_>) -> Option<Bytes16> {
     let class = op.class().odf_class();
     odf.entries().find_map(|e| match e.location {
@@ -209,8 +214,53 @@ pub struct KeyResult<'w> {
     pub apdus: u32,
 }
 
+/// Without the `keys` feature no procedure has an operation: the walk
+/// never reaches these; they fail as a call out of order would.
+#[cfg(not(feature = "keys"))]
+pub(super) fn key_directory_in(_: &Odf<'_>, _: &KeyOperation<'_>) -> Option<Bytes16> {
+    None
+}
+
+#[cfg(not(feature = "keys"))]
+impl<'w> Procedure<'_, 'w> {
+    pub(super) fn odf_to_key_directory(
+        &mut self,
+        _: Option<Bytes16>,
+    ) -> Result<(), ProcedureError> {
+        self.fail(ProcedureError::OutOfOrder)
+    }
+    pub(super) fn key_directory_read(&mut self, _: usize) -> Result<(), ProcedureError> {
+        self.fail(ProcedureError::OutOfOrder)
+    }
+    pub(super) fn after_key_pin(&self) -> Phase {
+        Phase::Failed(ProcedureError::OutOfOrder)
+    }
+    pub(super) fn stage_mse(&mut self) -> Result<(), ProcedureError> {
+        self.fail(ProcedureError::OutOfOrder)
+    }
+    pub(super) fn stage_pso(&mut self, _: usize) -> Result<(), ProcedureError> {
+        self.fail(ProcedureError::OutOfOrder)
+    }
+    pub(super) fn pso_answered(
+        &mut self,
+        _: usize,
+        _: usize,
+        _: crate::apdu::StatusWord,
+    ) -> Result<(), ProcedureError> {
+        self.fail(ProcedureError::OutOfOrder)
+    }
+    pub(super) fn public_key_read(&mut self, _: FileRead) -> Result<(), ProcedureError> {
+        self.fail(ProcedureError::OutOfOrder)
+    }
+    /// Always [`ProcedureError::OutOfOrder`] without the `keys` feature.
+    pub fn finish_operation(self) -> Result<KeyResult<'w>, ProcedureError> {
+        Err(ProcedureError::OutOfOrder)
+    }
+}
+
 /// The most data one short command carries at a level (C-MAC: less the
 /// MAC; C-DECRYPTION: whole blocks with at least one byte of padding).
+#[cfg(feature = "keys")]
 const fn short_write(level: Option<crate::scp03::SecurityLevel>, mac: usize) -> usize {
     match level {
         Some(l) if l.c_dec() => (255 - mac) / 16 * 16 - 1,
@@ -219,6 +269,7 @@ const fn short_write(level: Option<crate::scp03::SecurityLevel>, mac: usize) -> 
     }
 }
 
+#[cfg(feature = "keys")]
 impl<'k, 'w> Procedure<'k, 'w> {
     /// A procedure that runs `op` with a card key instead of reading the
     /// bootstrap file (same walk, same channel and secure channel).

@@ -76,8 +76,11 @@ pub fn run<'w, C: Card>(
     pin: Option<(u8, &[u8])>,
 ) -> Result<Bootstrap<'w>, RunError<C::Error>> {
     let mut p = Procedure::new(keys, cfg, workspace);
-    let mut cmd = [0u8; 1100];
-    let mut resp = [0u8; 1100];
+    // A command is short whatever the read size (the data of a PERFORM
+    // SECURITY OPERATION link is at most 255 bytes; READ BINARY's extended
+    // Le is 3 bytes); a response may be an extended read.
+    let mut cmd = [0u8; exchange::CMD_MAX + 16];
+    let mut resp = [0u8; exchange::RESP_MAX];
     loop {
         match p.next(&mut cmd).map_err(RunError::Procedure)? {
             Step::Transmit(n) => {
@@ -98,10 +101,12 @@ pub fn run<'w, C: Card>(
     }
 }
 
-/// Run a key operation over `card` ([`Procedure::with_operation`]): the
+/// Run a key operation over `card` ([`Procedure::with_operation`], feature
+/// `keys`): the
 /// same walk and secure channel as [`run`], then the key found by its label
 /// in the directory the ODF names. `pin`: `(VERIFY reference, PIN)` for a
 /// private key.
+#[cfg(feature = "keys")]
 pub fn run_operation<'w, 'k, C: Card>(
     card: &mut C,
     keys: &'k StaticKeys,

@@ -35,7 +35,9 @@ pub(super) struct FileRead {
     pub(super) len: usize,
 }
 
-/// The walk's phases; each carries what it needs.
+/// The walk's phases; each carries what it needs. (The key operation's
+/// are never reached without the `keys` feature.)
+#[cfg_attr(not(feature = "keys"), allow(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
     SelectDir,
@@ -167,8 +169,10 @@ pub struct Procedure<'k, 'w> {
     /// The key found in it.
     pub(super) key: Option<super::keyop::KeyTarget>,
     /// The operation's output: `ws[..output]`.
+    #[cfg_attr(not(feature = "keys"), allow(dead_code))]
     pub(super) output: usize,
     /// A checksum verification's verdict.
+    #[cfg_attr(not(feature = "keys"), allow(dead_code))]
     pub(super) verified: Option<bool>,
 }
 

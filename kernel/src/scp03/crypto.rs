@@ -10,16 +10,25 @@
 
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
-use aes::{Aes128, Aes128Enc, Aes192, Aes192Enc, Aes256, Aes256Enc};
+use aes::{Aes128, Aes128Enc};
+#[cfg(feature = "aes192")]
+use aes::{Aes192, Aes192Enc};
+#[cfg(feature = "aes256")]
+use aes::{Aes256, Aes256Enc};
 use cmac::Cmac;
 use zeroize::Zeroize;
 
 use super::error::Scp03Error;
 
-/// AES with a key of 16, 24 or 32 bytes, for encryption and decryption.
+/// AES with a key of 16, 24 or 32 bytes (24 with feature `aes192`, 32
+/// with `aes256`; other lengths are `InvalidKey`), for encryption and
+/// decryption. The enum is as large as its largest key schedule, so a
+/// device that leaves the larger keys out also keeps smaller schedules.
 pub(crate) enum Cipher {
     A128(Aes128),
+    #[cfg(feature = "aes192")]
     A192(Aes192),
+    #[cfg(feature = "aes256")]
     A256(Aes256),
 }
 
@@ -28,7 +37,9 @@ impl Cipher {
     pub(crate) fn new(key: &[u8]) -> Result<Cipher, Scp03Error> {
         Ok(match key.len() {
             16 => Cipher::A128(Aes128::new(GenericArray::from_slice(key))),
+            #[cfg(feature = "aes192")]
             24 => Cipher::A192(Aes192::new(GenericArray::from_slice(key))),
+            #[cfg(feature = "aes256")]
             32 => Cipher::A256(Aes256::new(GenericArray::from_slice(key))),
             _ => return Err(Scp03Error::InvalidKey),
         })
@@ -38,7 +49,9 @@ impl Cipher {
         let b = GenericArray::from_mut_slice(b);
         match self {
             Cipher::A128(c) => c.encrypt_block(b),
+            #[cfg(feature = "aes192")]
             Cipher::A192(c) => c.encrypt_block(b),
+            #[cfg(feature = "aes256")]
             Cipher::A256(c) => c.encrypt_block(b),
         }
     }
@@ -78,7 +91,9 @@ impl Cipher {
             let bs = blocks.get_mut(..n).unwrap_or(&mut []);
             match self {
                 Cipher::A128(c) => c.decrypt_blocks(bs),
+                #[cfg(feature = "aes192")]
                 Cipher::A192(c) => c.decrypt_blocks(bs),
+                #[cfg(feature = "aes256")]
                 Cipher::A256(c) => c.decrypt_blocks(bs),
             }
             for ((o, b), c) in group
@@ -101,7 +116,9 @@ impl Cipher {
 #[derive(Clone)]
 pub(crate) enum Mac {
     A128(Cmac<Aes128Enc>),
+    #[cfg(feature = "aes192")]
     A192(Cmac<Aes192Enc>),
+    #[cfg(feature = "aes256")]
     A256(Cmac<Aes256Enc>),
 }
 
@@ -111,7 +128,9 @@ impl Mac {
         let bad = |_| Scp03Error::InvalidKey;
         Ok(match key.len() {
             16 => Mac::A128(<Cmac<Aes128Enc> as KeyInit>::new_from_slice(key).map_err(bad)?),
+            #[cfg(feature = "aes192")]
             24 => Mac::A192(<Cmac<Aes192Enc> as KeyInit>::new_from_slice(key).map_err(bad)?),
+            #[cfg(feature = "aes256")]
             32 => Mac::A256(<Cmac<Aes256Enc> as KeyInit>::new_from_slice(key).map_err(bad)?),
             _ => return Err(Scp03Error::InvalidKey),
         })
@@ -132,7 +151,9 @@ impl Mac {
         }
         match self {
             Mac::A128(m) => run(m, parts),
+            #[cfg(feature = "aes192")]
             Mac::A192(m) => run(m, parts),
+            #[cfg(feature = "aes256")]
             Mac::A256(m) => run(m, parts),
         }
     }

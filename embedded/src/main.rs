@@ -1,0 +1,196 @@
+//! The whole smartcard bootstrap on a Cortex-M4: EF.DIR, a logical
+//! channel, SCP03 at level 33 (C-MAC, C-DEC, R-MAC, R-ENC), EF.ODF, the
+//! DODF, the bootstrap file, the accounts, then the monitor's check at the
+//! next Register. The card is a transcript recorded from the virtual card
+//! on the host (`transcript.bin`, `scboot-card`'s `mcu-transcript`
+//! example): every command the firmware sends must equal the recorded one
+//! byte for byte, or the run fails. Output and exit go through
+//! semihosting; the last line is the measurement `scripts/mcu.sh` reads.
+#![no_std]
+#![no_main]
+
+use core::fmt::Write;
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hio};
+
+use scboot::lwm2m::{accounts, SecurityMode};
+use scboot::monitor::{Monitor, Verdict};
+use scboot::procedure::{run, Card, Config, Fault};
+use scboot::scp03::StaticKeys;
+
+/// Two recorded runs: a bootstrap, then a check.
+static TRANSCRIPT: &[u8] = include_bytes!("../transcript.bin");
+
+/// The demo card's static keys (Key-ENC = Key-MAC = Key-DEK, version 30).
+const DEMO_KEY: [u8; 16] = [
+    0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F,
+];
+
+/// The largest file the demo card holds (the bootstrap EF is 512 bytes).
+const WORKSPACE: usize = 1024;
+
+/// Replays the recorded card: each command must be the recorded one.
+struct Replay {
+    pos: usize,
+    left: u16,
+    sent: u32,
+}
+
+fn u16_at(at: usize) -> u16 {
+    u16::from_be_bytes([TRANSCRIPT[at], TRANSCRIPT[at + 1]])
+}
+
+impl Replay {
+    /// The run that starts at `pos` (its exchange count).
+    fn at(pos: usize) -> Replay {
+        Replay {
+            pos: pos + 2,
+            left: u16_at(pos),
+            sent: 0,
+        }
+    }
+
+    fn take(&mut self) -> &'static [u8] {
+        let n = usize::from(u16_at(self.pos));
+        let b = &TRANSCRIPT[self.pos + 2..self.pos + 2 + n];
+        self.pos += 2 + n;
+        b
+    }
+}
+
+impl Card for Replay {
+    type Error = Fault;
+
+    fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, Fault> {
+        if self.left == 0 {
+            fail("more commands than the transcript holds");
+        }
+        self.left -= 1;
+        self.sent += 1;
+        let want = self.take();
+        if want != command {
+            let mut out = hio::hstdout().ok();
+            if let Some(o) = out.as_mut() {
+                let _ = writeln!(o, "command {} differs from the transcript", self.sent);
+            }
+            fail("mismatch");
+        }
+        let r = self.take();
+        response[..r.len()].copy_from_slice(r);
+        Ok(r.len())
+    }
+}
+
+fn fail(why: &str) -> ! {
+    if let Ok(mut o) = hio::hstdout() {
+        let _ = writeln!(o, "FAILED: {why}");
+    }
+    debug::exit(debug::EXIT_FAILURE);
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+/// The deepest the stack went: cortex-m-rt painted it with `CCCCCCCC`
+/// before `main`; the first word from the bottom that is not paint marks
+/// the peak.
+fn stack_peak() -> usize {
+    extern "C" {
+        static _stack_start: u32;
+        static _stack_end: u32;
+    }
+    // SAFETY: the linker script defines both symbols as the two ends of the
+    // stack region (`_stack_end` below `_stack_start`); only their addresses
+    // are taken, and every word between them is RAM that cortex-m-rt
+    // painted before `main`: reading it (volatile, aligned) is sound.
+    unsafe {
+        let top = core::ptr::addr_of!(_stack_start) as usize;
+        let mut p = core::ptr::addr_of!(_stack_end);
+        while (p as usize) < top && core::ptr::read_volatile(p) == 0xCCCC_CCCC {
+            p = p.add(1);
+        }
+        top - p as usize
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    let mut out = match hio::hstdout() {
+        Ok(o) => o,
+        Err(()) => fail("no semihosting"),
+    };
+    if &TRANSCRIPT[..4] != b"SCBT" || TRANSCRIPT[4] != 2 {
+        fail("not a transcript of two runs");
+    }
+    let keys = match StaticKeys::new(0x30, &DEMO_KEY, &DEMO_KEY, &DEMO_KEY) {
+        Ok(k) => k,
+        Err(_) => fail("keys"),
+    };
+    let ws: &'static mut [u8; WORKSPACE] = match cortex_m::singleton!(: [u8; WORKSPACE] = [0; WORKSPACE])
+    {
+        Some(w) => w,
+        None => fail("workspace"),
+    };
+
+    // The bootstrap.
+    let mut card = Replay::at(5);
+    let mut monitor = Monitor::new();
+    {
+        let b = match run(&mut card, &keys, Config::new([0x11; 16]), &mut ws[..], None) {
+            Ok(b) => b,
+            Err(_) => fail("bootstrap"),
+        };
+        for a in accounts(&b.file) {
+            let Ok(a) = a else {
+                fail("an account does not decode")
+            };
+            let mode = match a.security.security_mode {
+                Some(SecurityMode::Psk) => "psk",
+                Some(SecurityMode::NoSec) => "nosec",
+                Some(_) => "other",
+                None => "-",
+            };
+            let _ = writeln!(
+                out,
+                "account: uri={} bootstrap={} mode={} ssid={:?} lifetime={:?}",
+                a.security.server_uri.unwrap_or("-"),
+                a.security.bootstrap_server.unwrap_or(false),
+                mode,
+                a.security.short_server_id,
+                a.server.and_then(|s| s.lifetime),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "bootstrap: {} APDUs, level {:?}",
+            b.provenance.apdus,
+            b.provenance.level.map(|l| l.bits())
+        );
+        monitor.applied(&b);
+    }
+    if card.left != 0 {
+        fail("the bootstrap sent fewer commands than recorded");
+    }
+
+    // The check at the next Register: the card is unchanged.
+    let mut card = Replay::at(card.pos);
+    let fresh = run(&mut card, &keys, Config::new([0x22; 16]), &mut ws[..], None);
+    match monitor.check(fresh) {
+        Ok(Verdict::Unchanged) => {
+            let _ = writeln!(out, "check: unchanged");
+        }
+        _ => fail("the check did not find the card unchanged"),
+    }
+    if card.left != 0 {
+        fail("the check sent fewer commands than recorded");
+    }
+    let _ = writeln!(out, "stack_peak={}", stack_peak());
+    debug::exit(debug::EXIT_SUCCESS);
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    fail("panic")
+}
