@@ -23,3 +23,6 @@ case "${1:-}" in
   *) cargo +nightly miri test -p scboot --lib --test malformed --test examples \
        --test hostile --test roundtrip --test no_alloc ;;
 esac
+# The C API's Rust side: every misuse through the raw-pointer layer (the
+# tests named miri_*; the others drive the virtual card, too slow here).
+cargo +nightly miri test -p scboot-ffi --lib miri_

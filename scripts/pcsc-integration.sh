@@ -131,6 +131,37 @@ wait "$SERVE" 2>/dev/null || true
 SERVE=""
 sleep 0.5
 
+# The C API: ffi/examples/bootstrap.c, built as its README section says,
+# through pcscd and vpcd; its accounts must be scboot's.
+echo "== C API"
+cargo build -q --release -p scboot-ffi
+cc -std=c99 -Wall -Werror -Iffi/include ffi/examples/bootstrap.c target/release/libscboot_ffi.a \
+  -lpcsclite -lpthread -ldl -lm -o "$WORK/bootstrap-c"
+"$SCBOOT" card build examples/cards/demo.toml -o "$WORK/demo-c.json" >/dev/null
+"$SCBOOT" card serve "$WORK/demo-c.json" >"$WORK/serve-c.log" 2>&1 &
+SERVE=$!
+for _ in $(seq 50); do
+  grep -q "Yes.*Virtual PCD" <<<"$(readers)" && break
+  sleep 0.2
+done
+"$WORK/bootstrap-c" --reader "Virtual PCD" --keys examples/keys/demo.toml >"$WORK/c.txt" \
+  || { echo "the C example failed"; cat "$WORK/c.txt"; status=1; }
+cat "$WORK/c.txt"
+"$SCBOOT" bootstrap --reader "Virtual PCD" --json >"$WORK/rust.json"
+python3 - "$WORK/rust.json" "$WORK/c.txt" <<'PY' || status=1
+import json, sys
+modes = {"psk": 0, "rpk": 1, "certificate": 2, "nosec": 3, "certificate-est": 4}
+want = [f"instance={a['instance']} uri={a['uri']} bootstrap_server={int(a['bootstrap_server'])} security_mode={modes.get(a['security_mode'], -1)}"
+        for a in json.load(open(sys.argv[1]))["accounts"]]
+got = [" ".join(l.split()[:4]) for l in open(sys.argv[2]) if l.startswith("instance=")]
+print("C accounts equal scboot's" if got == want else f"MISMATCH:\n C     {got}\n scboot {want}")
+sys.exit(0 if got == want else 1)
+PY
+kill "$SERVE" 2>/dev/null || true
+wait "$SERVE" 2>/dev/null || true
+SERVE=""
+sleep 0.5
+
 # The real-card workflow, on the demo card: readers, a dump, an APDU log,
 # and every failure a reader can bring, each a clear message and exit 1.
 expect_fail() { # expect_fail "message part" command...

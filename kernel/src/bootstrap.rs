@@ -162,6 +162,8 @@ fn next_object(span: Span<'_>, index: usize) -> Result<(BootstrapObject<'_>, Spa
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BootstrapFile<'a> {
     count: u16,
+    /// The header and the objects (no padding).
+    bytes: &'a [u8],
     objects: Span<'a>,
 }
 
@@ -225,7 +227,11 @@ impl<'a> BootstrapFile<'a> {
             let b = padding.bytes().get(i).copied().unwrap_or(0);
             return crate::span::fail(ErrorKind::InvalidPadding(b), padding.offset() + i);
         }
-        Ok(BootstrapFile { count, objects })
+        Ok(BootstrapFile {
+            count,
+            bytes: bytes.get(..objects.end()).unwrap_or(bytes),
+            objects,
+        })
     }
 
     /// A file this crate validated before, over the same bytes: not
@@ -238,8 +244,15 @@ impl<'a> BootstrapFile<'a> {
         let objects = bytes.get(4..4 + size).unwrap_or(&[]);
         BootstrapFile {
             count,
+            bytes: bytes.get(..4 + size).unwrap_or(bytes),
             objects: Span::at(objects, 4),
         }
+    }
+
+    /// The file's header and objects, without its padding: what the
+    /// digest covers.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
     }
 
     /// The number of objects.
