@@ -162,3 +162,41 @@ pub fn tlv_32k() -> Vec<u8> {
     }
     v
 }
+
+/// LwM2M TLV of about `n` bytes: whole Security instances, repeated.
+pub fn tlv_of(n: usize) -> Vec<u8> {
+    let one = tlv_small();
+    let mut v = Vec::new();
+    while v.len() + one.len() <= n.max(one.len()) {
+        v.extend_from_slice(&one);
+    }
+    v
+}
+
+/// A DODF of `n` oidDO entries, the LwM2M bootstrap one last.
+pub fn dodf_of(n: usize) -> Vec<u8> {
+    use scboot::ber::Oid;
+    use scboot::dodf::*;
+    use scboot::path::Path;
+    let ids: Vec<Vec<u8>> = (0..n)
+        .map(|k| vec![0x67, 0x2B, 0x09, 0x10 + (k % 100) as u8])
+        .collect();
+    let path = [0x64, 0x40];
+    let mut e: Vec<DataObject> = ids
+        .iter()
+        .map(|id| DataObject {
+            kind: DataObjectKind::Oid(Oid::from_content(id).unwrap()),
+            common: CommonObjectAttributes {
+                label: Some("Object"),
+                ..Default::default()
+            },
+            data: CommonDataObjectAttributes::default(),
+            sub_class: None,
+            value: ObjectValue::Path(Path::new(&path)),
+        })
+        .collect();
+    if let Some(last) = e.last_mut() {
+        last.kind = DataObjectKind::Oid(Oid::LWM2M_BOOTSTRAP);
+    }
+    encode(&scboot::ber::Concat(&e))
+}

@@ -14,7 +14,7 @@ use scboot::scp03::*;
 pub struct Case {
     /// Group (what is compared).
     pub group: &'static str,
-    /// Implementation (`scboot`, `reference`, `der`, `der-parser`, `raw-aes-cmac`, ...).
+    /// Implementation (`scboot`, `reference`, `der`, `der-parser`, `floor-aes-work`, ...).
     pub name: &'static str,
     /// Bytes processed per call.
     pub bytes: usize,
@@ -129,6 +129,7 @@ fn parser_cases(out: &mut Vec<Case>) {
                     .serial_number
                     .len()
             }),
+            ("der", peers::der_tokeninfo),
             ("der-parser", peers::der_parser_all),
         ],
     );
@@ -170,6 +171,29 @@ fn parser_cases(out: &mut Vec<Case>) {
                 }),
             ],
         );
+    }
+}
+
+/// The parse cost against the input: LwM2M TLV from 64 B to 64 KB, a DODF
+/// from 1 to 100 entries (`bench-report scaling` fits the slopes).
+fn scaling_cases(out: &mut Vec<Case>) {
+    for size in [64usize, 256, 1024, 4096, 16384, 65536] {
+        let group: &'static str = Box::leak(format!("scale_tlv_{size}").into_boxed_str());
+        let b = fixtures::tlv_of(size);
+        out.push(case(group, "scboot", b.len(), move || {
+            scboot::tlv::Tlv::parse(black_box(&b))
+                .unwrap()
+                .records()
+                .count()
+        }));
+    }
+    for n in [1usize, 10, 30, 100] {
+        let group: &'static str = Box::leak(format!("scale_dodf_{n}").into_boxed_str());
+        let b = fixtures::dodf_of(n);
+        out.push(case(group, "scboot", b.len(), move || {
+            let d = scboot::dodf::Dodf::parse(black_box(&b)).unwrap();
+            d.len() + d.find_lwm2m_bootstrap().map_or(0, |m| m.entry)
+        }));
     }
 }
 
@@ -252,8 +276,11 @@ impl RawFloor {
         }
     }
 
-    /// Host side then card side of one command: ICV, CBC encrypt, CMAC;
-    /// CMAC, ICV, CBC decrypt (blocks deciphered in parallel), on precomputed keys.
+    /// Host side then card side of one command, the AES work the protocol
+    /// needs and nothing else: ICV, CBC encrypt, C-MAC over the chain, the
+    /// header and the data; C-MAC again (the card's check), ICV, CBC decrypt
+    /// (blocks deciphered together). The keyed CMAC is reset after each use, never
+    /// cloned; nothing is allocated.
     fn command(&mut self, header: &[u8], data: &[u8], encrypt: bool, out: &mut [u8]) -> usize {
         use aes::cipher::{BlockDecrypt, BlockEncrypt};
         use cmac::Mac;
@@ -276,34 +303,48 @@ impl RawFloor {
                 prev = b;
             }
         }
-        let mut m = self.mac.clone();
-        m.update(&self.chain);
-        m.update(header);
-        m.update(&out[..n]);
-        self.chain.copy_from_slice(&m.finalize().into_bytes());
-        // Card side: verify, decrypt.
-        let mut m = self.mac.clone();
-        m.update(&self.chain);
-        m.update(header);
-        m.update(&out[..n]);
-        let t = m.finalize().into_bytes();
+        self.mac.update(&self.chain);
+        self.mac.update(header);
+        self.mac.update(&out[..n]);
+        let host = self.mac.finalize_reset().into_bytes();
+        // Card side: the same C-MAC, then decryption.
+        self.mac.update(&self.chain);
+        self.mac.update(header);
+        self.mac.update(&out[..n]);
+        let card = self.mac.finalize_reset().into_bytes();
+        self.chain.copy_from_slice(&host);
         if encrypt {
             let mut icv = aes::Block::default();
             self.enc.encrypt_block(&mut icv);
-            let ct: Vec<aes::Block> = out[..n]
-                .chunks_exact(16)
-                .map(aes::Block::clone_from_slice)
-                .collect();
-            let mut pt = ct.clone();
-            self.enc.decrypt_blocks(&mut pt);
-            for (i, (p, chunk)) in pt.iter().zip(out[..n].chunks_exact_mut(16)).enumerate() {
+            let blocks = n / 16;
+            let mut ct = [aes::Block::default(); 72];
+            let mut pt = [aes::Block::default(); 72];
+            for (i, c) in out[..n].chunks_exact(16).enumerate() {
+                ct[i].copy_from_slice(c);
+            }
+            pt[..blocks].copy_from_slice(&ct[..blocks]);
+            self.enc.decrypt_blocks(&mut pt[..blocks]);
+            for (i, chunk) in out[..n].chunks_exact_mut(16).enumerate() {
                 let prev = if i == 0 { &icv } else { &ct[i - 1] };
-                for ((o, x), y) in chunk.iter_mut().zip(p.iter()).zip(prev.iter()) {
+                for ((o, x), y) in chunk.iter_mut().zip(pt[i].iter()).zip(prev.iter()) {
                     *o = x ^ y;
                 }
             }
         }
-        n + usize::from(t[0])
+        n + usize::from(card[0])
+    }
+
+    /// The AES block operations [`RawFloor::command`] does: what a
+    /// computed limit multiplies by the cost of one block.
+    pub fn block_operations(header_len: usize, data_len: usize, encrypt: bool) -> usize {
+        let n = if encrypt {
+            (data_len / 16 + 1) * 16
+        } else {
+            data_len
+        };
+        let mac = (16 + header_len + n).div_ceil(16);
+        let cbc = if encrypt { 2 + 2 * (n / 16) } else { 0 };
+        2 * mac + cbc
     }
 }
 
@@ -332,30 +373,18 @@ fn scp03_cases(out: &mut Vec<Case>) {
     // made with the `cmac` crate. Key-ENC and Key-MAC are keyed once outside
     // the loop, as `StaticKeys` does; S-MAC is keyed per session (cryptograms,
     // EXTERNAL AUTHENTICATE C-MAC).
-    out.push(case("scp03_setup", "raw-aes-cmac", 0, raw_setup(false)));
-    // The same plus the two schedules an open session also holds (AES with
-    // S-ENC for C-DEC/R-ENC, CMAC with S-RMAC for R-MAC).
+    out.push(case("scp03_setup", "floor-7-cmacs", 0, raw_setup(false)));
+    // The fair floor, what an open session needs: the 7 CMACs with the
+    // static keys keyed once, and the schedules a session holds (AES with
+    // S-ENC for C-DEC/R-ENC, CMAC with S-MAC and S-RMAC).
+    out.push(case("scp03_setup", "floor-fair", 0, raw_setup(true)));
+    // The 7 CMAC calls made one-shot (`Cmac::new(key)`, update, finalize
+    // each time): no static key keyed beforehand (slower than fair).
     out.push(case(
         "scp03_setup",
-        "raw-aes-cmac+session-schedules",
-        0,
-        raw_setup(true),
-    ));
-    // The same 7 CMAC calls made one-shot (`Cmac::new(key)`, update,
-    // finalize each time), as the RustCrypto `Mac` API is usually called.
-    out.push(case(
-        "scp03_setup",
-        "raw-aes-cmac-oneshot",
+        "floor-7-cmacs-oneshot",
         0,
         raw_setup_oneshot(),
-    ));
-    // The same plus the two schedules an open session also holds (AES with
-    // S-ENC for C-DEC/R-ENC, CMAC with S-RMAC for R-MAC).
-    out.push(case(
-        "scp03_setup",
-        "raw-aes-cmac+session-schedules",
-        0,
-        raw_setup(true),
     ));
 
     // Command protection: host wrap + card unwrap.
@@ -383,12 +412,22 @@ fn scp03_cases(out: &mut Vec<Case>) {
                     let hlen = if size > 247 { 7 } else { 5 };
                     let mut buf = vec![0u8; size + 32];
                     let encrypt = level.c_dec();
-                    out.push(case(group, "raw-aes-cmac", size, move || {
+                    out.push(case(group, "floor-aes-work", size, move || {
                         floor.command(&header[..hlen], black_box(&data), encrypt, &mut buf)
                     }));
                 }
             }
         }
+    }
+    // One AES-128 block: the unit of the computed SCP03 limits.
+    {
+        use aes::cipher::{BlockEncrypt, KeyInit};
+        let c = aes::Aes128::new_from_slice(&[3; 16]).unwrap();
+        let mut b = aes::Block::default();
+        out.push(case("aes_block", "aes128-encrypt", 16, move || {
+            c.encrypt_block(black_box(&mut b));
+            usize::from(b[0])
+        }));
     }
     // Response protection at 33: card wrap + host unwrap.
     for (size, group) in [
@@ -556,6 +595,7 @@ pub fn all() -> Vec<Case> {
         probes(&mut v);
     }
     parser_cases(&mut v);
+    scaling_cases(&mut v);
     encoder_cases(&mut v);
     scp03_cases(&mut v);
     procedure_cases(&mut v);

@@ -80,6 +80,39 @@ pub struct DerTemplate<'a> {
     pub path: Option<&'a OctetStringRef>,
 }
 
+/// `TokenInfo` with the fields a card's usually has (PKCS #15 v1.1 6.9):
+/// the absent optional ones are absent from the struct too.
+#[derive(Sequence)]
+pub struct DerTokenInfo<'a> {
+    /// version.
+    pub version: u8,
+    /// serialNumber.
+    pub serial_number: &'a OctetStringRef,
+    /// manufacturerID.
+    #[asn1(optional = "true")]
+    pub manufacturer_id: Option<Utf8StringRef<'a>>,
+    /// label [0].
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub label: Option<Utf8StringRef<'a>>,
+    /// tokenflags.
+    pub token_flags: BitStringRef<'a>,
+    /// lastUpdate [5] (a CHOICE, so EXPLICIT; the generalizedTime alternative).
+    #[asn1(context_specific = "5", tag_mode = "EXPLICIT", optional = "true")]
+    pub last_update: Option<der::asn1::GeneralizedTime>,
+    /// preferredLanguage.
+    #[asn1(optional = "true")]
+    pub preferred_language: Option<der::asn1::PrintableStringRef<'a>>,
+}
+
+/// TokenInfo with `der`: the serial number's length.
+pub fn der_tokeninfo(bytes: &[u8]) -> usize {
+    DerTokenInfo::from_der(bytes)
+        .unwrap()
+        .serial_number
+        .as_bytes()
+        .len()
+}
+
 const LWM2M: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.43.9.1");
 
 /// The DODF with `der`: every oidDO entry, then the LwM2M one.

@@ -118,7 +118,13 @@ impl<'a> BootstrapObject<'a> {
 }
 
 /// Parse the object at the start of `span` (inside the `size` region).
-fn next_object(span: Span<'_>, index: usize) -> Result<(BootstrapObject<'_>, Span<'_>)> {
+/// The object at the start of `span`; its TLV is validated when `validate`
+/// (parsing), taken as it is otherwise (iterating a file validated before).
+fn next_object(
+    span: Span<'_>,
+    index: usize,
+    validate: bool,
+) -> Result<(BootstrapObject<'_>, Span<'_>)> {
     let at = |e: crate::Error| e.within(Structure::BootstrapObject, Some(index));
     let offset = span.offset();
     let header = |input| -> crate::span::PResult<'_, (u16, ObjectVersion, usize, usize)> {
@@ -146,7 +152,11 @@ fn next_object(span: Span<'_>, index: usize) -> Result<(BootstrapObject<'_>, Spa
         )
         .map_err(at);
     };
-    let tlv = Tlv::parse_object_span(tlv_span).map_err(at)?;
+    let tlv = if validate {
+        Tlv::parse_object_span(tlv_span).map_err(at)?
+    } else {
+        Tlv::validated(tlv_span)
+    };
     Ok((
         BootstrapObject {
             object_id,
@@ -203,7 +213,7 @@ impl<'a> BootstrapFile<'a> {
         let mut rest = objects;
         let mut found: usize = 0;
         while !rest.is_empty() {
-            let (_, next) = next_object(rest, found)?;
+            let (_, next) = next_object(rest, found, true)?;
             rest = next;
             found += 1;
         }
@@ -294,7 +304,8 @@ impl<'a> Iterator for BootstrapObjects<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        let (o, rest) = next_object(self.rest, self.index).ok()?;
+        // The file was validated: its objects are not checked again.
+        let (o, rest) = next_object(self.rest, self.index, false).ok()?;
         self.rest = rest;
         self.index += 1;
         Some(o)

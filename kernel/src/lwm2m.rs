@@ -452,28 +452,120 @@ pub struct Account<'a> {
     pub server: Option<ServerInstance<'a>>,
 }
 
+/// Server instances indexed by Short Server ID in the accounts iterator.
+const INDEXED_SERVERS: usize = 16;
+
+/// The Short Server ID (resource 0) of a Server instance, read without
+/// decoding the rest; `None` when absent or out of range (such an instance
+/// is then matched by no Security instance).
+fn server_ssid(rec: &TlvRecord<'_>) -> Option<u16> {
+    let r = rec.children().find(|r| r.id() == 0)?;
+    match r.as_integer() {
+        Ok(v @ 1..=65534) => Some(v as u16),
+        _ => None,
+    }
+}
+
 /// The accounts of a bootstrap file: every Security instance, paired with
-/// the Server instance whose Short Server ID matches. No allocation.
-pub fn accounts<'a>(
-    file: &crate::bootstrap::BootstrapFile<'a>,
-) -> impl Iterator<Item = Result<Account<'a>>> + 'a {
-    let f = *file;
-    f.objects()
-        .filter(|o| o.object_id == SECURITY_OBJECT)
-        .flat_map(|o| o.instances())
-        .map(move |rec| {
-            let security = SecurityInstance::from_record(&rec)?;
-            let mut server = None;
-            if let Some(ssid) = security.short_server_id {
-                for o in f.objects().filter(|o| o.object_id == SERVER_OBJECT) {
-                    for r in o.instances() {
-                        let s = ServerInstance::from_record(&r)?;
-                        if s.short_server_id == Some(ssid) && server.is_none() {
-                            server = Some(s);
-                        }
+/// the Server instance whose Short Server ID matches. One pass over the
+/// Server instances indexes them by Short Server ID (up to 16, inline: no
+/// allocation), then one pass over the Security instances decodes each and
+/// the Server instance it names; a Server instance no Security instance
+/// names is not decoded. (A file with more than 16 Server instances has
+/// the rest looked up by a scan.)
+pub fn accounts<'a>(file: &crate::bootstrap::BootstrapFile<'a>) -> Accounts<'a> {
+    Accounts {
+        file: *file,
+        objects: file.objects(),
+        instances: None,
+        index: [None; INDEXED_SERVERS],
+        indexed: None,
+    }
+}
+
+/// The iterator of [`accounts`].
+#[derive(Debug, Clone)]
+pub struct Accounts<'a> {
+    file: crate::bootstrap::BootstrapFile<'a>,
+    objects: crate::bootstrap::BootstrapObjects<'a>,
+    instances: Option<crate::tlv::Records<'a>>,
+    index: [Option<(u16, TlvRecord<'a>)>; INDEXED_SERVERS],
+    /// `Some(overflow)` once the index is built; `overflow`: more Server
+    /// instances than it holds.
+    indexed: Option<bool>,
+}
+
+impl<'a> Accounts<'a> {
+    fn build_index(&mut self) -> bool {
+        let mut n = 0;
+        let mut overflow = false;
+        for o in self.file.objects().filter(|o| o.object_id == SERVER_OBJECT) {
+            for r in o.instances() {
+                let Some(ssid) = server_ssid(&r) else {
+                    continue;
+                };
+                match self.index.get_mut(n) {
+                    Some(slot) => {
+                        *slot = Some((ssid, r));
+                        n += 1;
                     }
+                    None => overflow = true,
                 }
             }
-            Ok(Account { security, server })
-        })
+        }
+        overflow
+    }
+
+    /// The Server instance of `ssid`: the first with that Short Server ID.
+    fn server(&mut self, ssid: u16) -> Option<TlvRecord<'a>> {
+        let overflow = match self.indexed {
+            Some(o) => o,
+            None => {
+                let o = self.build_index();
+                self.indexed = Some(o);
+                o
+            }
+        };
+        if let Some((_, r)) = self.index.iter().flatten().find(|(s, _)| *s == ssid) {
+            return Some(*r);
+        }
+        if !overflow {
+            return None;
+        }
+        self.file
+            .objects()
+            .filter(|o| o.object_id == SERVER_OBJECT)
+            .flat_map(|o| o.instances())
+            .find(|r| server_ssid(r) == Some(ssid))
+    }
+
+    fn next_security(&mut self) -> Option<TlvRecord<'a>> {
+        loop {
+            if let Some(r) = self.instances.as_mut().and_then(Iterator::next) {
+                return Some(r);
+            }
+            let o = self.objects.find(|o| o.object_id == SECURITY_OBJECT)?;
+            self.instances = Some(o.instances());
+        }
+    }
+}
+
+impl<'a> Iterator for Accounts<'a> {
+    type Item = Result<Account<'a>>;
+
+    fn next(&mut self) -> Option<Result<Account<'a>>> {
+        let rec = self.next_security()?;
+        let security = match SecurityInstance::from_record(&rec) {
+            Ok(s) => s,
+            Err(e) => return Some(Err(e)),
+        };
+        let server = match security.short_server_id.and_then(|ssid| self.server(ssid)) {
+            Some(r) => match ServerInstance::from_record(&r) {
+                Ok(s) => Some(s),
+                Err(e) => return Some(Err(e)),
+            },
+            None => None,
+        };
+        Some(Ok(Account { security, server }))
+    }
 }

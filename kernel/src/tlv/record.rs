@@ -282,6 +282,12 @@ impl<'a> Tlv<'a> {
         Ok(Tlv { span })
     }
 
+    /// TLV this crate validated before (a bootstrap file's object): not
+    /// checked again.
+    pub(crate) const fn validated(span: Span<'a>) -> Tlv<'a> {
+        Tlv { span }
+    }
+
     /// The raw bytes.
     pub const fn as_bytes(&self) -> &'a [u8] {
         self.span.bytes()
