@@ -3,6 +3,12 @@
 # (default 30). A crash, leak or divergence fails the script. Long runs:
 #   scripts/fuzz.sh 3600            # an hour per target
 #   scripts/fuzz.sh 600 diff_dodf   # one target
+#   scripts/fuzz.sh campaign        # the recorded campaign: fixed execution
+#                                   # counts (scripts/fuzz-campaign.sh)
+if [ "${1:-}" = campaign ]; then
+  shift
+  exec bash "$(dirname "$0")/fuzz-campaign.sh" "$@"
+fi
 source "$(dirname "$0")/fuzz-env.sh"
 SECONDS_EACH=${1:-30}
 ONLY=${2:-}

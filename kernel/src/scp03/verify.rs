@@ -20,8 +20,6 @@ pub(crate) fn ct_equal(a: &[u8], b: &[u8]) -> bool {
 /// depend on where the marker is; the verdict is public (the session ends on
 /// a bad padding) and so is the length of a plaintext whose MAC verified.
 pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let n = buf.len();
     // Lengths are public: only whole blocks are ever decrypted.
     if n == 0 || n % 16 != 0 {
@@ -36,12 +34,13 @@ pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let w = u64::from_le_bytes(word);
-        // The high bit of each byte, set where that byte is non-zero.
-        let hi = (((w & LOW7) + LOW7) | w) & HIGH;
-        // All ones when the word has a non-zero byte.
-        let any = ((hi | hi.wrapping_neg()) >> 63).wrapping_neg();
-        // The last non-zero byte of the word (little-endian: the highest bit).
-        let b = u64::from(63 - (hi | 1).leading_zeros()) >> 3;
+        // All ones when the word is not zero (x | -x has its top bit set
+        // exactly when x != 0).
+        let any = ((w | w.wrapping_neg()) >> 63).wrapping_neg();
+        // The last non-zero byte of the word (little-endian: the byte of the
+        // highest set bit; `| 1` keeps the count defined for a zero word,
+        // whose result `any` masks out).
+        let b = u64::from(63 - (w | 1).leading_zeros()) >> 3;
         let value = (w >> (b * 8)) & 0xFF;
         end = ((k * 8 + b + 1) & any) | (end & !any);
         last = (value & any) | (last & !any);

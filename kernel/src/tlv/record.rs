@@ -128,69 +128,85 @@ pub(super) const MASK_OBJECT_INSTANCE: u8 = 0b0001;
 pub(super) const MASK_IN_OBJECT_INSTANCE: u8 = 0b1100;
 pub(super) const MASK_IN_MULTIPLE_RESOURCE: u8 = 0b0010;
 
+/// One header inside `b[i..limit]`: the type byte, where the value starts
+/// and where it ends, or `None` when the header or the value does not fit.
+#[inline(always)]
+fn header_at(b: &[u8], i: usize, limit: usize) -> Option<(u8, usize, usize)> {
+    let t = *b.get(i)?;
+    let len_octets = usize::from(t >> 3 & 3);
+    let value_at = i + 2 + usize::from(t >> 5 & 1) + len_octets;
+    if value_at > limit {
+        return None;
+    }
+    let len = match len_octets {
+        0 => usize::from(t & 7),
+        1 => usize::from(*b.get(value_at - 1)?),
+        _ => b
+            .get(value_at - len_octets..value_at)?
+            .iter()
+            .fold(0, |acc, &o| acc << 8 | usize::from(o)),
+    };
+    let value_end = value_at + len;
+    (value_end <= limit).then_some((t, value_at, value_end))
+}
+
+/// The children of a Multiple Resource: Resource Instances only.
+#[inline(always)]
+fn multiple_resource_ok(b: &[u8], mut i: usize, limit: usize) -> bool {
+    while i < limit {
+        match header_at(b, i, limit) {
+            Some((t, _, end)) if MASK_IN_MULTIPLE_RESOURCE & (1 << (t >> 6)) != 0 => i = end,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The children of an Object Instance: Resources and Multiple Resources.
+#[inline(always)]
+fn object_instance_ok(b: &[u8], mut i: usize, limit: usize) -> bool {
+    while i < limit {
+        let Some((t, at, end)) = header_at(b, i, limit) else {
+            return false;
+        };
+        let kind = t >> 6;
+        if MASK_IN_OBJECT_INSTANCE & (1 << kind) == 0
+            || (kind == 2 && !multiple_resource_ok(b, at, end))
+        {
+            return false;
+        }
+        i = end;
+    }
+    true
+}
+
 /// The structure check without building records: header forms, lengths
-/// bounded by the parent, nesting rules, in one pass over the bytes with a
-/// fixed stack (the nesting rules allow at most two open containers).
+/// bounded by the parent, nesting rules, in one pass over the bytes. The
+/// nesting rules allow at most two open containers, so the check is three
+/// fixed loops (top level, Object Instance, Multiple Resource), each with
+/// its limit in a register: no stack, no recursion.
 /// `true`: the run is valid. `false`: it is not, and the precise validator
 /// ([`validate_run`]) names the error.
 #[inline]
 pub(super) fn structure_ok(b: &[u8], top: u8) -> bool {
-    let mut end = [b.len(), 0, 0];
-    let mut allowed = [top, 0, 0];
-    let mut depth = 0usize;
+    let n = b.len();
     let mut i = 0usize;
-    loop {
-        // Close the containers that end here.
-        while Some(&i) == end.get(depth) {
-            if depth == 0 {
-                return true;
-            }
-            depth -= 1;
-        }
-        let (Some(&t), Some(&limit), Some(&mask)) = (b.get(i), end.get(depth), allowed.get(depth))
-        else {
+    while i < n {
+        let Some((t, at, end)) = header_at(b, i, n) else {
             return false;
         };
         let kind = t >> 6;
-        if mask & (1 << kind) == 0 {
-            return false;
-        }
-        let id_len = 1 + usize::from(t >> 5 & 1);
-        let len_octets = usize::from(t >> 3 & 3);
-        let value_at = i + 1 + id_len + len_octets;
-        if value_at > limit {
-            return false;
-        }
-        let len = match b.get(i + 1 + id_len..value_at) {
-            Some([]) => usize::from(t & 7),
-            Some(octets) => octets.iter().fold(0, |acc, &o| acc << 8 | usize::from(o)),
-            None => return false,
+        let children_ok = match kind {
+            0 => object_instance_ok(b, at, end),
+            2 => multiple_resource_ok(b, at, end),
+            _ => true,
         };
-        let value_end = value_at + len;
-        if value_end > limit {
+        if top & (1 << kind) == 0 || !children_ok {
             return false;
         }
-        let child_mask = match kind {
-            0 => MASK_IN_OBJECT_INSTANCE,
-            2 => MASK_IN_MULTIPLE_RESOURCE,
-            _ => 0,
-        };
-        if child_mask == 0 {
-            i = value_end;
-        } else {
-            depth += 1;
-            match (end.get_mut(depth), allowed.get_mut(depth)) {
-                (Some(e), Some(a)) => {
-                    *e = value_end;
-                    *a = child_mask;
-                }
-                // Deeper than the rules allow: cannot happen (a container's
-                // children are never containers of the same kind twice).
-                _ => return false,
-            }
-            i = value_at;
-        }
+        i = end;
     }
+    true
 }
 
 /// Validate a run of records whose parent has type `parent` (`None`: top level,
