@@ -20,7 +20,7 @@
 use scboot::at_csim;
 use scboot::monitor::{Capabilities, Mode, Monitor, Sequencer, Verdict};
 use scboot::procedure::TransportError;
-use scboot::procedure::{run, Card, Config, Fault, SecurePolicy};
+use scboot::procedure::{run, run_operation, Card, Config, Fault, KeyOperation, SecurePolicy};
 use scboot::scp03::{SecurityLevel, StaticKeys};
 use scboot_card::config::{build, CardConfig, DEMO_CONFIG};
 use scboot_card::{CardImage, VirtualCard};
@@ -280,6 +280,17 @@ fn cards() -> &'static [(CardImage, StaticKeys)] {
     })
 }
 
+/// The trust-anchor card (an EC P-256 signing key, an AES checksum key, a
+/// key behind the PIN), built once.
+fn signing_card() -> &'static (CardImage, StaticKeys) {
+    static CARD: OnceLock<(CardImage, StaticKeys)> = OnceLock::new();
+    CARD.get_or_init(|| {
+        let cfg = CardConfig::parse(include_str!("../../examples/cards/signing.toml"))
+            .expect("signing config");
+        (build(&cfg).expect("signing card"), cfg.static_keys().expect("keys"))
+    })
+}
+
 /// At most this many exchanges per run: every command may take a 6Cxx
 /// retry and a bounded chain of GET RESPONSE, and every READ must bring at
 /// least one byte into the workspace (or end the file).
@@ -338,7 +349,16 @@ pub fn hostile_card(data: &[u8]) {
         level,
     );
 
+    if let Err(e) = &first {
+        // Error texts are built from hostile values: they must not panic.
+        let _ = (e.to_string(), format!("{e:?}"), e.card_removed());
+    }
     sequence(c1 >> 4, first.is_ok());
+
+    // A card-key operation (DM-SC-GEN-9) against the hostile trust-anchor
+    // card, the script going on: no panic, bounded, and nothing is called
+    // verified that the card did not verify.
+    key_operation(c0, c1, config, pin, &mut *h.script);
 
     // 2. The card behaves; the client applies what it gives (restored from
     // its digest, as a device does after a restart).
@@ -372,6 +392,73 @@ pub fn hostile_card(data: &[u8]) {
         Err(e) => {
             assert!(monitor.holds_card_data(), "{e}");
             let _ = e.to_string();
+        }
+    }
+}
+
+fn key_operation(c0: u8, c1: u8, config: Config, pin: Option<(u8, &[u8])>, script: &mut Script<'_>) {
+    let (image, keys) = signing_card();
+    let data = script.data.get(..script.data.len().min(300)).unwrap_or(&[]);
+    let op = match (c0 ^ c1) & 3 {
+        0 => KeyOperation::Sign {
+            label: if c1 & 0x40 != 0 { "pin-signing" } else { "bootstrap-signing" },
+            digest: [c0; 32],
+        },
+        1 => KeyOperation::Checksum {
+            label: "operator-mac",
+            data,
+        },
+        2 => KeyOperation::VerifyChecksum {
+            label: "operator-mac",
+            data,
+            checksum: data.get(..16).unwrap_or(&[]),
+        },
+        _ => KeyOperation::ReadPublicKey {
+            label: "bootstrap-signing",
+        },
+    };
+    let mut h = Hostile {
+        card: VirtualCard::new(image.clone()).expect("signing card"),
+        script,
+        exchanges: 0,
+        lied: false,
+        lied_authentic: false,
+        absent: false,
+        at_csim: c1 & 8 != 0,
+    };
+    let mut ws = [0u8; WORKSPACE];
+    h.start_run();
+    match run_operation(&mut h, keys, config, &mut ws, op, pin) {
+        Ok(r) => {
+            assert!(h.exchanges <= MAX_EXCHANGES, "{} exchanges", h.exchanges);
+            if let (KeyOperation::VerifyChecksum { data, checksum, .. }, Some(true)) =
+                (op, r.verified)
+            {
+                // Only a lying card can call a wrong checksum right.
+                let mut real = VirtualCard::new(image.clone()).expect("signing card");
+                let mut ws = [0u8; WORKSPACE];
+                let computed = run_operation(
+                    &mut real,
+                    keys,
+                    config,
+                    &mut ws,
+                    KeyOperation::Checksum {
+                        label: "operator-mac",
+                        data,
+                    },
+                    pin,
+                );
+                if let Ok(c) = computed {
+                    assert!(h.lied || c.output == checksum, "a wrong checksum verified");
+                }
+            }
+            if let KeyOperation::ReadPublicKey { .. } = op {
+                let _ = scboot::anchor::verify_p256(r.output, &[c1; 32], data);
+            }
+        }
+        Err(e) => {
+            assert!(h.exchanges <= MAX_EXCHANGES, "{} exchanges", h.exchanges);
+            let _ = (e.to_string(), format!("{e:?}"));
         }
     }
 }
