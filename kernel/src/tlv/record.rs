@@ -334,17 +334,28 @@ impl<'a> Iterator for Records<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        // Validated before: an error cannot happen; end the iteration if it does.
-        match record(self.rest) {
-            Ok((r, rest)) => {
-                self.rest = rest;
-                Some(r)
-            }
-            Err(_) => {
-                self.rest = self.rest.skip(self.rest.len());
-                None
-            }
-        }
+        // Validated before: the header fits and the value lies inside the
+        // run, so the header is decoded without building errors (should it
+        // not fit after all, the iteration ends).
+        let b = self.rest.bytes();
+        let Some((t, value_at, value_end)) = header_at(b, 0, b.len()) else {
+            self.rest = self.rest.skip(self.rest.len());
+            return None;
+        };
+        let id = match (t & 0x20 != 0, b) {
+            (false, [_, id, ..]) => u16::from(*id),
+            (true, [_, hi, lo, ..]) => u16::from_be_bytes([*hi, *lo]),
+            _ => 0,
+        };
+        let r = TlvRecord {
+            kind: TlvType::from_bits(t),
+            id,
+            offset: self.rest.offset(),
+            header_len: value_at as u8,
+            value: b.get(value_at..value_end).unwrap_or(&[]),
+        };
+        self.rest = self.rest.skip(value_end);
+        Some(r)
     }
 }
 
