@@ -46,6 +46,10 @@ fn negate(s: &[u8]) -> [u8; 32] {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "P-256 arithmetic: minutes per verification under Miri; natively and in the fuzzers it runs"
+)]
 fn valid_signature_verifies_and_any_change_does_not() {
     let (digest, sig) = sign(b"bootstrap package");
     let pk = point();
@@ -78,6 +82,10 @@ fn valid_signature_verifies_and_any_change_does_not() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "P-256 arithmetic: minutes per verification under Miri; natively and in the fuzzers it runs"
+)]
 fn high_s_is_accepted_as_ecdsa_defines_it() {
     let (digest, sig) = sign(b"high s");
     let mut high = sig;
@@ -89,6 +97,10 @@ fn high_s_is_accepted_as_ecdsa_defines_it() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "P-256 arithmetic: minutes per verification under Miri; natively and in the fuzzers it runs"
+)]
 fn r_or_s_out_of_range_is_malformed() {
     let (digest, sig) = sign(b"range");
     let pk = point();
@@ -115,6 +127,10 @@ fn r_or_s_out_of_range_is_malformed() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "P-256 arithmetic: minutes per verification under Miri; natively and in the fuzzers it runs"
+)]
 fn wrong_lengths_and_der_are_malformed() {
     let (digest, sig) = sign(b"lengths");
     let pk = point();
@@ -136,6 +152,10 @@ fn wrong_lengths_and_der_are_malformed() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "P-256 arithmetic: minutes per verification under Miri; natively and in the fuzzers it runs"
+)]
 fn public_keys_off_the_curve_compressed_or_of_another_curve_are_refused() {
     let (digest, sig) = sign(b"keys");
     let pk = point();
@@ -184,6 +204,10 @@ fn package() -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "P-256 arithmetic: minutes per verification under Miri; natively and in the fuzzers it runs"
+)]
 fn a_package_is_given_only_when_its_signature_verifies() {
     let pkg = package();
     let (_, sig) = sign(&pkg);
