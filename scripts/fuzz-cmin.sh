@@ -10,8 +10,9 @@ for t in $TARGETS; do
   dir="$ROOT/corpus/$t"
   out=$(mktemp -d)
   finds=$(mktemp -d)
-  find "$dir" -maxdepth 1 -type f ! -name 'found-*' -exec cp {} "$out/" \;
-  find "$dir" -maxdepth 1 -type f \( -name 'found-*' -o -regex '.*/[0-9a-f]\{40\}' \) -exec mv {} "$finds/" \;
+  # Finds: found-<sha1>, or a bare <sha1> as libFuzzer names what it saves.
+  find "$dir" -maxdepth 1 -type f -regextype posix-extended ! -name 'found-*' ! -regex '.*/[0-9a-f]{40}' -exec cp {} "$out/" \;
+  find "$dir" -maxdepth 1 -type f -regextype posix-extended \( -name 'found-*' -o -regex '.*/[0-9a-f]{40}' \) -exec mv {} "$finds/" \;
   before=$(ls "$finds" | wc -l)
   "${FUZZ_CARGO[@]}" fuzz run -O "$t" "$out" "$finds" -- -merge=1 >/dev/null 2>&1
   for f in "$out"/*; do

@@ -470,6 +470,53 @@ fn procedure_cases(out: &mut Vec<Case>) {
         .unwrap();
         b.provenance.apdus as usize
     }));
+    for (name, file_size, level, read_everything) in LAYOUTS {
+        let mut cfg =
+            scboot_card::config::CardConfig::parse(scboot_card::config::DEMO_CONFIG).unwrap();
+        cfg.file_size = *file_size;
+        let image = scboot_card::config::build(&cfg).unwrap();
+        let keys = image.keys.static_keys().unwrap();
+        let mut card = scboot_card::VirtualCard::new(image).unwrap();
+        let mut ws = vec![0u8; 4096];
+        let config = match level {
+            Some(l) => scboot::procedure::Config::new([3; 16]).level(*l),
+            None => {
+                scboot::procedure::Config::new([3; 16]).policy(scboot::procedure::SecurePolicy::Off)
+            }
+        }
+        .read_everything(*read_everything);
+        out.push(case("procedure_layout", name, 0, move || {
+            let b = scboot::procedure::run(&mut card, &keys, config, &mut ws, None).unwrap();
+            b.provenance.apdus as usize
+        }));
+    }
+}
+
+/// Card layouts for the procedure's APDU count: the demo's data (457 bytes
+/// of bootstrap information) in bootstrap EFs of 512 and 3000 bytes, at
+/// SCP03 levels 33, 03, 01 and without a secure channel; `-dump` reads
+/// EF.TokenInfo and every DODF too (`Config::read_everything`, what
+/// `scboot card dump` does).
+pub const LAYOUTS: &[(&str, usize, Option<scboot::scp03::SecurityLevel>, bool)] = {
+    use scboot::scp03::SecurityLevel as L;
+    &[
+        ("ef512-level33", 512, Some(L::ALL), false),
+        ("ef3000-level33", 3000, Some(L::ALL), false),
+        ("ef3000-level33-dump", 3000, Some(L::ALL), true),
+        ("ef3000-level03", 3000, Some(L::C_DEC), false),
+        ("ef3000-level01", 3000, Some(L::C_MAC), false),
+        ("ef3000-no-scp03", 3000, None, false),
+        ("ef3000-no-scp03-dump", 3000, None, true),
+    ]
+};
+
+/// The APDUs one run of a layout exchanges.
+pub fn layout_apdus(name: &str) -> Option<usize> {
+    let mut v = Vec::new();
+    procedure_cases(&mut v);
+    v.into_iter()
+        .find(|c| c.group == "procedure_layout" && c.name == name)
+        .map(|mut c| (c.run)())
 }
 
 /// The raw CMAC work of a host handshake (S8, AES-128, pseudo-random

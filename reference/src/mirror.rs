@@ -493,6 +493,8 @@ pub struct Script {
 }
 
 fn scp_class(e: &scboot::scp03::Scp03Error) -> String {
+    // Every kernel error the lockstep meets: its text and status word build.
+    let _ = (e.to_string(), e.status_word(), e.terminates_session());
     let d = format!("{e:?}");
     d.chars()
         .take_while(|c| c.is_ascii_alphanumeric())

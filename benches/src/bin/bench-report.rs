@@ -5,6 +5,7 @@
 //! bench-report measure            # run callgrind on every case -> target/bench/callgrind.json
 //! bench-report check [--cached]   # measure (or reuse), fail if a case exceeds benches/budgets.toml
 //! bench-report update             # measure, then write budgets = measured + 8 %
+//! bench-report layouts [--readme] # the procedure per card layout: APDUs, cycles, instructions
 //! bench-report dashboard [DIR]    # github-action-benchmark JSON: DIR/callgrind.json, DIR/timing.json
 //! bench-report ratios [--readme]  # the ratio table (and rewrite it in README.md)
 //! ```
@@ -543,6 +544,23 @@ fn scaling_table(c: &BTreeMap<String, Counts>, bytes: &BTreeMap<String, usize>) 
     s
 }
 
+/// The whole procedure per card layout: APDUs exchanged (one run), TSC
+/// cycles (the least disturbed of three interleaved runs) and callgrind
+/// instructions per run.
+fn layouts_table(c: &BTreeMap<String, Counts>) -> String {
+    let mut s = String::from(
+        "| layout | APDUs | TSC cycles per run | instructions per run |\n| --- | --- | --- | --- |\n",
+    );
+    for (name, ..) in scboot_benches::LAYOUTS {
+        let id = format!("procedure_layout/{name}");
+        let apdus = scboot_benches::layout_apdus(name).map_or("-".into(), |n| n.to_string());
+        let cycles = interleaved(&id, &id).map_or("-".into(), |r| format!("{:.0}", r.0));
+        let ir = c.get(&id).map_or("-".into(), |v| format!("{:.0}", v.ir));
+        s.push_str(&format!("| `{name}` | {apdus} | {cycles} | {ir} |\n"));
+    }
+    s
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
@@ -596,9 +614,17 @@ fn main() {
                 into_readme("scaling", &t);
             }
         }
+        Some("layouts") => {
+            let (c, _) = load();
+            let t = layouts_table(&c);
+            print!("{t}");
+            if args.iter().any(|a| a == "--readme") {
+                into_readme("layouts", &t);
+            }
+        }
         _ => {
             eprintln!(
-                "usage: bench-report measure|check|update|dashboard [DIR]|ratios [--readme]|scaling [--readme]"
+                "usage: bench-report measure|check|update|dashboard [DIR]|ratios [--readme]|scaling [--readme]|layouts [--readme]"
             );
             std::process::exit(2);
         }
