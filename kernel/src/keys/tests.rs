@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::dodf::ObjectFlags;
-use crate::error::{Error, ErrorKind};
+use crate::ber::Encode;
+use crate::error::{EncodeError, Error, ErrorKind};
 use crate::path::Path;
 use std::vec;
 use std::vec::Vec;
