@@ -390,11 +390,17 @@ fn padding_check_wrong_kinds(runner: &mut CtRunner, rng: &mut BenchRng) {
 /// The padding check on right paddings with the marker first (Left: 16
 /// data bytes) or last (Right: 31 data bytes) in the final block.
 fn padding_check_marker_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
+    marker_at::<32>(runner, rng, 16, 31);
+}
+
+/// Right paddings of `N` bytes whose marker stands at `left` (Left) or
+/// `right` (Right), random data before it.
+fn marker_at<const N: usize>(runner: &mut CtRunner, rng: &mut BenchRng, left: usize, right: usize) {
     padding_case(runner, rng, |c, rng| {
-        let mut block = bytes::<32>(rng);
+        let mut block = bytes::<N>(rng);
         let len = match c {
-            Class::Left => 16,
-            Class::Right => 31,
+            Class::Left => left,
+            Class::Right => right,
         };
         block[len] = 0x80;
         block[len + 1..].fill(0);
@@ -406,16 +412,7 @@ fn padding_check_marker_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng)
 /// marker in the first of four blocks (Left: 5 data bytes, 58 bytes of 00)
 /// or in the last (Right: 60 data bytes).
 fn padding_check_marker_first_vs_last_block(runner: &mut CtRunner, rng: &mut BenchRng) {
-    padding_case(runner, rng, |c, rng| {
-        let mut block = bytes::<64>(rng);
-        let len = match c {
-            Class::Left => 5,
-            Class::Right => 60,
-        };
-        block[len] = 0x80;
-        block[len + 1..].fill(0);
-        block
-    });
+    marker_at::<64>(runner, rng, 5, 60);
 }
 
 /// Multi-block padding, both wrong: a non-zero byte right after the marker

@@ -1,8 +1,8 @@
 //! Unit tests of the key directories.
 
 use super::*;
-use crate::dodf::ObjectFlags;
 use crate::ber::Encode;
+use crate::dodf::ObjectFlags;
 use crate::error::{EncodeError, Error, ErrorKind};
 use crate::path::Path;
 use std::vec;

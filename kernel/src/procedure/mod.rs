@@ -81,11 +81,25 @@ pub fn run<'w, C: Card>(
     // Le is 3 bytes); a response may be an extended read.
     let mut cmd = [0u8; exchange::CMD_MAX + 16];
     let mut resp = [0u8; exchange::RESP_MAX];
+    drive(&mut p, card, pin, &mut cmd, &mut resp)?;
+    p.finish().map_err(RunError::Procedure)
+}
+
+/// Exchange until the procedure is done: each command to `card`, each
+/// response back, the PIN when one is asked for.
+#[inline]
+fn drive<C: Card>(
+    p: &mut Procedure<'_, '_>,
+    card: &mut C,
+    pin: Option<(u8, &[u8])>,
+    cmd: &mut [u8],
+    resp: &mut [u8],
+) -> Result<(), RunError<C::Error>> {
     loop {
-        match p.next(&mut cmd).map_err(RunError::Procedure)? {
+        match p.next(cmd).map_err(RunError::Procedure)? {
             Step::Transmit(n) => {
                 let m = card
-                    .transmit(cmd.get(..n).unwrap_or(&[]), &mut resp)
+                    .transmit(cmd.get(..n).unwrap_or(&[]), resp)
                     .map_err(RunError::Card)?;
                 p.on_response(resp.get(..m).unwrap_or(&[]))
                     .map_err(RunError::Procedure)?;
@@ -96,7 +110,7 @@ pub fn run<'w, C: Card>(
                     .map_err(RunError::Procedure)?,
                 None => return Err(RunError::Procedure(request.decline())),
             },
-            Step::Done => return p.finish().map_err(RunError::Procedure),
+            Step::Done => return Ok(()),
         }
     }
 }
@@ -118,22 +132,6 @@ pub fn run_operation<'w, 'k, C: Card>(
     let mut p = Procedure::with_operation(keys, cfg, workspace, op);
     let mut cmd = [0u8; 600];
     let mut resp = [0u8; 600];
-    loop {
-        match p.next(&mut cmd).map_err(RunError::Procedure)? {
-            Step::Transmit(n) => {
-                let m = card
-                    .transmit(cmd.get(..n).unwrap_or(&[]), &mut resp)
-                    .map_err(RunError::Card)?;
-                p.on_response(resp.get(..m).unwrap_or(&[]))
-                    .map_err(RunError::Procedure)?;
-            }
-            Step::NeedPin(request) => match pin {
-                Some((reference, value)) => request
-                    .supply(reference, value)
-                    .map_err(RunError::Procedure)?,
-                None => return Err(RunError::Procedure(request.decline())),
-            },
-            Step::Done => return p.finish_operation().map_err(RunError::Procedure),
-        }
-    }
+    drive(&mut p, card, pin, &mut cmd, &mut resp)?;
+    p.finish_operation().map_err(RunError::Procedure)
 }
