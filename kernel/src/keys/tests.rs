@@ -49,9 +49,34 @@ fn opensc_shaped_ec_private_key() {
     assert_eq!(encode(&k), PRKDF_EC);
 }
 
+/// A key named by a path with index and length: the path is decoded, not
+/// taken for the reference-only form (`30 02 04 00`), and round-trips.
+#[test]
+fn a_path_with_index_and_length_is_decoded() {
+    let mut b = vec![0xA0, 0x20];
+    b.extend_from_slice(&PUKDF_EC[2..18]);
+    b.extend_from_slice(&[
+        0xA1, 0x0E, 0x30, 0x0C, 0x30, 0x0A, 0x04, 0x02, 0x51, 0x00, 0x02, 0x01, 0x10, 0x80, 0x01,
+        0x41,
+    ]);
+    let d = KeyDirectory::parse(&b, KeyClass::Public).unwrap();
+    let k = d.find_label("sig").unwrap();
+    let p = k.path().unwrap();
+    assert_eq!(p.path, &[0x51, 0x00]);
+    assert_eq!(
+        p.index_length,
+        Some(crate::path::IndexLength {
+            index: 0x10,
+            length: 0x41
+        })
+    );
+    assert_eq!(encode(&k), b);
+}
+
 #[test]
 fn ec_public_key_by_path() {
     let d = KeyDirectory::parse(&PUKDF_EC, KeyClass::Public).unwrap();
+    assert!(!d.is_empty());
     let k = d.find_label("sig").unwrap();
     assert_eq!(k.key_type, KeyType::Ec);
     assert_eq!(k.key.usage, KeyUsage::VERIFY);

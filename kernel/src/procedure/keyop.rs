@@ -214,49 +214,10 @@ pub struct KeyResult<'w> {
     pub apdus: u32,
 }
 
-/// Without the `keys` feature no procedure has an operation: the walk
-/// never reaches these; they fail as a call out of order would.
 #[cfg(not(feature = "keys"))]
-pub(super) fn key_directory_in(_: &Odf<'_>, _: &KeyOperation<'_>) -> Option<Bytes16> {
-    None
-}
-
+mod without_keys;
 #[cfg(not(feature = "keys"))]
-impl<'w> Procedure<'_, 'w> {
-    pub(super) fn odf_to_key_directory(
-        &mut self,
-        _: Option<Bytes16>,
-    ) -> Result<(), ProcedureError> {
-        self.fail(ProcedureError::OutOfOrder)
-    }
-    pub(super) fn key_directory_read(&mut self, _: usize) -> Result<(), ProcedureError> {
-        self.fail(ProcedureError::OutOfOrder)
-    }
-    pub(super) fn after_key_pin(&self) -> Phase {
-        Phase::Failed(ProcedureError::OutOfOrder)
-    }
-    pub(super) fn stage_mse(&mut self) -> Result<(), ProcedureError> {
-        self.fail(ProcedureError::OutOfOrder)
-    }
-    pub(super) fn stage_pso(&mut self, _: usize) -> Result<(), ProcedureError> {
-        self.fail(ProcedureError::OutOfOrder)
-    }
-    pub(super) fn pso_answered(
-        &mut self,
-        _: usize,
-        _: usize,
-        _: crate::apdu::StatusWord,
-    ) -> Result<(), ProcedureError> {
-        self.fail(ProcedureError::OutOfOrder)
-    }
-    pub(super) fn public_key_read(&mut self, _: FileRead) -> Result<(), ProcedureError> {
-        self.fail(ProcedureError::OutOfOrder)
-    }
-    /// Always [`ProcedureError::OutOfOrder`] without the `keys` feature.
-    pub fn finish_operation(self) -> Result<KeyResult<'w>, ProcedureError> {
-        Err(ProcedureError::OutOfOrder)
-    }
-}
+pub(super) use without_keys::key_directory_in;
 
 /// The most data one short command carries at a level (C-MAC: less the
 /// MAC; C-DECRYPTION: whole blocks with at least one byte of padding).
