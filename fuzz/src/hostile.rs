@@ -125,7 +125,20 @@ struct Hostile<'s, 'a> {
     at_csim: bool,
 }
 
-impl Hostile<'_, '_> {
+impl<'s, 'a> Hostile<'s, 'a> {
+    /// A card driven by `script`, reached directly or through AT+CSIM.
+    fn new(card: VirtualCard, script: &'s mut Script<'a>, at_csim: bool) -> Self {
+        Hostile {
+            card,
+            script,
+            exchanges: 0,
+            lied: false,
+            lied_authentic: false,
+            absent: false,
+            at_csim,
+        }
+    }
+
     fn start_run(&mut self) {
         self.exchanges = 0;
         self.lied = false;
@@ -326,15 +339,7 @@ pub fn hostile_card(data: &[u8]) {
         data: rest,
         honest_left: 0,
     };
-    let mut h = Hostile {
-        card,
-        script: &mut script,
-        exchanges: 0,
-        lied: false,
-        lied_authentic: false,
-        absent: false,
-        at_csim: c1 & 8 != 0,
-    };
+    let mut h = Hostile::new(card, &mut script, c1 & 8 != 0);
 
     // 1. A first bootstrap from the hostile card.
     let mut ws = [0u8; WORKSPACE];
@@ -427,15 +432,8 @@ fn key_operation(c0: u8, c1: u8, config: Config, pin: Option<(u8, &[u8])>, scrip
             label: "bootstrap-signing",
         },
     };
-    let mut h = Hostile {
-        card: VirtualCard::new(image.clone()).expect("signing card"),
-        script,
-        exchanges: 0,
-        lied: false,
-        lied_authentic: false,
-        absent: false,
-        at_csim: c1 & 8 != 0,
-    };
+    let card = || VirtualCard::new(image.clone()).expect("signing card");
+    let mut h = Hostile::new(card(), script, c1 & 8 != 0);
     let mut ws = [0u8; WORKSPACE];
     h.start_run();
     match run_operation(&mut h, keys, config, &mut ws, op, pin) {
@@ -476,15 +474,7 @@ fn key_operation(c0: u8, c1: u8, config: Config, pin: Option<(u8, &[u8])>, scrip
     // a signature or checksum that came with it, checked against the
     // hostile card's key before anything is applied.
     let tag = data.get(..64).unwrap_or(data);
-    let mut h = Hostile {
-        card: VirtualCard::new(image.clone()).expect("signing card"),
-        script: &mut *h.script,
-        exchanges: 0,
-        lied: false,
-        lied_authentic: false,
-        absent: false,
-        at_csim: c1 & 8 != 0,
-    };
+    let mut h = Hostile::new(card(), &mut *h.script, c1 & 8 != 0);
     let mut ws = [0u8; WORKSPACE];
     h.start_run();
     let checked = if c0 & 0x10 != 0 {
