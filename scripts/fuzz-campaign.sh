@@ -10,13 +10,15 @@
 #                                       # hostile-card target (hours)
 #   SCALE=1000 scripts/fuzz-campaign.sh # the same divided by 1000 (minutes)
 #   JOBS=1 scripts/fuzz-campaign.sh     # one target at a time
-#   scripts/fuzz-campaign.sh hostile_card   # one target
+#   scripts/fuzz-campaign.sh hostile_card diff_dir   # these targets only,
+#                                       # in the order given
 #
 # Writes target/fuzz-campaign.md (one row per target: executions, exec/s,
-# corpus before and after, result). A crash, leak or divergence fails it.
+# corpus before and after, result) and appends each row, as its target
+# ends, to target/fuzz-campaign-rows.txt. A crash, leak or divergence fails it.
 source "$(dirname "$0")/fuzz-env.sh"
 SCALE=${SCALE:-1}
-ONLY=${1:-}
+ONLY=" $* "
 JOBS=${JOBS:-2}
 cd "$ROOT/fuzz"
 # Without AddressSanitizer (-s none): the fuzzed code is safe Rust (the
@@ -64,6 +66,9 @@ one() {
   rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$WORK/$t.log" | grep -oE '[0-9]+$' | tail -1)
   after=$(ls "$WORK/$t" | wc -l)
   echo "| $t | ${execs:-?} | ${rate:-?} | $((SECONDS - start)) | $before | $after | $res |" > "$WORK/$t.row"
+  # Each finished target is also kept at once, with its date and commit, so
+  # that a campaign cut short still records what it ran.
+  echo "$(date -u +%FT%TZ) $(git -C "$ROOT" rev-parse --short HEAD) $(cat "$WORK/$t.row")" >> "$ROOT/target/fuzz-campaign-rows.txt"
   if [ "$res" = FAILED ]; then
     grep -E 'panicked|divergence|ERROR|SUMMARY|Test unit written' -A3 "$WORK/$t.log" | head -40 >&2
   fi
@@ -78,16 +83,21 @@ one() {
 
 targets=()
 for t in $TARGETS; do
-  [ -n "$ONLY" ] && [ "$t" != "$ONLY" ] && continue
+  [ "$ONLY" != "  " ] && [[ "$ONLY" != *" $t "* ]] && continue
   targets+=("$t")
 done
-# Slowest first, so that the two lanes end together.
-ordered=$(for t in "${targets[@]}"; do
-  case $t in
-    hostile_card|whole_card|*_tlv) echo "0 $t" ;;
-    *) echo "1 $t" ;;
-  esac
-done | sort | cut -d' ' -f2)
+if [ "$ONLY" != "  " ]; then
+  # The order given on the command line.
+  ordered=$(for t in $ONLY; do [[ " ${targets[*]} " == *" $t "* ]] && echo "$t"; done)
+else
+  # Slowest first, so that the two lanes end together.
+  ordered=$(for t in "${targets[@]}"; do
+    case $t in
+      hostile_card|whole_card|*_tlv) echo "0 $t" ;;
+      *) echo "1 $t" ;;
+    esac
+  done | sort | cut -d' ' -f2)
+fi
 running=0
 for t in $ordered; do
   one "$t" &
