@@ -73,6 +73,60 @@ fn op<'k>(
     run_operation(card, keys, cfg, &mut ws, o, pin).map(|r| (r.output.to_vec(), r.verified))
 }
 
+type Outcome = Result<Vec<u8>, RunError<std::convert::Infallible>>;
+
+/// The card signs `digest` with its EC key `label`.
+fn sign(
+    card: &mut VirtualCard,
+    keys: &StaticKeys,
+    cfg: Config,
+    label: &str,
+    digest: [u8; 32],
+    pin: Option<(u8, &[u8])>,
+) -> Outcome {
+    op(card, keys, cfg, KeyOperation::Sign { label, digest }, pin).map(|(out, _)| out)
+}
+
+/// The public key of the card's EC key `label`, as an uncompressed point.
+fn public_key(card: &mut VirtualCard, keys: &StaticKeys, cfg: Config, label: &str) -> Outcome {
+    op(card, keys, cfg, KeyOperation::ReadPublicKey { label }, None).map(|(out, _)| out)
+}
+
+/// The card's AES-CMAC of `data` with its secret key `label`.
+fn checksum(
+    card: &mut VirtualCard,
+    keys: &StaticKeys,
+    cfg: Config,
+    label: &str,
+    data: &[u8],
+) -> Outcome {
+    op(
+        card,
+        keys,
+        cfg,
+        KeyOperation::Checksum { label, data },
+        None,
+    )
+    .map(|(out, _)| out)
+}
+
+/// The card's verdict on `mac` as the AES-CMAC of `data` under its key `label`.
+fn verify_checksum(
+    card: &mut VirtualCard,
+    keys: &StaticKeys,
+    cfg: Config,
+    label: &str,
+    data: &[u8],
+    mac: &[u8],
+) -> Option<bool> {
+    let o = KeyOperation::VerifyChecksum {
+        label,
+        data,
+        checksum: mac,
+    };
+    op(card, keys, cfg, o, None).unwrap().1
+}
+
 fn configs() -> Vec<Config> {
     let mut v = vec![Config::new([3; 16]).policy(SecurePolicy::Off)];
     for level in SecurityLevel::VALID {
@@ -88,28 +142,9 @@ fn the_card_signs_and_the_device_verifies_with_its_public_key() {
         let (mut c, k) = card();
         let package = b"a bootstrap package delivered over the air";
         let digest: [u8; 32] = Sha256::digest(package).into();
-        let (sig, _) = op(
-            &mut c,
-            &k,
-            cfg,
-            KeyOperation::Sign {
-                label: "bootstrap-signing",
-                digest,
-            },
-            None,
-        )
-        .unwrap();
+        let sig = sign(&mut c, &k, cfg, "bootstrap-signing", digest, None).unwrap();
         assert_eq!(sig.len(), 64);
-        let (pk, _) = op(
-            &mut c,
-            &k,
-            cfg,
-            KeyOperation::ReadPublicKey {
-                label: "bootstrap-signing",
-            },
-            None,
-        )
-        .unwrap();
+        let pk = public_key(&mut c, &k, cfg, "bootstrap-signing").unwrap();
         assert_eq!(pk.len(), 65);
         assert_eq!(pk[0], 0x04);
         // The point is the one of the configured scalar.
@@ -138,46 +173,14 @@ fn nist_sp800_38b_checksums_through_the_card() {
         for (len, mac) in cases {
             let (mut c, k) = card();
             let data = &msg[..len];
-            let (got, _) = op(
-                &mut c,
-                &k,
-                cfg,
-                KeyOperation::Checksum {
-                    label: "operator-mac",
-                    data,
-                },
-                None,
-            )
-            .unwrap();
+            let got = checksum(&mut c, &k, cfg, "operator-mac", data).unwrap();
             assert_eq!(got, h(mac), "{len} bytes, {cfg:?}");
             let want = h(mac);
-            let (_, ok) = op(
-                &mut c,
-                &k,
-                cfg,
-                KeyOperation::VerifyChecksum {
-                    label: "operator-mac",
-                    data,
-                    checksum: &want,
-                },
-                None,
-            )
-            .unwrap();
+            let ok = verify_checksum(&mut c, &k, cfg, "operator-mac", data, &want);
             assert_eq!(ok, Some(true));
             let mut wrong = want.clone();
             wrong[15] ^= 1;
-            let (_, ok) = op(
-                &mut c,
-                &k,
-                cfg,
-                KeyOperation::VerifyChecksum {
-                    label: "operator-mac",
-                    data,
-                    checksum: &wrong,
-                },
-                None,
-            )
-            .unwrap();
+            let ok = verify_checksum(&mut c, &k, cfg, "operator-mac", data, &wrong);
             assert_eq!(ok, Some(false));
         }
     }
@@ -196,31 +199,10 @@ fn long_data_goes_in_a_chain() {
     };
     for cfg in configs() {
         let (mut c, k) = card();
-        let (got, _) = op(
-            &mut c,
-            &k,
-            cfg,
-            KeyOperation::Checksum {
-                label: "operator-mac",
-                data: &data,
-            },
-            None,
-        )
-        .unwrap();
+        let got = checksum(&mut c, &k, cfg, "operator-mac", &data).unwrap();
         assert_eq!(got, local, "{cfg:?}");
         assert!(checksum_matches(&got, &local));
-        let (_, ok) = op(
-            &mut c,
-            &k,
-            cfg,
-            KeyOperation::VerifyChecksum {
-                label: "operator-mac",
-                data: &data,
-                checksum: &local,
-            },
-            None,
-        )
-        .unwrap();
+        let ok = verify_checksum(&mut c, &k, cfg, "operator-mac", &data, &local);
         assert_eq!(ok, Some(true));
     }
 }
@@ -231,26 +213,14 @@ fn access_conditions_hold() {
     let cfg = Config::new([6; 16]);
     let (mut c, k) = card();
     // The PIN-protected key: declined, wrong, right.
-    let e = op(
-        &mut c,
-        &k,
-        cfg,
-        KeyOperation::Sign {
-            label: "pinned-signing",
-            digest,
-        },
-        None,
-    )
-    .unwrap_err();
+    let e = sign(&mut c, &k, cfg, "pinned-signing", digest, None).unwrap_err();
     assert_eq!(e, RunError::Procedure(ProcedureError::PinRequired));
-    let e = op(
+    let e = sign(
         &mut c,
         &k,
         cfg,
-        KeyOperation::Sign {
-            label: "pinned-signing",
-            digest,
-        },
+        "pinned-signing",
+        digest,
         Some((0x81, b"0000")),
     )
     .unwrap_err();
@@ -258,95 +228,41 @@ fn access_conditions_hold() {
         matches!(e, RunError::Procedure(ProcedureError::Status { .. })),
         "{e:?}"
     );
-    let (sig, _) = op(
+    let sig = sign(
         &mut c,
         &k,
         cfg,
-        KeyOperation::Sign {
-            label: "pinned-signing",
-            digest,
-        },
+        "pinned-signing",
+        digest,
         Some((0x81, b"1234")),
     )
     .unwrap();
-    let (pk, _) = op(
-        &mut c,
-        &k,
-        cfg,
-        KeyOperation::ReadPublicKey {
-            label: "pinned-signing",
-        },
-        None,
-    )
-    .unwrap();
+    let pk = public_key(&mut c, &k, cfg, "pinned-signing").unwrap();
     assert_eq!(verify_p256(&pk, &digest, &sig), Ok(()));
     // The key that needs SCP03: refused in the clear, used under it.
     let data = b"abc";
-    let e = op(
+    let e = checksum(
         &mut c,
         &k,
         Config::new([7; 16]).policy(SecurePolicy::Off),
-        KeyOperation::Checksum {
-            label: "channel-mac",
-            data,
-        },
-        None,
+        "channel-mac",
+        data,
     )
     .unwrap_err();
     assert!(
         matches!(e, RunError::Procedure(ProcedureError::Status { sw, .. }) if sw.0 == 0x6982),
         "{e:?}"
     );
-    assert!(op(
-        &mut c,
-        &k,
-        cfg,
-        KeyOperation::Checksum {
-            label: "channel-mac",
-            data
-        },
-        None
-    )
-    .is_ok());
+    assert!(checksum(&mut c, &k, cfg, "channel-mac", data).is_ok());
     // No such key; a key of the wrong kind for the operation.
-    let e = op(
-        &mut c,
-        &k,
-        cfg,
-        KeyOperation::Sign {
-            label: "nobody",
-            digest,
-        },
-        None,
-    )
-    .unwrap_err();
+    let e = sign(&mut c, &k, cfg, "nobody", digest, None).unwrap_err();
     assert_eq!(e, RunError::Procedure(ProcedureError::NoSuchKey));
-    let e = op(
-        &mut c,
-        &k,
-        cfg,
-        KeyOperation::Checksum {
-            label: "bootstrap-signing",
-            data,
-        },
-        None,
-    )
-    .unwrap_err();
+    let e = checksum(&mut c, &k, cfg, "bootstrap-signing", data).unwrap_err();
     assert_eq!(e, RunError::Procedure(ProcedureError::NoSuchKey));
     // A card without keys: no key directory.
     let mut plain =
         VirtualCard::new(build(&CardConfig::parse(DEMO_CONFIG).unwrap()).unwrap()).unwrap();
-    let e = op(
-        &mut plain,
-        &k,
-        cfg,
-        KeyOperation::Sign {
-            label: "bootstrap-signing",
-            digest,
-        },
-        None,
-    )
-    .unwrap_err();
+    let e = sign(&mut plain, &k, cfg, "bootstrap-signing", digest, None).unwrap_err();
     assert_eq!(e, RunError::Procedure(ProcedureError::NoKeyDirectory));
     let _ = Fault::Transient;
 }
@@ -360,27 +276,8 @@ fn a_signed_package_is_applied_only_when_it_verifies() {
     let cfg = Config::new([8; 16]);
     let mut pkg = scboot_card::config::bootstrap_data(&config().server).unwrap();
     let digest: [u8; 32] = Sha256::digest(&pkg).into();
-    let (sig, _) = op(
-        &mut c,
-        &k,
-        cfg,
-        KeyOperation::Sign {
-            label: "bootstrap-signing",
-            digest,
-        },
-        None,
-    )
-    .unwrap();
-    let (pk, _) = op(
-        &mut c,
-        &k,
-        cfg,
-        KeyOperation::ReadPublicKey {
-            label: "bootstrap-signing",
-        },
-        None,
-    )
-    .unwrap();
+    let sig = sign(&mut c, &k, cfg, "bootstrap-signing", digest, None).unwrap();
+    let pk = public_key(&mut c, &k, cfg, "bootstrap-signing").unwrap();
     let file = verified_by_signature(&pkg, &sig, &pk).unwrap();
     assert_eq!(scboot::lwm2m::accounts(&file).count(), 2);
     let last = pkg.len() - 1;
@@ -400,17 +297,7 @@ fn one_call_package_checks() {
     let cfg = Config::new([9; 16]);
     let pkg = scboot_card::config::bootstrap_data(&config().server).unwrap();
     let digest: [u8; 32] = Sha256::digest(&pkg).into();
-    let (sig, _) = op(
-        &mut c,
-        &k,
-        cfg,
-        KeyOperation::Sign {
-            label: "bootstrap-signing",
-            digest,
-        },
-        None,
-    )
-    .unwrap();
+    let sig = sign(&mut c, &k, cfg, "bootstrap-signing", digest, None).unwrap();
     let mut ws = [0u8; 2048];
     let file = verify_package_with_card(&mut c, &k, cfg, &mut ws, "bootstrap-signing", &pkg, &sig)
         .unwrap();
@@ -424,17 +311,7 @@ fn one_call_package_checks() {
         Err(PackageError::Rejected(VerifyError::BadSignature))
     );
     // AES: the operator's checksum of the package.
-    let (mac, _) = op(
-        &mut c,
-        &k,
-        cfg,
-        KeyOperation::Checksum {
-            label: "operator-mac",
-            data: &pkg,
-        },
-        None,
-    )
-    .unwrap();
+    let mac = checksum(&mut c, &k, cfg, "operator-mac", &pkg).unwrap();
     let mut ws = [0u8; 2048];
     let file =
         check_package_with_card(&mut c, &k, cfg, &mut ws, "operator-mac", &pkg, &mac).unwrap();

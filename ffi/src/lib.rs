@@ -375,6 +375,26 @@ unsafe fn state<'a>(p: *mut scboot_procedure) -> Result<&'a mut State, i32> {
     Ok(unsafe { &mut *s })
 }
 
+/// The value in an `Ok`; from an `Err`, its status code is returned from
+/// the calling function.
+macro_rules! or_return {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(code) => return code,
+        }
+    };
+}
+
+/// The caller's struct behind `out`, which must not be NULL.
+///
+/// # Safety
+/// `out` is NULL or valid, writable and unaliased for the returned lifetime.
+unsafe fn writable<'a, T>(out: *mut T) -> Result<&'a mut T, i32> {
+    // SAFETY: the caller's promise.
+    unsafe { out.as_mut() }.ok_or(SCBOOT_ERR_NULL)
+}
+
 /// Start a procedure in `memory` (at least `scboot_procedure_size()`
 /// bytes, aligned to `scboot_procedure_align()`), with the static keys, a
 /// configuration, and a workspace for the card's files (the largest file:
@@ -487,6 +507,14 @@ impl State {
         self.outcome = Outcome::Failed(RunError::Procedure(e));
         code
     }
+
+    /// The bootstrap information of a finished run.
+    fn finished(&self) -> Result<&Bootstrap<'static>, i32> {
+        match &self.outcome {
+            Outcome::Done(b) => Ok(b),
+            _ => Err(SCBOOT_ERR_ORDER),
+        }
+    }
 }
 
 /// The next step: `SCBOOT_TRANSMIT` (send `command[..*command_len]` to the
@@ -559,10 +587,7 @@ pub unsafe extern "C" fn scboot_procedure_response(
     len: usize,
 ) -> i32 {
     // SAFETY: as documented.
-    let s = match unsafe { state(p) } {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
+    let s = or_return!(unsafe { state(p) });
     // SAFETY: `response` is valid for `len` bytes (caller's promise).
     let Some(r) = (unsafe { bytes(response, len) }) else {
         return SCBOOT_ERR_NULL;
@@ -589,10 +614,7 @@ pub unsafe extern "C" fn scboot_procedure_transport_failed(
     fault: i32,
 ) -> i32 {
     // SAFETY: as documented.
-    let s = match unsafe { state(p) } {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
+    let s = or_return!(unsafe { state(p) });
     let f = match fault {
         SCBOOT_FAULT_CARD_ABSENT => Fault::CardAbsent,
         SCBOOT_FAULT_CARD_RESET => Fault::CardReset,
@@ -621,10 +643,7 @@ pub unsafe extern "C" fn scboot_procedure_pin(
     len: usize,
 ) -> i32 {
     // SAFETY: as documented.
-    let s = match unsafe { state(p) } {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
+    let s = or_return!(unsafe { state(p) });
     // SAFETY: `pin` is valid for `len` bytes (caller's promise).
     let Some(pin) = (unsafe { bytes(pin, len) }) else {
         return SCBOOT_ERR_NULL;
@@ -649,10 +668,7 @@ pub unsafe extern "C" fn scboot_procedure_pin(
 #[no_mangle]
 pub unsafe extern "C" fn scboot_procedure_decline_pin(p: *mut scboot_procedure) -> i32 {
     // SAFETY: as documented.
-    let s = match unsafe { state(p) } {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
+    let s = or_return!(unsafe { state(p) });
     let Some(proc_) = s.procedure.as_mut() else {
         return SCBOOT_ERR_ORDER;
     };
@@ -675,17 +691,10 @@ pub unsafe extern "C" fn scboot_procedure_file(
     out: *mut scboot_file,
 ) -> i32 {
     // SAFETY: as documented.
-    let s = match unsafe { state(p) } {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
+    let s = or_return!(unsafe { state(p) });
     // SAFETY: `out` is NULL or writable (caller's promise).
-    let Some(out) = (unsafe { out.as_mut() }) else {
-        return SCBOOT_ERR_NULL;
-    };
-    let Outcome::Done(b) = &s.outcome else {
-        return SCBOOT_ERR_ORDER;
-    };
+    let out = or_return!(unsafe { writable(out) });
+    let b = or_return!(s.finished());
     let bytes = b.file.as_bytes();
     *out = scboot_file {
         data: bytes.as_ptr(),
@@ -705,17 +714,10 @@ pub unsafe extern "C" fn scboot_procedure_provenance(
     out: *mut scboot_provenance,
 ) -> i32 {
     // SAFETY: as documented.
-    let s = match unsafe { state(p) } {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
+    let s = or_return!(unsafe { state(p) });
     // SAFETY: `out` is NULL or writable (caller's promise).
-    let Some(out) = (unsafe { out.as_mut() }) else {
-        return SCBOOT_ERR_NULL;
-    };
-    let Outcome::Done(b) = &s.outcome else {
-        return SCBOOT_ERR_ORDER;
-    };
+    let out = or_return!(unsafe { writable(out) });
+    let b = or_return!(s.finished());
     let pv = &b.provenance;
     *out = scboot_provenance {
         digest: pv.digest,
@@ -736,10 +738,7 @@ pub unsafe extern "C" fn scboot_procedure_provenance(
 #[no_mangle]
 pub unsafe extern "C" fn scboot_procedure_clear(p: *mut scboot_procedure) -> i32 {
     // SAFETY: as documented.
-    let s = match unsafe { state(p) } {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
+    let s = or_return!(unsafe { state(p) });
     // The procedure borrows the keys: drop it first.
     s.procedure = None;
     s.outcome = Outcome::Running;
@@ -873,10 +872,8 @@ pub unsafe extern "C" fn scboot_bootstrap_parse(
     let Some(b) = (unsafe { bytes(data, len) }) else {
         return SCBOOT_ERR_NULL;
     };
-    // SAFETY: `out` is NULL or writable.
-    let Some(out) = (unsafe { out.as_mut() }) else {
-        return SCBOOT_ERR_NULL;
-    };
+    // SAFETY: `out` is NULL or writable (caller's promise).
+    let out = or_return!(unsafe { writable(out) });
     match BootstrapFile::parse(b) {
         Ok(f) => {
             *out = scboot_file {
@@ -912,10 +909,8 @@ pub unsafe extern "C" fn scboot_file_account(
     let Some(f) = (unsafe { file.as_ref() }) else {
         return SCBOOT_ERR_NULL;
     };
-    // SAFETY: `out` is NULL or writable.
-    let Some(out) = (unsafe { out.as_mut() }) else {
-        return SCBOOT_ERR_NULL;
-    };
+    // SAFETY: `out` is NULL or writable (caller's promise).
+    let out = or_return!(unsafe { writable(out) });
     // SAFETY: the view's bytes are valid for its length (caller's promise).
     let Some(b) = (unsafe { bytes(f.data, f.len) }) else {
         return SCBOOT_ERR_NULL;
@@ -999,17 +994,10 @@ pub unsafe extern "C" fn scboot_monitor_applied(
     p: *mut scboot_procedure,
 ) -> i32 {
     // SAFETY: as documented.
-    let s = match unsafe { state(p) } {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
-    // SAFETY: NULL or writable.
-    let Some(m) = (unsafe { m.as_mut() }) else {
-        return SCBOOT_ERR_NULL;
-    };
-    let Outcome::Done(b) = &s.outcome else {
-        return SCBOOT_ERR_ORDER;
-    };
+    let s = or_return!(unsafe { state(p) });
+    // SAFETY: `m` is NULL or writable (caller's promise).
+    let m = or_return!(unsafe { writable(m) });
+    let b = or_return!(s.finished());
     let mut k = load(m);
     k.applied(b);
     store(m, &k);
@@ -1029,14 +1017,9 @@ pub unsafe extern "C" fn scboot_monitor_check(
     p: *mut scboot_procedure,
 ) -> i32 {
     // SAFETY: as documented.
-    let s = match unsafe { state(p) } {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
-    // SAFETY: NULL or writable.
-    let Some(m) = (unsafe { m.as_mut() }) else {
-        return SCBOOT_ERR_NULL;
-    };
+    let s = or_return!(unsafe { state(p) });
+    // SAFETY: `m` is NULL or writable (caller's promise).
+    let m = or_return!(unsafe { writable(m) });
     let fresh: Result<Bootstrap<'_>, RunError<Fault>> = match &s.outcome {
         Outcome::Done(b) => Ok(*b),
         Outcome::Failed(e) => Err(e.clone()),

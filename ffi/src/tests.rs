@@ -141,22 +141,19 @@ fn a_run_gives_the_accounts_and_the_monitor_judges_it() {
             assert_eq!(scboot_monitor_check(&mut m, p2), SCBOOT_UNCHANGED);
             // A transient failure changes nothing; an absent card is removal.
             assert_eq!(scboot_procedure_clear(p2), SCBOOT_OK);
-            let p3 = init(&mut mem, &mut ws, policy);
-            assert_eq!(
-                scboot_procedure_transport_failed(p3, SCBOOT_FAULT_TRANSIENT),
-                SCBOOT_ERR_TRANSPORT
-            );
-            assert_eq!(scboot_monitor_check(&mut m, p3), SCBOOT_ERR_TRANSPORT);
-            assert_eq!(m.applied, 1);
-            assert_eq!(scboot_procedure_clear(p3), SCBOOT_OK);
-            let p4 = init(&mut mem, &mut ws, policy);
-            assert_eq!(
-                scboot_procedure_transport_failed(p4, SCBOOT_FAULT_CARD_ABSENT),
-                SCBOOT_ERR_TRANSPORT
-            );
-            assert_eq!(scboot_monitor_check(&mut m, p4), SCBOOT_REMOVED);
-            assert_eq!(m.applied, 0);
-            assert_eq!(scboot_procedure_clear(p4), SCBOOT_OK);
+            for (fault, verdict, applied) in [
+                (SCBOOT_FAULT_TRANSIENT, SCBOOT_ERR_TRANSPORT, 1),
+                (SCBOOT_FAULT_CARD_ABSENT, SCBOOT_REMOVED, 0),
+            ] {
+                let p3 = init(&mut mem, &mut ws, policy);
+                assert_eq!(
+                    scboot_procedure_transport_failed(p3, fault),
+                    SCBOOT_ERR_TRANSPORT
+                );
+                assert_eq!(scboot_monitor_check(&mut m, p3), verdict);
+                assert_eq!(m.applied, applied);
+                assert_eq!(scboot_procedure_clear(p3), SCBOOT_OK);
+            }
         }
     }
 }
@@ -190,46 +187,59 @@ unsafe extern "C" fn absent(
     -(SCBOOT_FAULT_CARD_ABSENT as isize)
 }
 
+/// `scboot_run` in `mem` and `ws` under policy REQUIRED, PIN reference 0x81
+/// and no PIN.
+///
+/// # Safety
+/// `transmit` follows `scboot_run`'s contract with `ctx`.
+unsafe fn run(
+    mem: &mut Memory,
+    ws: &mut [u8],
+    transmit: scboot_transmit_fn,
+    ctx: *mut core::ffi::c_void,
+    p: &mut *mut scboot_procedure,
+) -> i32 {
+    // SAFETY: valid pointers for their lengths; `transmit` as promised.
+    unsafe {
+        scboot_run(
+            mem.0.as_mut_ptr(),
+            mem.0.len(),
+            &keys(),
+            &config(SCBOOT_POLICY_REQUIRED),
+            ws.as_mut_ptr(),
+            ws.len(),
+            transmit,
+            ctx,
+            0x81,
+            core::ptr::null(),
+            0,
+            p,
+        )
+    }
+}
+
 #[test]
 fn the_one_call_form() {
     let mut card = demo_card();
     let mut mem = Memory([0; SCBOOT_PROCEDURE_MAX_SIZE]);
     let mut ws = [0u8; 2048];
     let mut p = core::ptr::null_mut();
-    // SAFETY: valid pointers; `transmit` follows the contract with `card` as ctx.
+    // SAFETY: valid pointers; `transmit` follows the contract with `card` as
+    // ctx, `absent` with any.
     unsafe {
-        let r = scboot_run(
-            mem.0.as_mut_ptr(),
-            mem.0.len(),
-            &keys(),
-            &config(SCBOOT_POLICY_REQUIRED),
-            ws.as_mut_ptr(),
-            ws.len(),
-            Some(transmit),
-            (&mut card as *mut VirtualCard).cast(),
-            0x81,
-            core::ptr::null(),
-            0,
-            &mut p,
-        );
+        let card_ctx = (&mut card as *mut VirtualCard).cast();
+        let r = run(&mut mem, &mut ws, Some(transmit), card_ctx, &mut p);
         assert_eq!(r, SCBOOT_DONE);
         let mut f = core::mem::zeroed::<scboot_file>();
         assert_eq!(scboot_procedure_file(p, &mut f), SCBOOT_OK);
         assert_eq!(f.objects, 2);
         assert_eq!(scboot_procedure_clear(p), SCBOOT_OK);
         // An absent card: the transport code, the monitor would say removed.
-        let r = scboot_run(
-            mem.0.as_mut_ptr(),
-            mem.0.len(),
-            &keys(),
-            &config(SCBOOT_POLICY_REQUIRED),
-            ws.as_mut_ptr(),
-            ws.len(),
+        let r = run(
+            &mut mem,
+            &mut ws,
             Some(absent),
             core::ptr::null_mut(),
-            0x81,
-            core::ptr::null(),
-            0,
             &mut p,
         );
         assert_eq!(r, SCBOOT_ERR_TRANSPORT);
@@ -238,23 +248,9 @@ fn the_one_call_form() {
             digest: [1; 32],
         };
         assert_eq!(scboot_monitor_check(&mut m, p), SCBOOT_REMOVED);
-        assert_eq!(
-            scboot_run(
-                mem.0.as_mut_ptr(),
-                mem.0.len(),
-                &keys(),
-                &config(0),
-                ws.as_mut_ptr(),
-                ws.len(),
-                None,
-                core::ptr::null_mut(),
-                0,
-                core::ptr::null(),
-                0,
-                &mut p
-            ),
-            SCBOOT_ERR_NULL
-        );
+        // No transmit function.
+        let r = run(&mut mem, &mut ws, None, core::ptr::null_mut(), &mut p);
+        assert_eq!(r, SCBOOT_ERR_NULL);
     }
 }
 

@@ -139,54 +139,91 @@ fn unwrap_and_end((mut host, r): (HostSession, Vec<u8>)) -> bool {
     ok
 }
 
-/// R-MAC right (Left) vs wrong in its first byte (Right); unwrap then end.
-fn verdict_unwrap_rmac_right_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let key = bytes::<16>(rng);
+/// Which keys the two classes of a session case open with.
+#[derive(Clone, Copy)]
+enum Keys {
+    /// One random key for both classes.
+    Same,
+    /// Key A (Left) vs key B (Right), see [`key_for`].
+    AVersusB,
+}
+
+/// A case on a session opened per sample at level 33 (not timed):
+/// `prepare` turns the sample's class and the open host and card into the
+/// input, `op` consumes it (timed).
+fn session_case<T, R>(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    keys: Keys,
+    mut prepare: impl FnMut(Class, HostSession, CardChannel, &mut BenchRng) -> T,
+    op: impl Fn(T) -> R,
+) {
+    let key_b = bytes::<16>(rng);
     batched(
         runner,
         rng,
         |c, rng| {
-            let (mut host, mut card) = open(&key, SecurityLevel::ALL, rng);
+            let key = match keys {
+                Keys::Same => key_b,
+                Keys::AVersusB => key_for(c, &key_b),
+            };
+            let (host, card) = open(&key, SecurityLevel::ALL, rng);
+            prepare(c, host, card, rng)
+        },
+        op,
+    );
+}
+
+/// The host unwraps a protected 32-byte response, then the session ends;
+/// `flip` names the byte (counted from the end) flipped in each class's
+/// response, if any.
+fn response_case(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    keys: Keys,
+    flip: fn(Class) -> Option<usize>,
+) {
+    session_case(
+        runner,
+        rng,
+        keys,
+        |c, mut host, mut card, rng| {
             let mut r = response(&mut host, &mut card, rng);
-            if let Class::Right = c {
+            if let Some(back) = flip(c) {
                 let n = r.len();
-                r[n - 10] ^= 0x01; // first of the 8 R-MAC bytes
+                r[n - back] ^= 0x01;
             }
             (host, r)
         },
         unwrap_and_end,
     );
+}
+
+/// R-MAC right (Left) vs wrong in its first byte (Right); unwrap then end.
+fn verdict_unwrap_rmac_right_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
+    // The response ends R-MAC(8) SW(2): the R-MAC's first byte is 10th last.
+    response_case(runner, rng, Keys::Same, |c| match c {
+        Class::Left => None,
+        Class::Right => Some(10),
+    });
 }
 
 /// R-MAC wrong in its first byte (Left) vs in its last byte (Right): an
 /// early-exit comparison would separate these.
 fn rmac_wrong_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let key = bytes::<16>(rng);
-    batched(
-        runner,
-        rng,
-        |c, rng| {
-            let (mut host, mut card) = open(&key, SecurityLevel::ALL, rng);
-            let mut r = response(&mut host, &mut card, rng);
-            let n = r.len();
-            match c {
-                Class::Left => r[n - 10] ^= 0x01,
-                Class::Right => r[n - 3] ^= 0x01,
-            }
-            (host, r)
-        },
-        unwrap_and_end,
-    );
+    response_case(runner, rng, Keys::Same, |c| match c {
+        Class::Left => Some(10),
+        Class::Right => Some(3),
+    });
 }
 
 /// C-MAC on the card: wrong in its first byte (Left) vs its last (Right).
 fn cmac_wrong_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let key = bytes::<16>(rng);
-    batched(
+    session_case(
         runner,
         rng,
-        |c, rng| {
-            let (mut host, card) = open(&key, SecurityLevel::ALL, rng);
+        Keys::Same,
+        |c, mut host, card, _| {
             let mut cmd = [0u8; 22];
             cmd[..5].copy_from_slice(&[0x80, 0xE2, 0x00, 0x00, 0x10]);
             let mut w = [0u8; 64];
@@ -269,12 +306,11 @@ fn handshake_key_a_vs_b(runner: &mut CtRunner, rng: &mut BenchRng) {
 
 /// Host wraps a 200-byte command at level 33 under key A vs key B.
 fn wrap_key_a_vs_b(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let key_b = bytes::<16>(rng);
-    batched(
+    session_case(
         runner,
         rng,
-        |c, rng| {
-            let (host, _card) = open(&key_for(c, &key_b), SecurityLevel::ALL, rng);
+        Keys::AVersusB,
+        |_, host, _card, _| {
             let mut cmd = vec![0x80, 0xE2, 0x00, 0x00, 200];
             cmd.extend_from_slice(&[0x5A; 200]);
             (host, cmd)
@@ -288,28 +324,17 @@ fn wrap_key_a_vs_b(runner: &mut CtRunner, rng: &mut BenchRng) {
 
 /// Host unwraps a 32-byte R-MAC/R-ENC response under key A vs key B.
 fn unwrap_key_a_vs_b(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let key_b = bytes::<16>(rng);
-    batched(
-        runner,
-        rng,
-        |c, rng| {
-            let (mut host, mut card) = open(&key_for(c, &key_b), SecurityLevel::ALL, rng);
-            let r = response(&mut host, &mut card, rng);
-            (host, r)
-        },
-        unwrap_and_end,
-    );
+    response_case(runner, rng, Keys::AVersusB, |_| None);
 }
 
 /// After a good R-MAC: padding right (Left) vs wrong (Right, a non-zero
 /// byte after the marker); unwrap then end.
 fn verdict_unwrap_padding_right_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let key = bytes::<16>(rng);
-    batched(
+    session_case(
         runner,
         rng,
-        |c, rng| {
-            let (mut host, mut card) = open(&key, SecurityLevel::ALL, rng);
+        Keys::Same,
+        |c, mut host, mut card, rng| {
             one_command(&mut host, &mut card, rng);
             let mut block = [0u8; 32];
             block[..20].copy_from_slice(&bytes::<20>(rng));
