@@ -4,7 +4,7 @@ use scboot::apdu::StatusWord;
 use scboot::lwm2m::{accounts, SecurityMode};
 use scboot::monitor::{Monitor, Verdict};
 use scboot::procedure::{
-    run, Card, Config, Fault, ProcedureError, RunError, SecurePolicy, StepName,
+    run, Bootstrap, Card, Config, Fault, ProcedureError, RunError, SecurePolicy, StepName,
 };
 use scboot::scp03::{Mode, Scp03Error, SecurityLevel, StaticKeys};
 use scboot_card::config::{build, CardConfig, DodfForm, DEMO_CONFIG};
@@ -27,6 +27,26 @@ fn keys(cfg: &CardConfig) -> StaticKeys {
 
 fn card(cfg: &CardConfig) -> VirtualCard {
     VirtualCard::new(build(cfg).unwrap()).unwrap()
+}
+
+/// A run on a fresh card built from `cfg`, with the card's own keys.
+fn run_fresh<'w>(
+    cfg: &CardConfig,
+    config: Config,
+    ws: &'w mut [u8],
+    pin: Option<(u8, &[u8])>,
+) -> Result<Bootstrap<'w>, RunError<std::convert::Infallible>> {
+    run(&mut card(cfg), &keys(cfg), config, ws, pin)
+}
+
+/// A run at level 33 without a PIN on `card`, with the keys of `cfg`.
+fn run_at_33<'w, C: Card>(
+    card: &mut C,
+    cfg: &CardConfig,
+    seed: u8,
+    ws: &'w mut [u8],
+) -> Result<Bootstrap<'w>, RunError<C::Error>> {
+    run(card, &keys(cfg), config(SecurityLevel::ALL, seed), ws, None)
 }
 
 fn config(level: SecurityLevel, seed: u8) -> Config {
@@ -177,25 +197,11 @@ fn private_entry_needs_the_pin() {
     let mut cfg = demo();
     cfg.private = true;
     cfg.pin = Some("31323334".into());
-    let k = keys(&cfg);
     let mut ws = [0u8; 4096];
-    let e = run(
-        &mut card(&cfg),
-        &k,
-        config(SecurityLevel::ALL, 6),
-        &mut ws,
-        None,
-    )
-    .unwrap_err();
+    let at33 = config(SecurityLevel::ALL, 6);
+    let e = run_fresh(&cfg, at33, &mut ws, None).unwrap_err();
     assert_eq!(e, RunError::Procedure(ProcedureError::PinRequired));
-    let e = run(
-        &mut card(&cfg),
-        &k,
-        config(SecurityLevel::ALL, 6),
-        &mut ws,
-        Some((0x81, b"0000")),
-    )
-    .unwrap_err();
+    let e = run_fresh(&cfg, at33, &mut ws, Some((0x81, b"0000"))).unwrap_err();
     assert_eq!(
         e,
         RunError::Procedure(ProcedureError::Status {
@@ -203,14 +209,7 @@ fn private_entry_needs_the_pin() {
             sw: StatusWord(0x63C2)
         })
     );
-    let b = run(
-        &mut card(&cfg),
-        &k,
-        config(SecurityLevel::ALL, 6),
-        &mut ws,
-        Some((0x81, b"1234")),
-    )
-    .unwrap();
+    let b = run_fresh(&cfg, at33, &mut ws, Some((0x81, b"1234"))).unwrap();
     assert!(b.provenance.private);
     check_demo_accounts(&b.file);
 }
@@ -219,16 +218,9 @@ fn private_entry_needs_the_pin() {
 fn secure_read_without_secure_channel_is_refused() {
     let mut cfg = demo();
     cfg.secure_read = true;
-    let k = keys(&cfg);
     let mut ws = [0u8; 4096];
-    let e = run(
-        &mut card(&cfg),
-        &k,
-        config(SecurityLevel::ALL, 7).policy(SecurePolicy::Off),
-        &mut ws,
-        None,
-    )
-    .unwrap_err();
+    let at33 = config(SecurityLevel::ALL, 7);
+    let e = run_fresh(&cfg, at33.policy(SecurePolicy::Off), &mut ws, None).unwrap_err();
     assert_eq!(
         e,
         RunError::Procedure(ProcedureError::Status {
@@ -236,30 +228,16 @@ fn secure_read_without_secure_channel_is_refused() {
             sw: StatusWord(0x6982)
         })
     );
-    assert!(run(
-        &mut card(&cfg),
-        &k,
-        config(SecurityLevel::ALL, 7),
-        &mut ws,
-        None
-    )
-    .is_ok());
+    assert!(run_fresh(&cfg, at33, &mut ws, None).is_ok());
 }
 
 #[test]
 fn level_not_offered_required_vs_if_offered() {
     let mut cfg = demo();
     cfg.keys.i = 0x30; // R-MAC only, no R-ENC
-    let k = keys(&cfg);
     let mut ws = [0u8; 4096];
-    let e = run(
-        &mut card(&cfg),
-        &k,
-        config(SecurityLevel::ALL, 8),
-        &mut ws,
-        None,
-    )
-    .unwrap_err();
+    let at33 = config(SecurityLevel::ALL, 8);
+    let e = run_fresh(&cfg, at33, &mut ws, None).unwrap_err();
     assert_eq!(
         e,
         RunError::Procedure(ProcedureError::SecureChannel {
@@ -270,14 +248,7 @@ fn level_not_offered_required_vs_if_offered() {
             }
         })
     );
-    let b = run(
-        &mut card(&cfg),
-        &k,
-        config(SecurityLevel::ALL, 8).policy(SecurePolicy::IfOffered),
-        &mut ws,
-        None,
-    )
-    .unwrap();
+    let b = run_fresh(&cfg, at33.policy(SecurePolicy::IfOffered), &mut ws, None).unwrap();
     assert_eq!(b.provenance.level, Some(SecurityLevel::C_DEC_R_MAC));
 }
 
@@ -433,14 +404,7 @@ fn tampered_response_ends_the_run() {
     }
     let cfg = demo();
     let mut ws = [0u8; 4096];
-    let e = run(
-        &mut Tamper(card(&cfg), 0),
-        &keys(&cfg),
-        config(SecurityLevel::ALL, 19),
-        &mut ws,
-        None,
-    )
-    .unwrap_err();
+    let e = run_at_33(&mut Tamper(card(&cfg), 0), &cfg, 19, &mut ws).unwrap_err();
     assert_eq!(
         e,
         RunError::Procedure(ProcedureError::SecureChannel {
@@ -536,14 +500,8 @@ fn wrong_le_answer_is_resent_with_the_card_length() {
         cfg.quirks.get_response = get_response;
         let mut c = card(&cfg);
         let mut ws = [0u8; 4096];
-        let b = run(
-            &mut c,
-            &keys(&cfg),
-            config(SecurityLevel::ALL, 8),
-            &mut ws,
-            None,
-        )
-        .unwrap_or_else(|e| panic!("{get_response} {strict_le} {variable_records}: {e}"));
+        let b = run_at_33(&mut c, &cfg, 8, &mut ws)
+            .unwrap_or_else(|e| panic!("{get_response} {strict_le} {variable_records}: {e}"));
         check_demo_accounts(&b.file);
         b.provenance.apdus
     };
@@ -707,7 +665,6 @@ fn bootstrap_entry_in_the_second_dodf() {
     use scboot::path::Path;
     use scboot_card::image::{Access, File, Structure};
     let cfg = demo();
-    let k = keys(&cfg);
     let entries = [
         OdfEntry {
             class: ObjectClass::DataObjects,
@@ -747,27 +704,13 @@ fn bootstrap_entry_in_the_second_dodf() {
         VirtualCard::new(image).unwrap()
     };
     let mut ws = [0u8; 4096];
-    let b = run(
-        &mut image_with(true),
-        &k,
-        config(SecurityLevel::ALL, 14),
-        &mut ws,
-        None,
-    )
-    .unwrap();
+    let b = run_at_33(&mut image_with(true), &cfg, 14, &mut ws).unwrap();
     assert_eq!(b.provenance.dodf_path.as_bytes(), &[0x64, 0x30]);
     check_demo_accounts(&b.file);
     // SELECT + READ of the first DODF: two more APDUs than the demo's 13.
     assert_eq!(b.provenance.apdus, 15);
     let mut ws = [0u8; 4096];
-    let e = run(
-        &mut image_with(false),
-        &k,
-        config(SecurityLevel::ALL, 14),
-        &mut ws,
-        None,
-    )
-    .unwrap_err();
+    let e = run_at_33(&mut image_with(false), &cfg, 14, &mut ws).unwrap_err();
     assert_eq!(e, RunError::Procedure(ProcedureError::NoBootstrapEntry));
     assert!(e.card_removed());
 }
@@ -846,14 +789,7 @@ fn bootstrap_part_beyond_32_kb_offsets_is_refused() {
     }
     let mut c = VirtualCard::new(image).unwrap();
     let mut ws = [0u8; 4096];
-    let e = run(
-        &mut c,
-        &keys(&cfg),
-        config(SecurityLevel::ALL, 16),
-        &mut ws,
-        None,
-    )
-    .unwrap_err();
+    let e = run_at_33(&mut c, &cfg, 16, &mut ws).unwrap_err();
     assert_eq!(
         e,
         RunError::Procedure(ProcedureError::FileTooLarge {

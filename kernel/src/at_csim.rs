@@ -314,40 +314,36 @@ mod tests {
     #[test]
     fn malformed_replies_say_where() {
         let mut out = [0u8; 4];
-        let m = |offset, reason| Err(AtError::Malformed { offset, reason });
-        assert_eq!(
-            response(b"OK\r\n", &mut out),
-            m(0, "OK without a +CSIM answer")
-        );
-        assert_eq!(
-            response(b"+CSIM: 4,\"9000\"\r\n", &mut out),
-            m(17, "no final result code")
-        );
-        assert_eq!(
-            response(b"+CSIM: 6,\"9000\"\r\nOK", &mut out),
-            m(10, "length does not match the response")
-        );
-        assert_eq!(
-            response(b"+CSIM: 2,\"90\"\r\nOK", &mut out),
-            m(10, "not a response APDU (even hex, SW1 SW2 at least)")
-        );
-        assert_eq!(
-            response(b"+CSIM: 4,\"90x0\"\r\nOK", &mut out),
-            m(12, "not a hex digit")
-        );
-        assert_eq!(
-            response(b"+CSIM: x,\"9000\"\r\nOK", &mut out),
-            m(7, "length is not a number")
-        );
-        assert_eq!(response(b"+CSIM: 4\r\nOK", &mut out), m(7, "no comma"));
-        assert_eq!(
-            response(b"+CSIM: 4,9000\r\n+CSIM: 4,9000\r\nOK", &mut out),
-            m(15, "two +CSIM answers")
-        );
-        assert_eq!(
-            response(b"+CME ERROR: nonsense\r\n", &mut out),
-            m(0, "unknown +CME ERROR")
-        );
+        let cases: [(&[u8], usize, &str); 9] = [
+            (b"OK\r\n", 0, "OK without a +CSIM answer"),
+            (b"+CSIM: 4,\"9000\"\r\n", 17, "no final result code"),
+            (
+                b"+CSIM: 6,\"9000\"\r\nOK",
+                10,
+                "length does not match the response",
+            ),
+            (
+                b"+CSIM: 2,\"90\"\r\nOK",
+                10,
+                "not a response APDU (even hex, SW1 SW2 at least)",
+            ),
+            (b"+CSIM: 4,\"90x0\"\r\nOK", 12, "not a hex digit"),
+            (b"+CSIM: x,\"9000\"\r\nOK", 7, "length is not a number"),
+            (b"+CSIM: 4\r\nOK", 7, "no comma"),
+            (
+                b"+CSIM: 4,9000\r\n+CSIM: 4,9000\r\nOK",
+                15,
+                "two +CSIM answers",
+            ),
+            (b"+CME ERROR: nonsense\r\n", 0, "unknown +CME ERROR"),
+        ];
+        for (reply, offset, reason) in cases {
+            assert_eq!(
+                response(reply, &mut out),
+                Err(AtError::Malformed { offset, reason }),
+                "{reply:?}"
+            );
+        }
         assert_eq!(
             response(b"+CSIM: 10,\"0102039000\"\r\nOK", &mut out),
             Err(AtError::BufferTooSmall)
