@@ -59,141 +59,136 @@ fn parsers(
     }
 }
 
-fn parser_cases(out: &mut Vec<Case>) {
-    parsers(
-        out,
-        "ef_dir",
-        &fixtures::dir(),
-        &[
-            ("scboot", |b| {
-                // Validate every template and find the PKCS#15 one (what the procedure does).
-                let d = scboot::dir::EfDir::parse(b).unwrap();
-                d.len() + d.pkcs15().map_or(0, |t| t.aid.len())
-            }),
-            ("reference", |b| {
-                scboot_reference::dir::parse(b).unwrap().len()
-            }),
-            ("der", peers::der_dir),
-            ("der-parser", peers::der_parser_all),
-        ],
-    );
-    parsers(
-        out,
-        "odf",
-        &fixtures::odf(),
-        &[
-            ("scboot", |b| {
-                // Validate every entry, then take the DODF paths.
-                let o = scboot::odf::Odf::parse(b).unwrap();
-                o.len() + o.data_object_paths().map(|p| p.path.len()).sum::<usize>()
-            }),
-            ("reference", |b| {
-                scboot_reference::odf::parse(b).unwrap().len()
-            }),
-            ("der", peers::der_odf),
-            ("der-parser", peers::der_parser_all),
-        ],
-    );
-    parsers(
-        out,
-        "dodf",
-        &fixtures::dodf(),
-        &[
-            ("scboot", |b| {
-                // Validate every entry (typed) and find the LwM2M bootstrap one.
-                let d = scboot::dodf::Dodf::parse(b).unwrap();
-                d.len() + d.find_lwm2m_bootstrap().map_or(0, |m| m.entry)
-            }),
-            ("reference", |b| {
-                let e = scboot_reference::dodf::parse(b).unwrap();
-                e.len() + scboot_reference::dodf::find_bootstrap(&e).map_or(0, |m| m.0)
-            }),
-            ("der", peers::der_dodf),
-            ("der-parser", peers::der_parser_all),
-        ],
-    );
-    parsers(
-        out,
-        "tokeninfo",
-        &fixtures::tokeninfo(),
-        &[
-            ("scboot", |b| {
-                scboot::tokeninfo::TokenInfo::parse(b)
-                    .unwrap()
-                    .serial_number
-                    .len()
-            }),
-            ("reference", |b| {
-                scboot_reference::tokeninfo::parse(b)
-                    .unwrap()
-                    .serial_number
-                    .len()
-            }),
-            ("der", peers::der_tokeninfo),
-            ("der-parser", peers::der_parser_all),
-        ],
-    );
-    parsers(
-        out,
-        "bootstrap_1k",
-        &fixtures::bootstrap_1k(),
-        &[
-            ("scboot", |b| {
-                usize::from(
-                    scboot::bootstrap::BootstrapFile::parse(b)
-                        .unwrap()
-                        .object_count(),
-                )
-            }),
-            ("scboot+accounts", |b| {
-                let f = scboot::bootstrap::BootstrapFile::parse(b).unwrap();
-                scboot::lwm2m::accounts(&f).filter(|a| a.is_ok()).count()
-            }),
-            ("reference", |b| {
-                scboot_reference::bootstrap::parse(b).unwrap().len()
-            }),
-        ],
-    );
-    for (group, bytes) in [
-        ("tlv_small", fixtures::tlv_small()),
-        ("tlv_32k", fixtures::tlv_32k()),
-    ] {
-        parsers(
-            out,
-            group,
-            &bytes,
-            &[
-                ("scboot", |b| {
-                    scboot::tlv::Tlv::parse(b).unwrap().records().count()
-                }),
-                ("reference", |b| {
-                    scboot_reference::tlv::parse(b).unwrap().len()
-                }),
-            ],
-        );
+/// What each implementation does with a file: the work the procedure
+/// needs (validate all of it, then take what the next step uses).
+mod work {
+    pub fn scboot_dir(b: &[u8]) -> usize {
+        // Validate every template and find the PKCS#15 one.
+        let d = scboot::dir::EfDir::parse(b).unwrap();
+        d.len() + d.pkcs15().map_or(0, |t| t.aid.len())
     }
+    pub fn reference_dir(b: &[u8]) -> usize {
+        scboot_reference::dir::parse(b).unwrap().len()
+    }
+    pub fn scboot_odf(b: &[u8]) -> usize {
+        // Validate every entry, then take the DODF paths.
+        let o = scboot::odf::Odf::parse(b).unwrap();
+        o.len() + o.data_object_paths().map(|p| p.path.len()).sum::<usize>()
+    }
+    pub fn reference_odf(b: &[u8]) -> usize {
+        scboot_reference::odf::parse(b).unwrap().len()
+    }
+    pub fn scboot_dodf(b: &[u8]) -> usize {
+        // Validate every entry (typed) and find the LwM2M bootstrap one.
+        let d = scboot::dodf::Dodf::parse(b).unwrap();
+        d.len() + d.find_lwm2m_bootstrap().map_or(0, |m| m.entry)
+    }
+    pub fn reference_dodf(b: &[u8]) -> usize {
+        let e = scboot_reference::dodf::parse(b).unwrap();
+        e.len() + scboot_reference::dodf::find_bootstrap(&e).map_or(0, |m| m.0)
+    }
+    pub fn scboot_tokeninfo(b: &[u8]) -> usize {
+        let t = scboot::tokeninfo::TokenInfo::parse(b).unwrap();
+        t.serial_number.len()
+    }
+    pub fn reference_tokeninfo(b: &[u8]) -> usize {
+        let t = scboot_reference::tokeninfo::parse(b).unwrap();
+        t.serial_number.len()
+    }
+    pub fn scboot_bootstrap(b: &[u8]) -> usize {
+        let f = scboot::bootstrap::BootstrapFile::parse(b).unwrap();
+        usize::from(f.object_count())
+    }
+    pub fn scboot_accounts(b: &[u8]) -> usize {
+        let f = scboot::bootstrap::BootstrapFile::parse(b).unwrap();
+        scboot::lwm2m::accounts(&f).filter(|a| a.is_ok()).count()
+    }
+    pub fn reference_bootstrap(b: &[u8]) -> usize {
+        scboot_reference::bootstrap::parse(b).unwrap().len()
+    }
+    pub fn scboot_tlv(b: &[u8]) -> usize {
+        scboot::tlv::Tlv::parse(b).unwrap().records().count()
+    }
+    pub fn reference_tlv(b: &[u8]) -> usize {
+        scboot_reference::tlv::parse(b).unwrap().len()
+    }
+}
+
+fn parser_cases(out: &mut Vec<Case>) {
+    // The PKCS#15 files: scboot, the reference model, and the two peers.
+    let pkcs15: [(&'static str, Vec<u8>, Parse, Parse, Parse); 4] = [
+        (
+            "ef_dir",
+            fixtures::dir(),
+            work::scboot_dir,
+            work::reference_dir,
+            peers::der_dir,
+        ),
+        (
+            "odf",
+            fixtures::odf(),
+            work::scboot_odf,
+            work::reference_odf,
+            peers::der_odf,
+        ),
+        (
+            "dodf",
+            fixtures::dodf(),
+            work::scboot_dodf,
+            work::reference_dodf,
+            peers::der_dodf,
+        ),
+        (
+            "tokeninfo",
+            fixtures::tokeninfo(),
+            work::scboot_tokeninfo,
+            work::reference_tokeninfo,
+            peers::der_tokeninfo,
+        ),
+    ];
+    for (group, bytes, ours, model, der) in pkcs15 {
+        let impls = [
+            ("scboot", ours),
+            ("reference", model),
+            ("der", der),
+            ("der-parser", peers::der_parser_all as Parse),
+        ];
+        parsers(out, group, &bytes, &impls);
+    }
+    let bootstrap: [(&'static str, Parse); 3] = [
+        ("scboot", work::scboot_bootstrap),
+        ("scboot+accounts", work::scboot_accounts),
+        ("reference", work::reference_bootstrap),
+    ];
+    parsers(out, "bootstrap_1k", &fixtures::bootstrap_1k(), &bootstrap);
+    let tlv: [(&'static str, Parse); 2] = [
+        ("scboot", work::scboot_tlv),
+        ("reference", work::reference_tlv),
+    ];
+    parsers(out, "tlv_small", &fixtures::tlv_small(), &tlv);
+    parsers(out, "tlv_32k", &fixtures::tlv_32k(), &tlv);
 }
 
 /// The parse cost against the input: LwM2M TLV from 64 B to 64 KB, a DODF
 /// from 1 to 100 entries (`bench-report scaling` fits the slopes).
 fn scaling_cases(out: &mut Vec<Case>) {
-    for size in [64usize, 256, 1024, 4096, 16384, 65536] {
-        let group: &'static str = Box::leak(format!("scale_tlv_{size}").into_boxed_str());
-        let b = fixtures::tlv_of(size);
-        out.push(case(group, "scboot", b.len(), move || {
-            scboot::tlv::Tlv::parse(black_box(&b))
-                .unwrap()
-                .records()
-                .count()
-        }));
-    }
-    for n in [1usize, 10, 30, 100] {
-        let group: &'static str = Box::leak(format!("scale_dodf_{n}").into_boxed_str());
-        let b = fixtures::dodf_of(n);
-        out.push(case(group, "scboot", b.len(), move || {
-            let d = scboot::dodf::Dodf::parse(black_box(&b)).unwrap();
-            d.len() + d.find_lwm2m_bootstrap().map_or(0, |m| m.entry)
-        }));
+    let tlv = [64usize, 256, 1024, 4096, 16384, 65536].map(|size| {
+        (
+            format!("scale_tlv_{size}"),
+            fixtures::tlv_of(size),
+            work::scboot_tlv as Parse,
+        )
+    });
+    let dodf = [1usize, 10, 30, 100].map(|n| {
+        (
+            format!("scale_dodf_{n}"),
+            fixtures::dodf_of(n),
+            work::scboot_dodf as Parse,
+        )
+    });
+    for (group, bytes, parse) in tlv.into_iter().chain(dodf) {
+        let group: &'static str = Box::leak(group.into_boxed_str());
+        parsers(out, group, &bytes, &[("scboot", parse)]);
     }
 }
 
@@ -519,6 +514,17 @@ pub fn layout_apdus(name: &str) -> Option<usize> {
         .map(|mut c| (c.run)())
 }
 
+/// The fixed part of an SCP03 KDF input (GPC 2.3 Amd D 4.1.5): the
+/// derivation constant at byte 11, the output length in bits at 13..15
+/// (here one byte: 0x40 or 0x80), the counter 1 at byte 15.
+fn fixed(constant: u8, l_bits: u8) -> [u8; 16] {
+    let mut f = [0u8; 16];
+    f[11] = constant;
+    f[14] = l_bits;
+    f[15] = 1;
+    f
+}
+
 /// The raw CMAC work of a host handshake (S8, AES-128, pseudo-random
 /// challenge): 7 CMACs over the same inputs; Key-ENC and Key-MAC keyed
 /// beforehand, S-MAC keyed here.
@@ -526,13 +532,6 @@ fn raw_setup(with_session_schedules: bool) -> impl FnMut() -> usize {
     use aes::cipher::KeyInit;
     use cmac::Mac;
     type C = cmac::Cmac<aes::Aes128>;
-    fn fixed(constant: u8, l_bits: u8) -> [u8; 16] {
-        let mut f = [0u8; 16];
-        f[11] = constant;
-        f[14] = l_bits;
-        f[15] = 1;
-        f
-    }
     let mut enc = <C as KeyInit>::new_from_slice(&[0x40u8; 16]).unwrap();
     let mut mac = <C as KeyInit>::new_from_slice(&[0x41u8; 16]).unwrap();
     let (hc, cc, seq) = ([7u8; 8], [9u8; 8], [0u8, 0, 1]);
@@ -602,13 +601,6 @@ fn raw_setup_oneshot() -> impl FnMut() -> usize {
     use aes::cipher::KeyInit;
     use cmac::Mac;
     type C = cmac::Cmac<aes::Aes128>;
-    fn fixed(constant: u8, l_bits: u8) -> [u8; 16] {
-        let mut f = [0u8; 16];
-        f[11] = constant;
-        f[14] = l_bits;
-        f[15] = 1;
-        f
-    }
     fn one(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
         let mut m = <C as KeyInit>::new_from_slice(key).unwrap();
         for p in parts {
