@@ -434,6 +434,32 @@ pub fn skip_padding(buf: &[u8], mut pos: usize, end: usize) -> usize {
     pos
 }
 
+/// The entries of a PKCS#15 directory file (ODF, DODF, a key directory):
+/// top-level elements with `00`/`FF` padding between them. `entry` turns
+/// an element into `Some` entry, or `None` for an alternative this model
+/// does not read; such an element is still checked as well-formed BER
+/// when it is constructed.
+pub fn directory<T>(
+    buf: &[u8],
+    mut entry: impl FnMut(&Tlv) -> RefResult<Option<T>>,
+) -> RefResult<Vec<T>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    loop {
+        pos = skip_padding(buf, pos, buf.len());
+        if pos >= buf.len() {
+            return Ok(out);
+        }
+        let t = read(buf, pos, buf.len())?;
+        pos = t.value_end;
+        match entry(&t)? {
+            Some(e) => out.push(e),
+            None if t.constructed => check_nested(buf, t.value_start, t.value_end, MAX_DEPTH - 1)?,
+            None => {}
+        }
+    }
+}
+
 /// A PKCS#15 Path (SEQUENCE { efidOrPath OCTET STRING, index INTEGER OPTIONAL, length [0] INTEGER OPTIONAL }).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefPath {

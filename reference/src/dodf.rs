@@ -225,30 +225,16 @@ fn object(buf: &[u8], t: &ber::Tlv, kind: u8) -> RefResult<RefDataObject> {
 
 /// Parse a DODF; unknown DataType alternatives are skipped.
 pub fn parse(buf: &[u8]) -> RefResult<Vec<RefDataObject>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    loop {
-        pos = ber::skip_padding(buf, pos, buf.len());
-        if pos >= buf.len() {
-            return Ok(out);
-        }
-        let t = ber::read(buf, pos, buf.len())?;
-        pos = t.value_end;
+    ber::directory(buf, |t| {
         let kind = if t.is(0x30) {
-            Some(0)
+            0
         } else if t.is(0xA0) {
-            Some(1)
+            1
         } else if t.is(0xA1) {
-            Some(2)
+            2
         } else {
-            None
+            return Ok(None);
         };
-        match kind {
-            Some(k) => out.push(object(buf, &t, k)?),
-            None if t.constructed => {
-                ber::check_nested(buf, t.value_start, t.value_end, MAX_DEPTH - 1)?
-            }
-            None => {}
-        }
-    }
+        object(buf, t, kind).map(Some)
+    })
 }

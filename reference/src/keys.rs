@@ -176,21 +176,8 @@ fn key(buf: &[u8], t: &Tlv, class: RefKeyClass, kind: u32) -> RefResult<RefKey> 
 
 /// Parse a key directory; alternatives that are not keys are skipped.
 pub fn parse(buf: &[u8], class: RefKeyClass) -> RefResult<Vec<RefKey>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    loop {
-        pos = ber::skip_padding(buf, pos, buf.len());
-        if pos >= buf.len() {
-            return Ok(out);
-        }
-        let t = ber::read(buf, pos, buf.len())?;
-        pos = t.value_end;
-        match kind_of(class, &t) {
-            Some(k) => out.push(key(buf, &t, class, k)?),
-            None if t.constructed => {
-                ber::check_nested(buf, t.value_start, t.value_end, MAX_DEPTH - 1)?
-            }
-            None => {}
-        }
-    }
+    ber::directory(buf, |t| match kind_of(class, t) {
+        Some(k) => key(buf, t, class, k).map(Some),
+        None => Ok(None),
+    })
 }

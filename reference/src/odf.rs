@@ -23,42 +23,33 @@ pub struct RefOdfEntry {
 
 /// Parse an ODF.
 pub fn parse(buf: &[u8]) -> RefResult<Vec<RefOdfEntry>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    loop {
-        pos = ber::skip_padding(buf, pos, buf.len());
-        if pos >= buf.len() {
-            return Ok(out);
-        }
-        let t = ber::read(buf, pos, buf.len())?;
-        pos = t.value_end;
+    ber::directory(buf, |t| {
         // The nine alternatives are [0]..[8], EXPLICIT because they tag a
-        // CHOICE (PathOrObjects) under IMPLICIT TAGS (X.680 31.2.7).
-        if t.class == 2 && t.constructed && t.number <= 8 {
-            let mut s = Seq::of(buf, &t);
-            let Some(inner) = s.take_next()? else {
-                return err("MissingField", t.value_start, "empty PathOrObjects");
-            };
-            let location = if inner.is(0x30) {
-                RefLocation::Path(ber::path(buf, &inner)?)
-            } else if inner.is(0xA0) {
-                ber::check_nested(buf, inner.value_start, inner.value_end, MAX_DEPTH - 2)?;
-                RefLocation::Direct(inner.value(buf).to_vec())
-            } else {
-                return err(
-                    "UnsupportedChoice",
-                    inner.start,
-                    "PathOrObjects alternative",
-                );
-            };
-            s.finish()?;
-            out.push(RefOdfEntry {
-                class: t.number,
-                location,
-            });
-        } else if t.constructed {
-            // A future extension of PKCS15Objects: well-formed, skipped.
-            ber::check_nested(buf, t.value_start, t.value_end, MAX_DEPTH - 1)?;
+        // CHOICE (PathOrObjects) under IMPLICIT TAGS (X.680 31.2.7). Others
+        // are future extensions of PKCS15Objects: well-formed, skipped.
+        if !(t.class == 2 && t.constructed && t.number <= 8) {
+            return Ok(None);
         }
-    }
+        let mut s = Seq::of(buf, t);
+        let Some(inner) = s.take_next()? else {
+            return err("MissingField", t.value_start, "empty PathOrObjects");
+        };
+        let location = if inner.is(0x30) {
+            RefLocation::Path(ber::path(buf, &inner)?)
+        } else if inner.is(0xA0) {
+            ber::check_nested(buf, inner.value_start, inner.value_end, MAX_DEPTH - 2)?;
+            RefLocation::Direct(inner.value(buf).to_vec())
+        } else {
+            return err(
+                "UnsupportedChoice",
+                inner.start,
+                "PathOrObjects alternative",
+            );
+        };
+        s.finish()?;
+        Ok(Some(RefOdfEntry {
+            class: t.number,
+            location,
+        }))
+    })
 }
