@@ -154,30 +154,36 @@ pub fn unpad80(data: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-/// SP 800-38A 6.2 CBC encryption.
-pub fn cbc_encrypt(key: &[u8], iv: [u8; 16], data: &[u8]) -> Vec<u8> {
-    let mut prev = iv;
-    let mut out = Vec::new();
-    for chunk in data.chunks(16) {
+/// The 16-byte blocks of `data` (whose length is a multiple of 16).
+fn blocks(data: &[u8]) -> impl Iterator<Item = [u8; 16]> + '_ {
+    data.chunks(16).map(|chunk| {
         let mut b = [0u8; 16];
         b.copy_from_slice(chunk);
-        prev = aes_encrypt(key, xor(b, prev));
-        out.extend_from_slice(&prev);
-    }
-    out
+        b
+    })
 }
 
-/// SP 800-38A 6.2 CBC decryption.
+/// SP 800-38A 6.2 CBC encryption: C_i = E(P_i xor C_{i-1}), C_0 = IV.
+pub fn cbc_encrypt(key: &[u8], iv: [u8; 16], data: &[u8]) -> Vec<u8> {
+    let mut prev = iv;
+    blocks(data)
+        .flat_map(|p| {
+            prev = aes_encrypt(key, xor(p, prev));
+            prev
+        })
+        .collect()
+}
+
+/// SP 800-38A 6.2 CBC decryption: P_i = D(C_i) xor C_{i-1}, C_0 = IV.
 pub fn cbc_decrypt(key: &[u8], iv: [u8; 16], data: &[u8]) -> Vec<u8> {
     let mut prev = iv;
-    let mut out = Vec::new();
-    for chunk in data.chunks(16) {
-        let mut b = [0u8; 16];
-        b.copy_from_slice(chunk);
-        out.extend_from_slice(&xor(aes_decrypt(key, b), prev));
-        prev = b;
-    }
-    out
+    blocks(data)
+        .flat_map(|c| {
+            let p = xor(aes_decrypt(key, c), prev);
+            prev = c;
+            p
+        })
+        .collect()
 }
 
 /// The three session keys: S-ENC (04 from Key-ENC), S-MAC (06), S-RMAC (07 from Key-MAC).
@@ -341,6 +347,20 @@ pub struct RefSession {
 type R<T> = Result<T, &'static str>;
 
 impl RefSession {
+    /// A session just opened by EXTERNAL AUTHENTICATE, whose C-MAC is the
+    /// first chaining value.
+    fn opened(keys: [Vec<u8>; 3], chain: [u8; 16], level: u8, m: usize, channel: u8) -> Self {
+        RefSession {
+            keys,
+            chain,
+            counter: 0,
+            level,
+            m,
+            channel,
+            open: true,
+        }
+    }
+
     fn fail<T>(&mut self, e: &'static str) -> R<T> {
         self.open = false;
         Err(e)
@@ -624,18 +644,7 @@ pub fn host_authenticate(
     ];
     ea.extend_from_slice(&host_cg);
     ea.extend_from_slice(&chain[..m]);
-    Ok((
-        RefSession {
-            keys,
-            chain,
-            counter: 0,
-            level,
-            m,
-            channel,
-            open: true,
-        },
-        ea,
-    ))
+    Ok((RefSession::opened(keys, chain, level, m, channel), ea))
 }
 
 /// The card side: answers IU, checks EA, then runs a session.
@@ -765,15 +774,7 @@ impl RefCard {
         if chain[..m] != c.data[m..] {
             return Err("CMacMismatch");
         }
-        self.session = Some(RefSession {
-            keys,
-            chain,
-            counter: 0,
-            level,
-            m,
-            channel,
-            open: true,
-        });
+        self.session = Some(RefSession::opened(keys, chain, level, m, channel));
         Ok(level)
     }
 }

@@ -3,9 +3,9 @@
 use proptest::prelude::*;
 use scboot_reference::mirror::{scp03_lockstep, Exchange, Script};
 
-fn exchange() -> impl Strategy<Value = Exchange> {
-    let cmd = prop_oneof![
-        // Well-formed commands, short and extended.
+/// A command: well-formed (short and extended) or any bytes.
+fn command() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
         (
             prop::sample::select(vec![0x00u8, 0x80, 0x90, 0x84, 0x0C]),
             any::<u8>(),
@@ -20,93 +20,79 @@ fn exchange() -> impl Strategy<Value = Exchange> {
                 c.encode(&mut v).unwrap();
                 v
             }),
-        // Any bytes.
         prop::collection::vec(any::<u8>(), 0..12),
-    ];
-    (
-        cmd,
-        prop::option::weighted(0.15, any::<usize>()),
-        prop::collection::vec(any::<u8>(), 0..70),
-        prop::sample::select(vec![0x9000u16, 0x9000, 0x6283, 0x6300, 0x6A82, 0x6982]),
-        prop::option::weighted(0.15, any::<usize>()),
-        // Padding beyond the minimum, as cards in the field send it.
-        prop::sample::select(vec![0usize, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3]),
-        prop::sample::select(vec![0usize, 0, 0, 1, 2, 5]),
-    )
-        .prop_map(
-            |(
-                command,
-                flip_command,
-                data,
-                sw,
-                flip_response,
-                command_extra_padding,
-                response_extra_padding,
-            )| Exchange {
-                command,
-                flip_command,
-                data,
-                sw,
-                flip_response,
-                command_extra_padding,
-                response_extra_padding,
-            },
-        )
+    ]
 }
 
-fn script() -> impl Strategy<Value = Script> {
-    (
-        prop::sample::select(vec![16usize, 24, 32]),
-        prop::array::uniform32(any::<u8>()),
-        prop::sample::select(vec![
+prop_compose! {
+    /// One exchange: the command and the card's answer, either of them
+    /// possibly tampered with; padding beyond the minimum, as cards in the
+    /// field send it.
+    fn exchange()(
+        command in command(),
+        flip_command in prop::option::weighted(0.15, any::<usize>()),
+        data in prop::collection::vec(any::<u8>(), 0..70),
+        sw in prop::sample::select(vec![0x9000u16, 0x9000, 0x6283, 0x6300, 0x6A82, 0x6982]),
+        flip_response in prop::option::weighted(0.15, any::<usize>()),
+        command_extra_padding in prop::sample::select(
+            vec![0usize, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3],
+        ),
+        response_extra_padding in prop::sample::select(vec![0usize, 0, 0, 1, 2, 5]),
+    ) -> Exchange {
+        Exchange {
+            command,
+            flip_command,
+            data,
+            sw,
+            flip_response,
+            command_extra_padding,
+            response_extra_padding,
+        }
+    }
+}
+
+prop_compose! {
+    /// A session script: keys from a seed, the card's `i`, the host's level
+    /// and mode, the channel, the challenges, the card's sequence counter
+    /// (near its end sometimes), and the exchanges.
+    fn script()(
+        key_len in prop::sample::select(vec![16usize, 24, 32]),
+        seed in prop::array::uniform32(any::<u8>()),
+        i in prop::sample::select(vec![
             0x60u8, 0x70, 0x61, 0x71, 0x70, 0x71, 0x00, 0x10, 0x20, 0x30, 0x01, 0x11, 0x40,
         ]),
-        prop::sample::select(vec![0x00u8, 0x01, 0x03, 0x11, 0x13, 0x33, 0x33, 0x33, 0x07]),
-        prop::option::weighted(0.1, any::<bool>()),
-        0u8..=19,
-        prop::array::uniform16(any::<u8>()),
-        prop::array::uniform16(any::<u8>()),
-        prop_oneof![
+        level in prop::sample::select(vec![0x00u8, 0x01, 0x03, 0x11, 0x13, 0x33, 0x33, 0x33, 0x07]),
+        s16 in prop::option::weighted(0.1, any::<bool>()),
+        channel in 0u8..=19,
+        host_challenge in prop::array::uniform16(any::<u8>()),
+        card_random in prop::array::uniform16(any::<u8>()),
+        seq in prop_oneof![
             Just(0u32),
             Just(0xFF_FFFE),
             Just(0xFF_FFFF),
             any::<u32>().prop_map(|x| x & 0xFFFF)
         ],
-        prop::collection::vec(exchange(), 0..6),
-    )
-        .prop_map(
-            |(
-                key_len,
-                seed,
-                i,
-                level,
-                s16,
-                channel,
-                host_challenge,
-                card_random,
-                seq,
-                exchanges,
-            )| {
-                // Mostly the mode the card's i names; sometimes the other one.
-                let s16 = s16.unwrap_or(i & 1 == 1);
-                let mut key_bytes = [0u8; 96];
-                for (k, b) in key_bytes.iter_mut().enumerate() {
-                    *b = seed[k % 32].wrapping_add(k as u8);
-                }
-                Script {
-                    key_len,
-                    key_bytes,
-                    i,
-                    level,
-                    s16,
-                    channel,
-                    host_challenge,
-                    card_random,
-                    seq,
-                    exchanges,
-                }
-            },
-        )
+        exchanges in prop::collection::vec(exchange(), 0..6),
+    ) -> Script {
+        // Mostly the mode the card's i names; sometimes the other one.
+        let s16 = s16.unwrap_or(i & 1 == 1);
+        let mut key_bytes = [0u8; 96];
+        for (k, b) in key_bytes.iter_mut().enumerate() {
+            *b = seed[k % 32].wrapping_add(k as u8);
+        }
+        Script {
+            key_len,
+            key_bytes,
+            i,
+            level,
+            s16,
+            channel,
+            host_challenge,
+            card_random,
+            seq,
+            exchanges,
+        }
+    }
 }
 
 proptest! {
