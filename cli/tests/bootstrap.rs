@@ -1,7 +1,7 @@
 //! `scboot bootstrap` and `scboot card` end to end.
 
 mod common;
-use common::{build_card, failure, json_of, repo, scboot, temp};
+use common::{assert_contains_all, build_card, failure, json_of, repo, scboot, success, temp};
 use serde_json::Value;
 
 #[test]
@@ -57,78 +57,31 @@ lifetime = 60
     )
     .unwrap();
     let p = |x: &std::path::Path| x.to_str().unwrap().to_string();
-    scboot()
-        .args(["card", "build", &p(&cfg), "-o", &p(&img)])
-        .assert()
-        .success();
-    let v = json_of(&[
-        "bootstrap",
-        "--json",
-        "--image",
-        &p(&img),
-        "--keys",
-        &p(&keys),
-    ]);
+    let (img, cfg, cfg2, keys) = (p(&img), p(&cfg), p(&cfg2), p(&keys));
+    success(&["card", "build", &cfg, "-o", &img]);
+    let read = || json_of(&["bootstrap", "--json", "--image", &img, "--keys", &keys]);
+    let v = read();
     assert_eq!(v["accounts"][0]["lifetime"], 60);
     assert_eq!(v["provenance"]["rule"], "opaque_application_oid");
     let before = v["provenance"]["sha256"].clone();
 
     // The demo keys do not open this card's secure channel.
-    let out = scboot()
-        .args(["bootstrap", "--image", &p(&img)])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("INITIALIZE UPDATE"));
+    assert!(failure(&["bootstrap", "--image", &img]).contains("INITIALIZE UPDATE"));
 
-    let out = scboot()
-        .args(["card", "update", &p(&img), &p(&cfg2)])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let update = |config: &str| success(&["card", "update", &img, config]).0;
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
+        update(&cfg2).trim(),
         "updated over SCP03: bootstrap data written to 6433, DODF switched from 6432 in one byte"
     );
-    let v = json_of(&[
-        "bootstrap",
-        "--json",
-        "--image",
-        &p(&img),
-        "--keys",
-        &p(&keys),
-    ]);
+    let v = read();
     assert_eq!(v["accounts"][0]["lifetime"], 120);
     assert_eq!(v["provenance"]["file_path"], "6433");
     assert_ne!(v["provenance"]["sha256"], before);
     // The same configuration again: nothing to write.
-    let out = scboot()
-        .args(["card", "update", &p(&img), &p(&cfg2)])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "nothing to update"
-    );
+    assert_eq!(update(&cfg2).trim(), "nothing to update");
     // The first configuration: back to 6432.
-    let out = scboot()
-        .args(["card", "update", &p(&img), &p(&cfg)])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("written to 6432"));
-    let v = json_of(&[
-        "bootstrap",
-        "--json",
-        "--image",
-        &p(&img),
-        "--keys",
-        &p(&keys),
-    ]);
-    assert_eq!(v["provenance"]["sha256"], before);
+    assert!(update(&cfg).contains("written to 6432"));
+    assert_eq!(read()["provenance"]["sha256"], before);
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -195,22 +148,19 @@ fn additional_objects_are_shown() {
     let cfg = repo("examples/cards/additional-objects.toml");
     let img = build_card(&cfg, &dir, "card");
     let img = &img;
-    let out = scboot()
-        .args(["bootstrap", "--image", img, "--keys", &cfg])
-        .output()
-        .unwrap();
-    let t = String::from_utf8(out.stdout).unwrap();
-    for want in [
-        "/11 APN Connection Profile",
-        "1 APN = \"m2m.operator.example\"",
-        "6 Secret = <secret, 10 bytes>",
-        "[101] 3",
-        "/10241 unknown object",
-        "0 = deadbeef",
-        "5 Secret Key = <secret, 16 bytes>",
-    ] {
-        assert!(t.contains(want), "{want}: {t}");
-    }
+    let (t, _) = success(&["bootstrap", "--image", img, "--keys", &cfg]);
+    assert_contains_all(
+        &t,
+        &[
+            "/11 APN Connection Profile",
+            "1 APN = \"m2m.operator.example\"",
+            "6 Secret = <secret, 10 bytes>",
+            "[101] 3",
+            "/10241 unknown object",
+            "0 = deadbeef",
+            "5 Secret Key = <secret, 16 bytes>",
+        ],
+    );
     assert!(
         !t.contains("apn-secret") && !t.contains("0001020304050607"),
         "{t}"
@@ -367,28 +317,23 @@ fn errors_a_user_can_act_on() {
     let img = img.as_str();
     let err = failure(&["bootstrap", "--image", img, "--keys", &private]);
     assert!(err.contains("--pin"), "{err}");
-    let err = failure(&[
-        "bootstrap",
-        "--image",
-        img,
-        "--keys",
-        &private,
-        "--pin",
-        "31313131",
-    ]);
+    let with_pin = |pin| {
+        failure(&[
+            "bootstrap",
+            "--image",
+            img,
+            "--keys",
+            &private,
+            "--pin",
+            pin,
+        ])
+    };
+    let err = with_pin("31313131");
     assert!(
         err.contains("wrong PIN") && err.contains("2 tries left"),
         "{err}"
     );
-    let err = failure(&[
-        "bootstrap",
-        "--image",
-        img,
-        "--keys",
-        &private,
-        "--pin",
-        "3x",
-    ]);
+    let err = with_pin("3x");
     assert!(err.starts_with("scboot: --pin:"), "{err}");
     let err = failure(&["bootstrap", "--keys", "/nonexistent/keys.toml"]);
     assert!(err.contains("--keys"), "{err}");
@@ -402,38 +347,21 @@ fn verbose_log_shows_every_apdu_but_no_secret() {
     let private = repo("examples/cards/private-pin.toml");
     let img = build_card(&private, &dir, "private");
     for level in ["33", "11", "01"] {
-        let out = scboot()
-            .args([
-                "bootstrap",
-                "-v",
-                "--image",
-                &img,
-                "--keys",
-                &private,
-                "--pin",
-                "31323334",
-                "--level",
-                level,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let card = ["--image", img.as_str(), "--keys", private.as_str()];
+        let pin_and_level = ["--pin", "31323334", "--level", level];
+        let (_, log) = success(&[&["bootstrap", "-v"], &card[..], &pin_and_level].concat());
+        assert_contains_all(
+            &log,
+            &[
+                "SELECT EF.DIR",
+                "INITIALIZE UPDATE",
+                "EXTERNAL AUTHENTICATE",
+                "read DODF",
+                "VERIFY",
+                "read bootstrap file",
+                "close the channel",
+            ],
         );
-        let log = String::from_utf8(out.stderr).unwrap();
-        for step in [
-            "SELECT EF.DIR",
-            "INITIALIZE UPDATE",
-            "EXTERNAL AUTHENTICATE",
-            "read DODF",
-            "VERIFY",
-            "read bootstrap file",
-            "close the channel",
-        ] {
-            assert!(log.contains(step), "{level}: {step}: {log}");
-        }
         assert!(
             log.contains("(plain)") && log.contains("(as sent)") && log.contains("(as received)"),
             "{log}"
@@ -460,25 +388,16 @@ fn card_dump_then_inspect() {
     let cfg = repo("examples/cards/multi-server.toml");
     let img = build_card(&cfg, &dir, "card");
     let out_dir = dir.join("files");
-    let out = scboot()
-        .args([
-            "card",
-            "dump",
-            "--image",
-            &img,
-            "--keys",
-            &cfg,
-            "-o",
-            out_dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = String::from_utf8(out.stdout).unwrap();
+    let (report, _) = success(&[
+        "card",
+        "dump",
+        "--image",
+        &img,
+        "--keys",
+        &cfg,
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
     assert!(
         report.contains("5 files from card image") && report.contains("SCP03 level 33"),
         "{report}"

@@ -28,15 +28,24 @@ pub fn temp(name: &str) -> PathBuf {
     dir
 }
 
+/// Run `scboot` with `args`; it must succeed; its stdout and stderr.
+pub fn success(args: &[&str]) -> (String, String) {
+    let out = scboot().args(args).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    (String::from_utf8(out.stdout).unwrap(), stderr)
+}
+
 /// Run `scboot` with `args`; it must succeed; its stdout as JSON.
 pub fn json_of(args: &[&str]) -> Value {
-    let out = scboot().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&success(args).0).unwrap()
+}
+
+/// Every one of `wants` is in `text`.
+pub fn assert_contains_all(text: &str, wants: &[&str]) {
+    for want in wants {
+        assert!(text.contains(want), "{want}: {text}");
+    }
 }
 
 /// Run `scboot` with `args`; it must fail with status 1 and print nothing
@@ -52,14 +61,6 @@ pub fn failure(args: &[&str]) -> String {
 pub fn build_card(config: &str, dir: &std::path::Path, name: &str) -> String {
     let img = dir.join(format!("{name}.json"));
     let img = img.to_str().unwrap().to_string();
-    let out = scboot()
-        .args(["card", "build", config, "-o", &img])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{config}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    success(&["card", "build", config, "-o", &img]);
     img
 }
