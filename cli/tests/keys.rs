@@ -61,38 +61,27 @@ fn sign_then_verify_and_a_change_is_caught() {
     let (code, sig, err) = c.run(&["sign", "--label", "bootstrap-signing", &f]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(sig.len(), 128);
-    let (code, out, _) = c.run(&[
-        "verify",
-        "--label",
-        "bootstrap-signing",
-        "--signature",
-        &sig,
-        &f,
-    ]);
+    let verify = |sig: &str, file: &str| {
+        c.run(&[
+            "verify",
+            "--label",
+            "bootstrap-signing",
+            "--signature",
+            sig,
+            file,
+        ])
+    };
+    let (code, out, _) = verify(&sig, &f);
     assert_eq!((code, out.starts_with("genuine")), (Some(0), true), "{out}");
     let g = c.file("other.bin", b"a bootstrap packagE");
-    let (code, out, _) = c.run(&[
-        "verify",
-        "--label",
-        "bootstrap-signing",
-        "--signature",
-        &sig,
-        &g,
-    ]);
+    let (code, out, _) = verify(&sig, &g);
     assert_eq!(
         (code, out.starts_with("NOT genuine")),
         (Some(3), true),
         "{out}"
     );
     // A signature that is not r || s: an error, not a verdict.
-    let (code, out, err) = c.run(&[
-        "verify",
-        "--label",
-        "bootstrap-signing",
-        "--signature",
-        "3044",
-        &f,
-    ]);
+    let (code, out, err) = verify("3044", &f);
     assert_eq!((code, out.as_str()), (Some(1), ""));
     assert!(err.contains("64 bytes"), "{err}");
 }
