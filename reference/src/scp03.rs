@@ -361,6 +361,26 @@ impl RefSession {
         }
     }
 
+    /// What the C-MAC covers before the data (GPC 2.3 Amd D 6.2.4): the
+    /// chaining value, the header with the secure-messaging bit set in the
+    /// class (channel number cleared, as the MAC is computed), and Lc
+    /// (which counts the MAC), short or extended.
+    fn mac_prefix(&self, header: [u8; 4], lc: usize, extended: bool) -> Vec<u8> {
+        let mut mac_in = self.chain.to_vec();
+        mac_in.extend_from_slice(&[
+            class_for(header[0], 0, true),
+            header[1],
+            header[2],
+            header[3],
+        ]);
+        if extended {
+            mac_in.extend_from_slice(&[0, (lc >> 8) as u8, lc as u8]);
+        } else {
+            mac_in.push(lc as u8);
+        }
+        mac_in
+    }
+
     fn fail<T>(&mut self, e: &'static str) -> R<T> {
         self.open = false;
         Err(e)
@@ -417,18 +437,7 @@ impl RefSession {
         } else {
             c.data.clone()
         };
-        let mut mac_in = self.chain.to_vec();
-        mac_in.extend_from_slice(&[
-            class_for(c.header[0], 0, true),
-            c.header[1],
-            c.header[2],
-            c.header[3],
-        ]);
-        if extended {
-            mac_in.extend_from_slice(&[0, (lc >> 8) as u8, lc as u8]);
-        } else {
-            mac_in.push(lc as u8);
-        }
+        let mut mac_in = self.mac_prefix(c.header, lc, extended);
         mac_in.extend_from_slice(&data);
         self.chain = cmac(&self.keys[1], &mac_in);
         let mut wire_data = data;
@@ -502,19 +511,8 @@ impl RefSession {
             return self.fail("CMacMismatch");
         }
         let (data, mac) = c.data.split_at(c.data.len() - self.m);
-        let mut mac_in = self.chain.to_vec();
-        mac_in.extend_from_slice(&[
-            class_for(c.header[0], 0, true),
-            c.header[1],
-            c.header[2],
-            c.header[3],
-        ]);
         let lc = c.data.len();
-        if c.extended {
-            mac_in.extend_from_slice(&[0, (lc >> 8) as u8, lc as u8]);
-        } else {
-            mac_in.push(lc as u8);
-        }
+        let mut mac_in = self.mac_prefix(c.header, lc, c.extended);
         mac_in.extend_from_slice(data);
         let full = cmac(&self.keys[1], &mac_in);
         if full[..self.m] != *mac {
