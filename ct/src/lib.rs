@@ -67,6 +67,16 @@ pub struct Case {
 }
 
 impl Case {
+    /// The host's configuration for this case: its level and mode, on the
+    /// basic channel, with the Security Domain's AID.
+    pub fn host_config(&self) -> HostConfig<'static> {
+        HostConfig::default()
+            .level(self.level)
+            .mode(self.mode)
+            .channel(0)
+            .card_aid(Some(&AID))
+    }
+
     /// All combinations: 3 key sizes x 2 modes x 6 levels x 2 challenge kinds.
     pub fn all() -> Vec<Case> {
         let mut v = Vec::new();
@@ -189,13 +199,8 @@ pub fn handshake(keys: &Secrets, case: Case, corrupt: Corrupt) -> Result<Pair, S
     let card_keys = keys.static_keys();
     let host_keys = keys.static_keys();
     let mut card = CardChannel::new(card_keys, CardConfig::new(case.i(), &AID)?);
-    let cfg = HostConfig::default()
-        .level(case.level)
-        .mode(case.mode)
-        .channel(0)
-        .card_aid(Some(&AID));
-    let host_challenge = random_bytes(m);
-    let card_challenge = random_bytes(m);
+    let cfg = case.host_config();
+    let (host_challenge, card_challenge) = (random_bytes(m), random_bytes(m));
     let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
     let (hs, n) = HostHandshake::start(&host_keys, &cfg, &host_challenge, &mut a)?;
     let r = card.initialize_update(&a[..n], &card_challenge, &mut b)?;
@@ -256,13 +261,8 @@ pub fn handshake_with_reference_card(keys: &Secrets, case: Case) -> Result<RefCa
     let host_keys = keys.static_keys();
     let mut card =
         reference::RefCard::new(&keys.enc_public, &keys.mac_public, KVN, case.i(), &AID, 0);
-    let cfg = HostConfig::default()
-        .level(case.level)
-        .mode(case.mode)
-        .channel(0)
-        .card_aid(Some(&AID));
-    let host_challenge = random_bytes(m);
-    let card_challenge = random_bytes(m);
+    let cfg = case.host_config();
+    let (host_challenge, card_challenge) = (random_bytes(m), random_bytes(m));
     let mut a = [0u8; 64];
     let (hs, n) = HostHandshake::start(&host_keys, &cfg, &host_challenge, &mut a)
         .map_err(|e| e.to_string())?;
