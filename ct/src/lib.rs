@@ -336,6 +336,7 @@ pub fn handshake_with_reference_host(keys: &Secrets, case: Case) -> Result<RefHo
         .map_err(|e| e.to_string())?;
     public(&mut b[..r]);
     let (host, ea) = reference::host_authenticate(
+        &AID,
         &keys.enc_public,
         &keys.mac_public,
         KVN,

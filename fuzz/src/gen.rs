@@ -810,6 +810,8 @@ pub struct Session {
     host_challenge: [u8; 16],
     card_random: [u8; 16],
     seq: u32,
+    /// A bit flipped in IU (0), its response (1) or EA (2).
+    handshake_flip: Option<(u8, u16)>,
     exchanges: Vec<AExchange>,
 }
 
@@ -878,6 +880,7 @@ pub fn scp03(s: &Session) {
             2 => 0xFF_FFFF,
             _ => s.seq & 0xFFFF,
         },
+        handshake_flip: s.handshake_flip.map(|(m, bit)| (m, usize::from(bit))),
         exchanges,
     };
     if let Err(e) = scboot_reference::mirror::scp03_lockstep(&script) {

@@ -488,6 +488,12 @@ pub struct Script {
     pub card_random: [u8; 16],
     /// Card sequence counter.
     pub seq: u32,
+    /// A bit flipped in one handshake message on its way: `(0, bit)` the
+    /// INITIALIZE UPDATE command before the cards, `(1, bit)` the card's
+    /// response before the hosts, `(2, bit)` EXTERNAL AUTHENTICATE before
+    /// the cards. Both sides must then refuse alike (or accept alike where
+    /// the flipped bit is not checked).
+    pub handshake_flip: Option<(u8, usize)>,
     /// Exchanges.
     pub exchanges: Vec<Exchange>,
 }
@@ -561,28 +567,45 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
         .channel(s.channel)
         .card_aid(Some(AID));
     let (hs, k) = HostHandshake::start(&keys, &hcfg, hc, &mut buf).map_err(|e| e.to_string())?;
-    let iu = buf[..k].to_vec();
+    let mut iu = buf[..k].to_vec();
     same(
         "IU",
         Ok(iu.clone()),
         Ok(m::initialize_update(0x30, s.channel, hc)),
     )?;
+    let flip_at = |message: u8| match s.handshake_flip {
+        Some((m, bit)) if m % 3 == message => Some(bit),
+        _ => None,
+    };
+    flip(&mut iu, flip_at(0));
     let kr = kcard
         .initialize_update(&iu, rc, &mut buf)
         .map(|k| buf[..k].to_vec())
         .map_err(|e| scp_class(&e));
     let mr = mcard.initialize_update(&iu, rc);
     if !same("IU response", kr.clone(), mr)? {
+        // Refused: neither card has a handshake, so EXTERNAL AUTHENTICATE
+        // (the same bytes as INS 82) is out of order for both.
+        let mut ea = iu;
+        if let Some(ins) = ea.get_mut(1) {
+            *ins = 0x82;
+        }
+        let kl = kcard.external_authenticate(&ea).map(|l| vec![l.bits()]);
+        let ml = mcard.external_authenticate(&ea).map(|l| vec![l]);
+        if same("EA without IU", kl.map_err(|e| scp_class(&e)), ml)? {
+            return Err("a card accepted EXTERNAL AUTHENTICATE without INITIALIZE UPDATE".into());
+        }
         return Ok(0);
     }
-    let resp = kr.unwrap_or_default();
+    let mut resp = kr.unwrap_or_default();
+    flip(&mut resp, flip_at(1));
 
     // EXTERNAL AUTHENTICATE.
     let ka = hs
         .authenticate(&keys, &resp, &mut buf)
         .map(|(p, k)| (p, buf[..k].to_vec()));
-    let ma = m::host_authenticate(enc, mac, 0x30, s.level, ms, s.channel, hc, &resp);
-    let (pending, mut mhost, ea) = match (ka, ma) {
+    let ma = m::host_authenticate(AID, enc, mac, 0x30, s.level, ms, s.channel, hc, &resp);
+    let (pending, mut mhost, mut ea) = match (ka, ma) {
         (Ok((p, ea)), Ok((ms_, mea))) if ea == mea => (p, ms_, ea),
         (Err(e), Err(me)) if scp_class(&e) == me => return Ok(0),
         (k, m_) => {
@@ -593,12 +616,28 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
             ))
         }
     };
+    let tampered = flip_at(2).is_some();
+    flip(&mut ea, flip_at(2));
     let kl = kcard
         .external_authenticate(&ea)
         .map(|l| vec![l.bits()])
         .map_err(|e| scp_class(&e));
     let ml = mcard.external_authenticate(&ea).map(|l| vec![l]);
-    if !same("EA check", kl, ml)? {
+    let accepted = same("EA check", kl, ml)?;
+    if tampered {
+        // Every bit of EXTERNAL AUTHENTICATE is checked (header, Lc,
+        // cryptogram, C-MAC) but the class byte's logical channel bits,
+        // which the C-MAC leaves out and the card's dispatcher reads: a
+        // flipped bit elsewhere never opens a session.
+        let byte = flip_at(2).map_or(0, |bit| bit % (ea.len() * 8) / 8);
+        if accepted && byte != 0 {
+            return Err(format!(
+                "a card accepted EXTERNAL AUTHENTICATE tampered in byte {byte}"
+            ));
+        }
+        return Ok(0);
+    }
+    if !accepted {
         return Err("the card refused an EA both hosts built".into());
     }
     let mut khost = pending.confirm(0x9000).map_err(|e| e.to_string())?;

@@ -591,9 +591,12 @@ pub fn initialize_update(kvn: u8, channel: u8, host_challenge: &[u8]) -> Vec<u8>
     v
 }
 
-/// Host: check the IU response and build EXTERNAL AUTHENTICATE.
+/// Host: check the IU response and build EXTERNAL AUTHENTICATE. `aid`:
+/// the Security Domain's AID when the host knows it (empty otherwise), to
+/// check a pseudo-random card challenge.
 #[allow(clippy::too_many_arguments)]
 pub fn host_authenticate(
+    aid: &[u8],
     enc: &[u8],
     mac: &[u8],
     kvn: u8,
@@ -623,6 +626,14 @@ pub fn host_authenticate(
         return Err("LevelNotOffered");
     }
     let cc = &resp[13..13 + m];
+    // A pseudo-random card challenge is KDF(Key-ENC, 02, seq || AID): a
+    // host that knows the AID checks it (GPC 2.3 Amd D 6.2.2.3).
+    if resp.len() == 16 + 2 * m && !aid.is_empty() {
+        let ctx = [&resp[13 + 2 * m..], aid].concat();
+        if kdf(enc, 0x02, &ctx, m) != cc {
+            return Err("CardChallengeMismatch");
+        }
+    }
     let keys = session_keys(enc, mac, hc, cc);
     let ctx = [hc, cc].concat();
     if kdf(&keys[1], 0x00, &ctx, m) != resp[13 + m..13 + 2 * m] {

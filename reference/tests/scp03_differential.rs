@@ -72,6 +72,7 @@ prop_compose! {
             Just(0xFF_FFFF),
             any::<u32>().prop_map(|x| x & 0xFFFF)
         ],
+        handshake_flip in prop::option::weighted(0.1, (0u8..3, any::<usize>())),
         exchanges in prop::collection::vec(exchange(), 0..6),
     ) -> Script {
         // Mostly the mode the card's i names; sometimes the other one.
@@ -90,6 +91,7 @@ prop_compose! {
             host_challenge,
             card_random,
             seq,
+            handshake_flip,
             exchanges,
         }
     }
@@ -161,6 +163,7 @@ fn field_padding_in_both_directions() {
             host_challenge: [7; 16],
             card_random: [9; 16],
             seq: 5,
+            handshake_flip: None,
             exchanges: vec![
                 exchange(encode(read), 0, 3),
                 exchange(encode(read), 0, 1),

@@ -95,7 +95,8 @@ fn check(
     let ctx = [&resp[resp.len() - 3..], &g("card_aid")[..]].concat();
     assert_eq!(kdf(&enc, 0x02, &ctx, 8), resp[13..21]);
     let level = u8::from_str_radix(&f["level"], 16).unwrap();
-    let (mut s, ea) = host_authenticate(&enc, &mac, iu[2], level, m, 0, hc, &resp).unwrap();
+    let (mut s, ea) =
+        host_authenticate(&g("card_aid"), &enc, &mac, iu[2], level, m, 0, hc, &resp).unwrap();
     assert_eq!(ea, g("ea"));
     assert_eq!(s.chain.to_vec(), g("chain_ea"));
     for (k, c) in cmds.iter().enumerate() {
