@@ -714,13 +714,31 @@ pub fn encode_shape(s: &Shape) -> Vec<u8> {
     }
 }
 
-/// TLV records.
+/// A typed LwM2M value (OMA-TS-LightweightM2M-Core 1.1, C.1 data types).
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub enum ATyped {
+    /// Integer (and Time).
+    Integer(i64),
+    /// Unsigned Integer.
+    Unsigned(u64),
+    /// Float.
+    Float(f64),
+    /// Boolean.
+    Boolean(bool),
+    /// Objlnk.
+    ObjLnk(u16, u16),
+}
+
+/// TLV records, and typed values in an Object Instance built by the
+/// encoder's constructors.
 #[derive(Arbitrary, Debug)]
 pub struct Tlv {
     records: Vec<ATlv>,
+    values: Vec<ATyped>,
+    instance: u16,
 }
 
-/// Encode, then parse with kernel and model.
+/// Encode, then parse with kernel and model; typed values round-trip.
 pub fn roundtrip_tlv(t: &Tlv) {
     let expected: Vec<Shape> = t.records.iter().take(6).map(tlv_shape).collect();
     let enc: Vec<u8> = expected.iter().flat_map(encode_shape).collect();
@@ -729,6 +747,135 @@ pub fn roundtrip_tlv(t: &Tlv) {
         shape(&scboot_reference::tlv::parse(&enc).expect("model parses")),
         expected
     );
+    typed_values(&t.values[..t.values.len().min(8)], t.instance);
+    nesting_rules(&enc);
+}
+
+/// Each value as a Resource and as a Resource Instance of a Multiple
+/// Resource, in one Object Instance built with `TlvItem`'s constructors:
+/// it decodes to itself, in the fewest bytes its type allows.
+fn typed_values(values: &[ATyped], instance: u16) {
+    use scboot::tlv::{ObjLnk, Tlv, TlvItem, TlvType, ValueBytes};
+    let bytes: Vec<ValueBytes> = values
+        .iter()
+        .map(|v| match *v {
+            ATyped::Integer(x) => ValueBytes::integer(x),
+            ATyped::Unsigned(x) => ValueBytes::unsigned(x),
+            ATyped::Float(x) => ValueBytes::float(x),
+            ATyped::Boolean(x) => ValueBytes::boolean(x),
+            ATyped::ObjLnk(o, i) => ValueBytes::objlnk(ObjLnk {
+                object_id: o,
+                instance_id: i,
+            }),
+        })
+        .collect();
+    let instances: Vec<TlvItem> = bytes
+        .iter()
+        .enumerate()
+        .map(|(k, b)| TlvItem::resource_instance(k as u16, b.as_bytes()))
+        .collect();
+    let mut resources: Vec<TlvItem> = bytes
+        .iter()
+        .enumerate()
+        .map(|(k, b)| TlvItem::resource(k as u16, b.as_bytes()))
+        .collect();
+    resources.push(TlvItem::multiple_resource(0x1FF, &instances));
+    let enc = encode(&TlvItem::object_instance(instance, &resources));
+    let tlv = Tlv::parse(&enc).expect("an encoded instance parses");
+    let mut records = tlv.records();
+    let inst = records.next().expect("one record");
+    assert!(records.next().is_none());
+    assert_eq!((inst.kind(), inst.id()), (TlvType::ObjectInstance, instance));
+    let children: Vec<_> = inst.children().collect();
+    assert_eq!(children.len(), values.len() + 1);
+    let multiple = children[values.len()];
+    assert_eq!((multiple.kind(), multiple.id()), (TlvType::MultipleResource, 0x1FF));
+    let ris: Vec<_> = multiple.children().collect();
+    for (k, v) in values.iter().enumerate() {
+        for r in [children[k], ris[k]] {
+            assert_eq!(r.id(), k as u16);
+            let len = r.value().len();
+            match *v {
+                ATyped::Integer(x) => {
+                    assert_eq!(r.as_integer(), Ok(x));
+                    assert_eq!(r.as_time(), Ok(x));
+                    let fewest = [i64::from(i8::MIN), i16::MIN.into(), i32::MIN.into()]
+                        .iter()
+                        .zip([1, 2, 4])
+                        .find(|(min, _)| x >= **min && x <= -(**min + 1))
+                        .map_or(8, |(_, n)| n);
+                    assert_eq!(len, fewest, "{x}");
+                }
+                ATyped::Unsigned(x) => {
+                    assert_eq!(r.as_unsigned(), Ok(x));
+                    let fewest = [u64::from(u8::MAX), u16::MAX.into(), u32::MAX.into()]
+                        .iter()
+                        .zip([1, 2, 4])
+                        .find(|(max, _)| x <= **max)
+                        .map_or(8, |(_, n)| n);
+                    assert_eq!(len, fewest, "{x}");
+                }
+                ATyped::Float(x) => {
+                    let got = r.as_float().expect("a float decodes");
+                    assert!(got.to_bits() == x.to_bits() || (got.is_nan() && x.is_nan()));
+                    assert_eq!(len, if f64::from(x as f32).to_bits() == x.to_bits() { 4 } else { 8 });
+                }
+                ATyped::Boolean(x) => assert_eq!(r.as_bool(), Ok(x)),
+                ATyped::ObjLnk(o, i) => {
+                    let l = r.as_objlnk().expect("an objlnk decodes");
+                    assert_eq!((l.object_id, l.instance_id), (o, i));
+                    assert_eq!(l.is_null(), (o, i) == (0xFFFF, 0xFFFF));
+                }
+            }
+        }
+    }
+    let _ = (TlvType::ObjectInstance.snake_name(), TlvType::Resource.to_string());
+}
+
+/// The encoder refuses what the nesting rules forbid (OMA-TS-LightweightM2M
+/// Core 1.1, C.4): children under a leaf, an Object Instance inside a
+/// container, a container whose given value is not valid TLV; the records
+/// in `enc` re-encode to themselves through `to_item`.
+fn nesting_rules(enc: &[u8]) {
+    use scboot::error::EncodeError;
+    use scboot::tlv::{Tlv, TlvItem};
+    let leaf = [TlvItem::resource(1, b"x")];
+    let instance = [TlvItem::object_instance(1, &leaf)];
+    let refused = |item: TlvItem<'_>, why: &'static str| {
+        let mut out = [0u8; 64];
+        assert_eq!(item.encode(&mut out), Err(EncodeError::InvalidValue(why)));
+    };
+    let mut leaf_with_children = TlvItem::object_instance(2, &leaf);
+    leaf_with_children.kind = scboot::tlv::TlvType::Resource;
+    refused(leaf_with_children, "only containers have children");
+    refused(
+        TlvItem::object_instance(3, &instance),
+        "TLV child type not allowed in parent",
+    );
+    let mut given = TlvItem::resource(4, enc);
+    given.kind = scboot::tlv::TlvType::MultipleResource;
+    let mut out = vec![0u8; given.encoded_len()];
+    match given.encode(&mut out) {
+        Ok(_) => {
+            // Then `enc` is Resource Instances only.
+            for r in Tlv::parse(enc).expect("valid").records() {
+                assert_eq!(r.kind(), scboot::tlv::TlvType::ResourceInstance);
+            }
+        }
+        Err(e) => assert!(
+            matches!(
+                e,
+                EncodeError::InvalidValue(
+                    "TLV child type not allowed in parent" | "container value is not valid TLV"
+                )
+            ),
+            "{e:?}"
+        ),
+    }
+    for r in Tlv::parse(enc).expect("valid").records() {
+        let whole = &enc[r.offset()..r.value_offset() + r.value().len()];
+        assert_eq!(encode(&r.to_item()), whole);
+    }
 }
 
 /// A bootstrap file.

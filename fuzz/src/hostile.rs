@@ -2,7 +2,8 @@
 //! each exchange (answer honestly, answer raw bytes, flip or cut its honest
 //! answer, lie under its own secure channel, fail the transport), driving a
 //! first bootstrap, an honest bootstrap that the client applies, and a check
-//! through the monitor. Invariants:
+//! through the monitor; the first bootstrap is driven step by step
+//! ([`crate::run_by_hand`], whose invariants hold too). Invariants:
 //!
 //! * no panic, and every run ends within a bounded number of exchanges;
 //! * `Removed` only when the transport reported an absent card, or the card
@@ -341,10 +342,11 @@ pub fn hostile_card(data: &[u8]) {
     };
     let mut h = Hostile::new(card, &mut script, c1 & 8 != 0);
 
-    // 1. A first bootstrap from the hostile card.
+    // 1. A first bootstrap from the hostile card, driven step by step as a
+    // logging client does (with `run_by_hand`'s invariants).
     let mut ws = [0u8; WORKSPACE];
     h.start_run();
-    let first = run(&mut h, keys, config, &mut ws, pin);
+    let first = crate::run_by_hand(&mut h, keys, config, &mut ws, pin);
     assert!(h.exchanges <= MAX_EXCHANGES, "{} exchanges", h.exchanges);
     authentic(
         &first.as_ref().map(|b| b.provenance.digest),
@@ -357,6 +359,9 @@ pub fn hostile_card(data: &[u8]) {
     if let Err(e) = &first {
         // Error texts are built from hostile values: they must not panic.
         let _ = (e.to_string(), format!("{e:?}"), e.card_removed());
+        if let scboot::procedure::RunError::Card(fault) = e {
+            assert_eq!(fault.to_string(), fault.name());
+        }
     }
     sequence(c1 >> 4, first.is_ok());
 

@@ -381,6 +381,46 @@ pub fn diff_bootstrap(data: &[u8]) {
                 check(mirror::compare_typed(&ki, mi));
             }
         }
+        accounts_agree(&k, &m);
+    }
+}
+
+/// The kernel's accounts against a plain model of the pairing: one account
+/// per Security instance, in file order, with the first Server instance
+/// (in file order) whose resource 0 is that Short Server ID.
+fn accounts_agree(
+    k: &scboot::bootstrap::BootstrapFile<'_>,
+    m: &[scboot_reference::bootstrap::RefObject],
+) {
+    use scboot_reference::tlv::RefTlv;
+    let of = |id: u16| -> Vec<&RefTlv> {
+        m.iter()
+            .filter(|o| o.object_id == id)
+            .flat_map(|o| &o.instances)
+            .collect()
+    };
+    let (securities, servers) = (of(0), of(1));
+    let ssid = |r: &RefTlv| -> Option<u16> {
+        let v = &r.children.iter().find(|c| c.id == 0)?.value;
+        let x = match v.len() {
+            1 | 2 | 4 | 8 => v.iter().fold(i64::from(v[0] as i8 >> 7), |a, b| a << 8 | i64::from(*b)),
+            _ => return None,
+        };
+        u16::try_from(x).ok().filter(|s| (1..=65534).contains(s))
+    };
+    let got: Vec<_> = scboot::lwm2m::accounts(k).collect();
+    assert_eq!(got.len(), securities.len(), "one account per Security instance");
+    for (a, sec) in got.iter().zip(&securities) {
+        let Ok(a) = a else {
+            continue;
+        };
+        assert_eq!(a.security.instance_id(), sec.id);
+        let want = a
+            .security
+            .short_server_id
+            .and_then(|s| servers.iter().find(|r| ssid(r) == Some(s)));
+        assert_eq!(a.server.map(|s| s.instance_id()), want.map(|r| r.id), "{a:?}");
+        let _ = a.security.security_mode.map(|mode| mode.name());
     }
 }
 
@@ -392,4 +432,106 @@ pub fn diff_tlv(data: &[u8]) {
         scboot_reference::tlv::parse(data),
     ));
     check(mirror::compare_accessors(data));
+}
+
+/// The procedure driven step by step, as a client that logs every exchange
+/// does (`scboot bootstrap -v`), with the outcome `run` gives. On the way:
+///
+/// * `apdus()` counts every APDU handed out;
+/// * the log view of a command sent in the clear is the bytes sent (a
+///   continuation shows none); one sent under the secure channel is never
+///   shorter than its plain form, and an encrypted one carries a C-MAC;
+/// * after a protected response the secure channel refused, no response is
+///   shown: nothing unverified reaches the log;
+/// * a completed file lies in the workspace, and on success the bootstrap
+///   file handed out is the one the last bootstrap read completed;
+/// * after an error, `next` keeps returning it (a sticky failure; a command
+///   buffer too small is the caller's to retry, not a failure);
+/// * the PIN step formats and names its entry's authId.
+pub fn run_by_hand<'w, C: scboot::procedure::Card>(
+    card: &mut C,
+    keys: &scboot::scp03::StaticKeys,
+    cfg: scboot::procedure::Config,
+    workspace: &'w mut [u8],
+    pin: Option<(u8, &[u8])>,
+) -> Result<scboot::procedure::Bootstrap<'w>, scboot::procedure::RunError<C::Error>> {
+    use scboot::procedure::{FileKind, Procedure, ProcedureError, RunError, Step};
+    let capacity = workspace.len();
+    let mut p = Procedure::new(keys, cfg, workspace);
+    let (mut cmd, mut resp) = ([0u8; 300], [0u8; 1100]);
+    let mut sent = 0u32;
+    let mut last_bootstrap: Option<Vec<u8>> = None;
+    let failure = loop {
+        let _ = format!("{p:?}");
+        let step = match p.next(&mut cmd) {
+            Ok(step) => step,
+            Err(e) => break RunError::Procedure(e),
+        };
+        match step {
+            Step::Transmit(n) => {
+                sent += 1;
+                assert_eq!(p.apdus(), sent);
+                let view = p.last_command();
+                let protected = view.protected;
+                if !protected && !view.plain.is_empty() {
+                    assert_eq!(view.plain, &cmd[..n], "{:?}", view.step);
+                }
+                // Under the channel a command is never shorter than its plain
+                // form (at the authentication-only level it is the same); an
+                // encrypted one carries a C-MAC of 8 bytes at least.
+                if protected {
+                    assert!(n >= view.plain.len(), "{:?}: shorter", view.step);
+                }
+                if view.encrypted {
+                    assert!(n >= view.plain.len() + 8, "{:?}: no C-MAC", view.step);
+                }
+                let _ = (view.step.name(), view.encrypted);
+                let m = match card.transmit(&cmd[..n], &mut resp) {
+                    Ok(m) => m.min(resp.len()),
+                    Err(e) => break RunError::Card(e),
+                };
+                if let Err(e) = p.on_response(&resp[..m]) {
+                    if protected && matches!(e, ProcedureError::SecureChannel { .. }) {
+                        assert!(p.last_response().is_none(), "unverified response shown");
+                    }
+                    break RunError::Procedure(e);
+                }
+                if let Some(r) = p.last_response() {
+                    let _ = (r.step, r.data.len(), r.sw.to_bytes(), r.encrypted);
+                }
+                if let Some(f) = p.file() {
+                    assert!(f.bytes.len() <= capacity);
+                    let _ = (f.kind, f.path.len());
+                    if f.kind == FileKind::Bootstrap {
+                        last_bootstrap = Some(f.bytes.to_vec());
+                    }
+                }
+            }
+            Step::NeedPin(request) => {
+                let _ = (format!("{request:?}"), request.auth_id().len());
+                let outcome = match pin {
+                    Some((reference, value)) => request.supply(reference, value),
+                    None => Err(request.decline()),
+                };
+                if let Err(e) = outcome {
+                    break RunError::Procedure(e);
+                }
+            }
+            Step::Done => {
+                let b = p.finish().map_err(RunError::Procedure)?;
+                let read = last_bootstrap.expect("a bootstrap without its file read");
+                assert!(read.starts_with(b.file.as_bytes()), "not the file read");
+                return Ok(b);
+            }
+            // `Step` may grow (it is non-exhaustive): a step this client
+            // does not know ends the run, as `run` would not go on either.
+            _ => panic!("a step the procedure does not document"),
+        }
+    };
+    if let RunError::Procedure(e) = failure {
+        if e != ProcedureError::BufferTooSmall {
+            assert_eq!(p.next(&mut cmd).err(), Some(e), "the failure did not stick");
+        }
+    }
+    Err(failure)
 }

@@ -597,6 +597,9 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
         }
         return Ok(0);
     }
+    // The card's session is on the channel of the IU it received (a flip
+    // may have moved it: the card's dispatcher, not the session, routes).
+    let iu_cla = iu[0];
     let mut resp = kr.unwrap_or_default();
     flip(&mut resp, flip_at(1));
 
@@ -640,8 +643,25 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
     if !accepted {
         return Err("the card refused an EA both hosts built".into());
     }
+    // What the pending session shows is what went out and came in.
+    let _ = format!("{pending:?}");
+    if pending.host_cryptogram() != &ea[5..5 + ms] || pending.init_update_response().mode() != mode
+    {
+        return Err("the pending session shows another host cryptogram or mode".into());
+    }
     let mut khost = pending.confirm(0x9000).map_err(|e| e.to_string())?;
     let mut msess = mcard.session.take().ok_or("model card has no session")?;
+    let _ = (format!("{khost:?}"), format!("{kcard:?}"));
+    if (khost.level(), khost.mode(), khost.channel()) != (level, mode, s.channel)
+        || (kcard.level(), kcard.channel()) != (Some(level), Some(m::channel_of(iu_cla)))
+    {
+        return Err(format!(
+            "an open session shows another level, mode or channel: host {:?} card {:?}, asked {:?}",
+            (khost.level(), khost.mode(), khost.channel()),
+            (kcard.level(), kcard.channel()),
+            (level, mode, s.channel)
+        ));
+    }
 
     let mut plain = vec![0u8; big];
     let mut done = 0;
@@ -750,7 +770,16 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
             }
             return Ok(done);
         }
+        // The kernel host's session state is the model host's.
+        if khost.mac_chaining_value() != mhost.chain || u64::from(khost.counter()) != mhost.counter
+        {
+            return Err(format!("step {step}: the host's chain or counter differs"));
+        }
         done += 1;
+    }
+    kcard.terminate();
+    if kcard.level().is_some() || kcard.channel().is_some() {
+        return Err("a terminated card session still shows a level".into());
     }
     Ok(done)
 }
