@@ -641,6 +641,12 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
         return Ok(0);
     }
     if !accepted {
+        if s.handshake_flip.is_some() {
+            // The cards took another IU than the hosts sent, or the hosts
+            // read another response than the card sent (another channel,
+            // `i` or challenge): both cards refused the EA alike.
+            return Ok(0);
+        }
         return Err("the card refused an EA both hosts built".into());
     }
     // What the pending session shows is what went out and came in.
