@@ -843,7 +843,9 @@ fn nesting_rules(enc: &[u8]) {
     let instance = [TlvItem::object_instance(1, &leaf)];
     let refused = |item: TlvItem<'_>, why: &'static str| {
         let mut out = [0u8; 64];
-        assert_eq!(item.encode(&mut out), Err(EncodeError::InvalidValue(why)));
+        let e = item.encode(&mut out).expect_err(why);
+        assert_eq!(e, EncodeError::InvalidValue(why));
+        assert_eq!(e.to_string(), format!("cannot encode: {why}"));
     };
     let mut leaf_with_children = TlvItem::object_instance(2, &leaf);
     leaf_with_children.kind = scboot::tlv::TlvType::Resource;
@@ -899,7 +901,7 @@ pub fn roundtrip_bootstrap(b: &Bootstrap) {
                 .map(|(i, rs)| tlv_shape(&ATlv::Instance(*i, rs.clone())))
                 .collect();
             let tlv: Vec<u8> = shapes.iter().flat_map(encode_shape).collect();
-            (*id, v.map(|(ma, mi)| (ma.max(1), mi)), shapes, tlv)
+            (*id, *v, shapes, tlv)
         })
         .collect();
     let data: Vec<ObjectData> = objs
@@ -913,7 +915,19 @@ pub fn roundtrip_bootstrap(b: &Bootstrap) {
         })
         .collect();
     let whole = BootstrapData { objects: &data };
-    if whole.encoded_len() > scboot::bootstrap::MAX_FILE_LEN {
+    // What the format cannot carry is refused (OMA LwM2M smartcard
+    // bootstrap, the file's header): an explicit version 0.x, or more than
+    // 32 KB of data.
+    let explicit_zero = objs.iter().any(|(_, v, _, _)| matches!(v, Some((0, _))));
+    if explicit_zero || whole.encoded_len() > scboot::bootstrap::MAX_FILE_LEN {
+        let mut out = vec![0u8; whole.encoded_len()];
+        let e = whole.encode(&mut out).expect_err("refused");
+        let why = if explicit_zero {
+            "explicit version needs major >= 1"
+        } else {
+            "bootstrap data larger than 32 KB"
+        };
+        assert_eq!(e, scboot::EncodeError::InvalidValue(why));
         return;
     }
     let mut enc = encode(&whole);
@@ -1036,9 +1050,35 @@ pub fn scp03(s: &Session) {
     host_api(s);
 }
 
-/// The host API's own checks: challenge length, KVN, channel, AID, errors' texts.
+/// The host API's own checks: challenge length, KVN, channel, AID, errors'
+/// texts; the KDF against the model's; static keys of every length.
 fn host_api(s: &Session) {
     use scboot::scp03::*;
+    // SP 800-108 counter-mode KDF (GPC 2.3 Amd D 4.1.5), kernel vs model.
+    let key_len = [16, 24, 32][usize::from(s.key_len) % 3];
+    let kdf_key = &s.keys[..key_len];
+    let out_len = [8, 16, 24, 32][usize::from(s.level) % 4];
+    let mut out = [0u8; 32];
+    kdf(kdf_key, s.i, &s.host_challenge, &mut out[..out_len]).expect("a valid key");
+    assert_eq!(
+        out[..out_len].to_vec(),
+        scboot_reference::scp03::kdf(kdf_key, s.i, &s.host_challenge, out_len)
+    );
+    // Static keys are 16, 24 or 32 bytes, all three of one length.
+    let n = (s.seq % 33) as usize;
+    let valid = matches!(n, 16 | 24 | 32);
+    assert_eq!(StaticKeys::new(0x30, &s.keys[..n], &s.keys[..n], &s.keys[..n]).is_ok(), valid);
+    if valid {
+        assert!(StaticKeys::new(0x30, &s.keys[..n], &s.keys[..16], &s.keys[..n]).is_ok() == (n == 16));
+    }
+    // Command APDUs as the session reads them: every error has a text.
+    for x in &s.exchanges {
+        if let Err(raw) = &x.command {
+            if let Err(e) = scboot::apdu::Command::parse(raw) {
+                let _ = e.to_string();
+            }
+        }
+    }
     let keys = StaticKeys::new(s.key_len, &s.keys[..16], &s.keys[..16], &s.keys[16..])
         .expect("16-byte keys");
     let _ = (

@@ -72,8 +72,12 @@ pub fn parse_dir(data: &[u8]) {
             let again = encode(&Concat(&ts));
             let d2 = scboot::dir::EfDir::parse(&again).expect("re-encoded EF.DIR parses");
             assert!(d2.templates().eq(ts.iter().copied()));
-            // The cached PKCS#15 template is the first with that AID.
+            // The cached PKCS#15 template is the first with that AID, as
+            // `find` gives the first template of any AID.
             assert_eq!(d.pkcs15(), ts.iter().copied().find(|t| t.is_pkcs15()));
+            for t in &ts {
+                assert_eq!(d.find(t.aid), ts.iter().copied().find(|u| u.aid == t.aid));
+            }
             let _ = (
                 d.is_empty(),
                 format!("{d:?}"),
@@ -84,6 +88,17 @@ pub fn parse_dir(data: &[u8]) {
     }
     if let Err(e) = scboot::dir::ApplicationTemplate::parse_record(data) {
         show(&e);
+    }
+    // The encoder takes an AID of 5 to 16 bytes (ISO/IEC 7816-4 8.2.1.2)
+    // and nothing else.
+    let aid = &data[..data.len().min(20)];
+    let mut out = [0u8; 64];
+    match scboot::dir::ApplicationTemplate::new(aid).encode(&mut out) {
+        Ok(_) => assert!((5..=16).contains(&aid.len())),
+        Err(e) => {
+            assert!(!(5..=16).contains(&aid.len()), "{e}");
+            assert_eq!(e.to_string(), "cannot encode: AID must be 5..=16 bytes");
+        }
     }
     generic_ber(data);
 }
@@ -236,6 +251,8 @@ fn walk(records: scboot::tlv::Records<'_>, depth: usize) -> usize {
     records
         .map(|r| {
             assert!(depth < 3, "a TLV record nested beyond 3 levels");
+            assert_eq!(r.value_offset(), r.offset() + r.header_len());
+            let _ = format!("{r:?}");
             let _ = (
                 r.as_integer(),
                 r.as_unsigned(),
@@ -363,6 +380,18 @@ pub fn diff_tokeninfo(data: &[u8]) {
         mirror::tokeninfo(data),
         scboot_reference::tokeninfo::parse(data),
     ));
+    // TokenFlags ::= BIT STRING {readonly(0), loginRequired(1),
+    // prn-generation(2), eidCompliant(3)} (PKCS#15 6.9).
+    if let (Ok(k), Ok(m)) = (
+        scboot::tokeninfo::TokenInfo::parse(data),
+        scboot_reference::tokeninfo::parse(data),
+    ) {
+        let f = k.token_flags;
+        let named = [f.readonly(), f.login_required(), f.prn_generation(), f.eid_compliant()];
+        for (bit, set) in named.into_iter().enumerate() {
+            assert_eq!(set, m.token_flags >> bit & 1 == 1, "flag {bit}");
+        }
+    }
 }
 
 /// Kernel vs model: bootstrap file, then accessors and typed views of its records.
@@ -420,7 +449,7 @@ fn accounts_agree(
             .short_server_id
             .and_then(|s| servers.iter().find(|r| ssid(r) == Some(s)));
         assert_eq!(a.server.map(|s| s.instance_id()), want.map(|r| r.id), "{a:?}");
-        let _ = a.security.security_mode.map(|mode| mode.name());
+        let _ = (a.security.security_mode.map(|mode| mode.name()), format!("{a:?}"));
     }
 }
 
@@ -497,7 +526,10 @@ pub fn run_by_hand<'w, C: scboot::procedure::Card>(
                     break RunError::Procedure(e);
                 }
                 if let Some(r) = p.last_response() {
-                    let _ = (r.step, r.data.len(), r.sw.to_bytes(), r.encrypted);
+                    let _ = (r.step, r.data.len(), r.encrypted);
+                    let sw = u16::from(r.sw);
+                    assert_eq!(r.sw.to_string(), format!("{sw:04X}"));
+                    assert_eq!(format!("{:X}", r.sw), format!("{sw:X}"));
                 }
                 if let Some(f) = p.file() {
                     assert!(f.bytes.len() <= capacity);
@@ -521,6 +553,13 @@ pub fn run_by_hand<'w, C: scboot::procedure::Card>(
                 let b = p.finish().map_err(RunError::Procedure)?;
                 let read = last_bootstrap.expect("a bootstrap without its file read");
                 assert!(read.starts_with(b.file.as_bytes()), "not the file read");
+                // The provenance's paths print as the hex of their bytes.
+                let pv = &b.provenance;
+                for path in [pv.aid, pv.application_path, pv.dodf_path, pv.file_path] {
+                    let hex: String = path.as_ref().iter().map(|x| format!("{x:02x}")).collect();
+                    assert_eq!(format!("{path:?}"), hex);
+                    assert_eq!(path.is_empty(), hex.is_empty());
+                }
                 return Ok(b);
             }
             // `Step` may grow (it is non-exhaustive): a step this client
