@@ -955,7 +955,8 @@ pub struct AExchange {
     sw: u8,
     flip_response: Option<u16>,
     /// Padding beyond the minimum: bits 0-1 extra response blocks, bits
-    /// 2-3 extra command blocks (when bit 4 is set).
+    /// 2-3 extra command blocks (when bit 4 is set), bit 5 a wrong response
+    /// padding.
     extra_padding: u8,
 }
 
@@ -1023,7 +1024,9 @@ pub fn scp03(s: &Session) {
             } else {
                 0
             },
-            response_extra_padding: usize::from(x.extra_padding & 3),
+            // Bit 5: wrong padding (see `Exchange`).
+            response_extra_padding: usize::from(x.extra_padding & 3)
+                + if x.extra_padding & 0x20 != 0 { 8 } else { 0 },
         })
         .collect();
     let script = Script {

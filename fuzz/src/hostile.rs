@@ -157,7 +157,12 @@ impl Card for Hostile<'_, '_> {
         }
         // The command line the device writes; the modem reads it back.
         let mut line = [0u8; 2 * 1100 + 24];
-        let n = at_csim::command(command, &mut line).map_err(|e| e.fault())?;
+        // The modem's errors have texts (a client logs them).
+        let fault = |e: at_csim::AtError| {
+            assert!(!e.to_string().is_empty());
+            e.fault()
+        };
+        let n = at_csim::command(command, &mut line).map_err(fault)?;
         assert!(line[..n].starts_with(b"AT+CSIM="));
         // The card's answer (or, for a raw action, the modem's whole reply).
         let mut apdu = [0u8; 1100];
@@ -169,7 +174,7 @@ impl Card for Hostile<'_, '_> {
             let hex: String = apdu[..m].iter().map(|b| format!("{b:02X}")).collect();
             format!("\r\n+CSIM: {},\"{hex}\"\r\n\r\nOK\r\n", hex.len()).into_bytes()
         };
-        at_csim::response(&reply, response).map_err(|e| e.fault())
+        at_csim::response(&reply, response).map_err(fault)
     }
 }
 
@@ -362,6 +367,13 @@ pub fn hostile_card(data: &[u8]) {
         if let scboot::procedure::RunError::Card(fault) = e {
             assert_eq!(fault.to_string(), fault.name());
         }
+        assert_eq!(
+            e.fault(),
+            match e {
+                scboot::procedure::RunError::Card(f) => Some(*f),
+                _ => None,
+            }
+        );
     }
     sequence(c1 >> 4, first.is_ok());
 
@@ -509,6 +521,9 @@ fn key_operation(c0: u8, c1: u8, config: Config, pin: Option<(u8, &[u8])>, scrip
         Ok(file) => assert_eq!(file.as_bytes().as_ptr(), data.as_ptr()),
         Err(e) => {
             let _ = format!("{e:?}");
+            if let scboot::anchor::PackageError::Rejected(why) = e {
+                let _ = why.to_string();
+            }
         }
     }
 }

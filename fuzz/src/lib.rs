@@ -11,6 +11,15 @@ fn encode<T: Encode>(v: &T) -> Vec<u8> {
     let mut out = vec![0u8; v.encoded_len()];
     let n = v.encode(&mut out).expect("a parsed value re-encodes");
     assert_eq!(n, out.len());
+    // One byte short: refused, naming what it needs.
+    if let Some(short) = n.checked_sub(1) {
+        match v.encode(&mut vec![0u8; short]) {
+            Err(scboot::EncodeError::BufferTooSmall { needed, available }) => {
+                assert_eq!((needed, available), (n, short));
+            }
+            other => panic!("{short} bytes for {n}: {other:?}"),
+        }
+    }
     out
 }
 

@@ -463,7 +463,9 @@ pub struct Exchange {
     /// host's MAC chain cannot follow, so the script ends after it.
     pub command_extra_padding: usize,
     /// Blocks of padding beyond the minimum in an encrypted response (the
-    /// model card wraps it; both hosts must unwrap it alike).
+    /// model card wraps it; both hosts must unwrap it alike); from 8 up,
+    /// `% 8` blocks and wrong padding under a valid R-MAC, which both hosts
+    /// must refuse.
     pub response_extra_padding: usize,
 }
 
@@ -754,6 +756,13 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
             d
         });
         let ku = ku.map_err(|e| scp_class(&e));
+        let padded_wrong = x.response_extra_padding >= 8
+            && level.r_enc()
+            && !x.data.is_empty()
+            && m::protected(x.sw);
+        if padded_wrong && x.flip_response.is_none() && ku.is_ok() {
+            return Err(format!("step {step}: the host accepted a wrong padding"));
+        }
         if x.flip_response.is_none() && level.r_mac() && ku.is_ok() {
             // An untouched protected response reads back as what the card sent.
             let mut sent = if scboot::apdu::StatusWord(x.sw).completes() {

@@ -547,6 +547,9 @@ impl RefSession {
 
     /// Card: protect a response, encrypting it with `extra` blocks of
     /// padding beyond the minimum (as some cards in the field do).
+    /// [`RefSession::wrap_response`] with `extra % 8` blocks of padding
+    /// beyond the minimum; from 8 up, the padding is wrong (a card that
+    /// lies, or a bug), under a valid R-MAC.
     pub fn wrap_response_padded(&mut self, data: &[u8], sw: u16, extra: usize) -> R<Vec<u8>> {
         if !self.open {
             return Err("SessionTerminated");
@@ -558,7 +561,16 @@ impl RefSession {
             return Ok(v);
         }
         let mut body = if self.level & 0x20 != 0 && !data.is_empty() {
-            cbc_encrypt(&self.keys[0], self.icv(true), &pad80_extra(data, extra))
+            let mut padded = pad80_extra(data, extra % 8);
+            if extra >= 8 {
+                // Wrong padding under a valid R-MAC: the last byte flipped
+                // (a `00` after the marker becomes `01`, or the marker
+                // itself goes).
+                if let Some(last) = padded.last_mut() {
+                    *last ^= 0x01;
+                }
+            }
+            cbc_encrypt(&self.keys[0], self.icv(true), &padded)
         } else {
             data.to_vec()
         };

@@ -37,7 +37,7 @@ prop_compose! {
         command_extra_padding in prop::sample::select(
             vec![0usize, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3],
         ),
-        response_extra_padding in prop::sample::select(vec![0usize, 0, 0, 1, 2, 5]),
+        response_extra_padding in prop::sample::select(vec![0usize, 0, 0, 1, 2, 5, 8, 9]),
     ) -> Exchange {
         Exchange {
             command,
