@@ -785,11 +785,17 @@ fn typed_values(values: &[ATyped], instance: u16) {
     let mut records = tlv.records();
     let inst = records.next().expect("one record");
     assert!(records.next().is_none());
-    assert_eq!((inst.kind(), inst.id()), (TlvType::ObjectInstance, instance));
+    assert_eq!(
+        (inst.kind(), inst.id()),
+        (TlvType::ObjectInstance, instance)
+    );
     let children: Vec<_> = inst.children().collect();
     assert_eq!(children.len(), values.len() + 1);
     let multiple = children[values.len()];
-    assert_eq!((multiple.kind(), multiple.id()), (TlvType::MultipleResource, 0x1FF));
+    assert_eq!(
+        (multiple.kind(), multiple.id()),
+        (TlvType::MultipleResource, 0x1FF)
+    );
     let ris: Vec<_> = multiple.children().collect();
     for (k, v) in values.iter().enumerate() {
         for r in [children[k], ris[k]] {
@@ -818,7 +824,14 @@ fn typed_values(values: &[ATyped], instance: u16) {
                 ATyped::Float(x) => {
                     let got = r.as_float().expect("a float decodes");
                     assert!(got.to_bits() == x.to_bits() || (got.is_nan() && x.is_nan()));
-                    assert_eq!(len, if f64::from(x as f32).to_bits() == x.to_bits() { 4 } else { 8 });
+                    assert_eq!(
+                        len,
+                        if f64::from(x as f32).to_bits() == x.to_bits() {
+                            4
+                        } else {
+                            8
+                        }
+                    );
                 }
                 ATyped::Boolean(x) => assert_eq!(r.as_bool(), Ok(x)),
                 ATyped::ObjLnk(o, i) => {
@@ -829,7 +842,10 @@ fn typed_values(values: &[ATyped], instance: u16) {
             }
         }
     }
-    let _ = (TlvType::ObjectInstance.snake_name(), TlvType::Resource.to_string());
+    let _ = (
+        TlvType::ObjectInstance.snake_name(),
+        TlvType::Resource.to_string(),
+    );
 }
 
 /// The encoder refuses what the nesting rules forbid (OMA-TS-LightweightM2M
@@ -1070,9 +1086,14 @@ fn host_api(s: &Session) {
     // Static keys are 16, 24 or 32 bytes, all three of one length.
     let n = (s.seq % 33) as usize;
     let valid = matches!(n, 16 | 24 | 32);
-    assert_eq!(StaticKeys::new(0x30, &s.keys[..n], &s.keys[..n], &s.keys[..n]).is_ok(), valid);
+    assert_eq!(
+        StaticKeys::new(0x30, &s.keys[..n], &s.keys[..n], &s.keys[..n]).is_ok(),
+        valid
+    );
     if valid {
-        assert!(StaticKeys::new(0x30, &s.keys[..n], &s.keys[..16], &s.keys[..n]).is_ok() == (n == 16));
+        assert!(
+            StaticKeys::new(0x30, &s.keys[..n], &s.keys[..16], &s.keys[..n]).is_ok() == (n == 16)
+        );
     }
     // Command APDUs as the session reads them: every error has a text.
     for x in &s.exchanges {

@@ -306,7 +306,10 @@ fn signing_card() -> &'static (CardImage, StaticKeys) {
     CARD.get_or_init(|| {
         let cfg = CardConfig::parse(include_str!("../../examples/cards/signing.toml"))
             .expect("signing config");
-        (build(&cfg).expect("signing card"), cfg.static_keys().expect("keys"))
+        (
+            build(&cfg).expect("signing card"),
+            cfg.static_keys().expect("keys"),
+        )
     })
 }
 
@@ -428,12 +431,22 @@ pub fn hostile_card(data: &[u8]) {
     }
 }
 
-fn key_operation(c0: u8, c1: u8, config: Config, pin: Option<(u8, &[u8])>, script: &mut Script<'_>) {
+fn key_operation(
+    c0: u8,
+    c1: u8,
+    config: Config,
+    pin: Option<(u8, &[u8])>,
+    script: &mut Script<'_>,
+) {
     let (image, keys) = signing_card();
     let data = script.data.get(..script.data.len().min(300)).unwrap_or(&[]);
     let op = match (c0 ^ c1) & 3 {
         0 => KeyOperation::Sign {
-            label: if c1 & 0x40 != 0 { "pin-signing" } else { "bootstrap-signing" },
+            label: if c1 & 0x40 != 0 {
+                "pin-signing"
+            } else {
+                "bootstrap-signing"
+            },
             digest: [c0; 32],
         },
         1 => KeyOperation::Checksum {

@@ -396,7 +396,12 @@ pub fn diff_tokeninfo(data: &[u8]) {
         scboot_reference::tokeninfo::parse(data),
     ) {
         let f = k.token_flags;
-        let named = [f.readonly(), f.login_required(), f.prn_generation(), f.eid_compliant()];
+        let named = [
+            f.readonly(),
+            f.login_required(),
+            f.prn_generation(),
+            f.eid_compliant(),
+        ];
         for (bit, set) in named.into_iter().enumerate() {
             assert_eq!(set, m.token_flags >> bit & 1 == 1, "flag {bit}");
         }
@@ -441,13 +446,19 @@ fn accounts_agree(
     let ssid = |r: &RefTlv| -> Option<u16> {
         let v = &r.children.iter().find(|c| c.id == 0)?.value;
         let x = match v.len() {
-            1 | 2 | 4 | 8 => v.iter().fold(i64::from(v[0] as i8 >> 7), |a, b| a << 8 | i64::from(*b)),
+            1 | 2 | 4 | 8 => v
+                .iter()
+                .fold(i64::from(v[0] as i8 >> 7), |a, b| a << 8 | i64::from(*b)),
             _ => return None,
         };
         u16::try_from(x).ok().filter(|s| (1..=65534).contains(s))
     };
     let got: Vec<_> = scboot::lwm2m::accounts(k).collect();
-    assert_eq!(got.len(), securities.len(), "one account per Security instance");
+    assert_eq!(
+        got.len(),
+        securities.len(),
+        "one account per Security instance"
+    );
     for (a, sec) in got.iter().zip(&securities) {
         let Ok(a) = a else {
             continue;
@@ -457,8 +468,15 @@ fn accounts_agree(
             .security
             .short_server_id
             .and_then(|s| servers.iter().find(|r| ssid(r) == Some(s)));
-        assert_eq!(a.server.map(|s| s.instance_id()), want.map(|r| r.id), "{a:?}");
-        let _ = (a.security.security_mode.map(|mode| mode.name()), format!("{a:?}"));
+        assert_eq!(
+            a.server.map(|s| s.instance_id()),
+            want.map(|r| r.id),
+            "{a:?}"
+        );
+        let _ = (
+            a.security.security_mode.map(|mode| mode.name()),
+            format!("{a:?}"),
+        );
     }
 }
 
