@@ -805,20 +805,28 @@ fn typed_values(values: &[ATyped], instance: u16) {
                 ATyped::Integer(x) => {
                     assert_eq!(r.as_integer(), Ok(x));
                     assert_eq!(r.as_time(), Ok(x));
-                    let fewest = [i64::from(i8::MIN), i16::MIN.into(), i32::MIN.into()]
-                        .iter()
-                        .zip([1, 2, 4])
-                        .find(|(min, _)| x >= **min && x <= -(**min + 1))
-                        .map_or(8, |(_, n)| n);
+                    let fewest = if i8::try_from(x).is_ok() {
+                        1
+                    } else if i16::try_from(x).is_ok() {
+                        2
+                    } else if i32::try_from(x).is_ok() {
+                        4
+                    } else {
+                        8
+                    };
                     assert_eq!(len, fewest, "{x}");
                 }
                 ATyped::Unsigned(x) => {
                     assert_eq!(r.as_unsigned(), Ok(x));
-                    let fewest = [u64::from(u8::MAX), u16::MAX.into(), u32::MAX.into()]
-                        .iter()
-                        .zip([1, 2, 4])
-                        .find(|(max, _)| x <= **max)
-                        .map_or(8, |(_, n)| n);
+                    let fewest = if u8::try_from(x).is_ok() {
+                        1
+                    } else if u16::try_from(x).is_ok() {
+                        2
+                    } else if u32::try_from(x).is_ok() {
+                        4
+                    } else {
+                        8
+                    };
                     assert_eq!(len, fewest, "{x}");
                 }
                 ATyped::Float(x) => {
@@ -870,13 +878,14 @@ fn nesting_rules(enc: &[u8]) {
         TlvItem::object_instance(3, &instance),
         "TLV child type not allowed in parent",
     );
+    let records = Tlv::parse(enc).expect("valid").records();
     let mut given = TlvItem::resource(4, enc);
     given.kind = scboot::tlv::TlvType::MultipleResource;
     let mut out = vec![0u8; given.encoded_len()];
     match given.encode(&mut out) {
         Ok(_) => {
             // Then `enc` is Resource Instances only.
-            for r in Tlv::parse(enc).expect("valid").records() {
+            for r in records.clone() {
                 assert_eq!(r.kind(), scboot::tlv::TlvType::ResourceInstance);
             }
         }
@@ -890,7 +899,7 @@ fn nesting_rules(enc: &[u8]) {
             "{e:?}"
         ),
     }
-    for r in Tlv::parse(enc).expect("valid").records() {
+    for r in records {
         let whole = &enc[r.offset()..r.value_offset() + r.value().len()];
         assert_eq!(encode(&r.to_item()), whole);
     }

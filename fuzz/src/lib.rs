@@ -444,13 +444,7 @@ fn accounts_agree(
     };
     let (securities, servers) = (of(0), of(1));
     let ssid = |r: &RefTlv| -> Option<u16> {
-        let v = &r.children.iter().find(|c| c.id == 0)?.value;
-        let x = match v.len() {
-            1 | 2 | 4 | 8 => v
-                .iter()
-                .fold(i64::from(v[0] as i8 >> 7), |a, b| a << 8 | i64::from(*b)),
-            _ => return None,
-        };
+        let x = scboot_reference::tlv::integer(r.children.iter().find(|c| c.id == 0)?).ok()?;
         u16::try_from(x).ok().filter(|s| (1..=65534).contains(s))
     };
     let got: Vec<_> = scboot::lwm2m::accounts(k).collect();
@@ -541,7 +535,7 @@ pub fn run_by_hand<'w, C: scboot::procedure::Card>(
                 if view.encrypted {
                     assert!(n >= view.plain.len() + 8, "{:?}: no C-MAC", view.step);
                 }
-                let _ = (view.step.name(), view.encrypted);
+                let _ = view.step.name();
                 let m = match card.transmit(&cmd[..n], &mut resp) {
                     Ok(m) => m.min(resp.len()),
                     Err(e) => break RunError::Card(e),
@@ -583,7 +577,7 @@ pub fn run_by_hand<'w, C: scboot::procedure::Card>(
                 // The provenance's paths print as the hex of their bytes.
                 let pv = &b.provenance;
                 for path in [pv.aid, pv.application_path, pv.dodf_path, pv.file_path] {
-                    let hex: String = path.as_ref().iter().map(|x| format!("{x:02x}")).collect();
+                    let hex = scboot_card::to_hex(path.as_ref());
                     assert_eq!(format!("{path:?}"), hex);
                     assert_eq!(path.is_empty(), hex.is_empty());
                 }

@@ -621,20 +621,20 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
             ))
         }
     };
-    let tampered = flip_at(2).is_some();
-    flip(&mut ea, flip_at(2));
+    let ea_flip = flip_at(2);
+    flip(&mut ea, ea_flip);
     let kl = kcard
         .external_authenticate(&ea)
         .map(|l| vec![l.bits()])
         .map_err(|e| scp_class(&e));
     let ml = mcard.external_authenticate(&ea).map(|l| vec![l]);
     let accepted = same("EA check", kl, ml)?;
-    if tampered {
+    if let Some(bit) = ea_flip {
         // Every bit of EXTERNAL AUTHENTICATE is checked (header, Lc,
         // cryptogram, C-MAC) but the class byte's logical channel bits,
         // which the C-MAC leaves out and the card's dispatcher reads: a
         // flipped bit elsewhere never opens a session.
-        let byte = flip_at(2).map_or(0, |bit| bit % (ea.len() * 8) / 8);
+        let byte = bit % (ea.len() * 8) / 8;
         if accepted && byte != 0 {
             return Err(format!(
                 "a card accepted EXTERNAL AUTHENTICATE tampered in byte {byte}"
@@ -660,13 +660,14 @@ pub fn scp03_lockstep(s: &Script) -> Result<usize, String> {
     let mut khost = pending.confirm(0x9000).map_err(|e| e.to_string())?;
     let mut msess = mcard.session.take().ok_or("model card has no session")?;
     let _ = (format!("{khost:?}"), format!("{kcard:?}"));
-    if (khost.level(), khost.mode(), khost.channel()) != (level, mode, s.channel)
-        || (kcard.level(), kcard.channel()) != (Some(level), Some(m::channel_of(iu_cla)))
+    let host_shows = (khost.level(), khost.mode(), khost.channel());
+    let card_shows = (kcard.level(), kcard.channel());
+    if host_shows != (level, mode, s.channel)
+        || card_shows != (Some(level), Some(m::channel_of(iu_cla)))
     {
         return Err(format!(
-            "an open session shows another level, mode or channel: host {:?} card {:?}, asked {:?}",
-            (khost.level(), khost.mode(), khost.channel()),
-            (kcard.level(), kcard.channel()),
+            "an open session shows another level, mode or channel: host {host_shows:?} \
+             card {card_shows:?}, asked {:?}",
             (level, mode, s.channel)
         ));
     }

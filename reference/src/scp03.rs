@@ -603,6 +603,12 @@ pub fn initialize_update(kvn: u8, channel: u8, host_challenge: &[u8]) -> Vec<u8>
     v
 }
 
+/// A pseudo-random card challenge: KDF(Key-ENC, 02, seq || AID), `m` bytes
+/// (`seq`: the card's 3-byte sequence counter).
+fn pseudo_random_challenge(enc: &[u8], seq: &[u8], aid: &[u8], m: usize) -> Vec<u8> {
+    kdf(enc, 0x02, &[seq, aid].concat(), m)
+}
+
 /// Host: check the IU response and build EXTERNAL AUTHENTICATE. `aid`:
 /// the Security Domain's AID when the host knows it (empty otherwise), to
 /// check a pseudo-random card challenge.
@@ -638,13 +644,13 @@ pub fn host_authenticate(
         return Err("LevelNotOffered");
     }
     let cc = &resp[13..13 + m];
-    // A pseudo-random card challenge is KDF(Key-ENC, 02, seq || AID): a
-    // host that knows the AID checks it (GPC 2.3 Amd D 6.2.2.3).
-    if resp.len() == 16 + 2 * m && !aid.is_empty() {
-        let ctx = [&resp[13 + 2 * m..], aid].concat();
-        if kdf(enc, 0x02, &ctx, m) != cc {
-            return Err("CardChallengeMismatch");
-        }
+    // A host that knows the AID checks a pseudo-random card challenge
+    // (GPC 2.3 Amd D 6.2.2.3).
+    if resp.len() == 16 + 2 * m
+        && !aid.is_empty()
+        && pseudo_random_challenge(enc, &resp[13 + 2 * m..], aid, m) != cc
+    {
+        return Err("CardChallengeMismatch");
     }
     let keys = session_keys(enc, mac, hc, cc);
     let ctx = [hc, cc].concat();
@@ -735,8 +741,7 @@ impl RefCard {
                 return Err("SequenceCounterExhausted");
             }
             self.seq += 1;
-            let s = self.seq.to_be_bytes();
-            kdf(&self.enc, 0x02, &[&s[1..], &self.aid[..]].concat(), m)
+            pseudo_random_challenge(&self.enc, &self.seq.to_be_bytes()[1..], &self.aid, m)
         } else {
             if random.len() != m {
                 return Err("WrongChallengeLength");
