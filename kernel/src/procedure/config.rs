@@ -40,7 +40,8 @@ pub struct Config {
     pub host_challenge: [u8; 16],
     /// The most bytes one READ asks for (1..=1024). 0 (the default): as
     /// many as one short response carries at the session's level. Above 256
-    /// the card must support extended lengths.
+    /// the card must support extended lengths, and the kernel must be built
+    /// with its `extended-length` feature (without it, reads stay short).
     pub max_read: u16,
     /// Open a logical channel for the application (else use the basic channel).
     pub logical_channel: bool,

@@ -14,14 +14,25 @@
 use zeroize::Zeroize;
 
 use crate::apdu::{class_on_channel, split_response, Command, StatusWord};
-use crate::scp03::{HostHandshake, HostSession, PendingSession, Scp03Error, SecurityLevel};
+use crate::scp03::{HostHandshake, HostSession, Scp03Error, SecurityLevel, StaticKeys};
 
 /// The largest plain command staged: a short case-4 command (header, Lc,
 /// 255 bytes of data, Le), as a PERFORM SECURITY OPERATION link carries.
 pub(crate) const CMD_MAX: usize = 5 + 255 + 1;
+/// The largest command on the wire: `CMD_MAX`'s data padded to 256 bytes
+/// (C-DECRYPTION) with a 16-byte C-MAC (S16), which needs extended lengths:
+/// header, 3-byte Lc, data, 2-byte Le.
+pub(crate) const WIRE_MAX: usize = 4 + 3 + 256 + 16 + 2;
 /// The largest response gathered, data and SW: a READ of up to 1024 bytes
 /// with its padding and R-MAC, or `61xx` pieces.
+#[cfg(feature = "extended-length")]
 pub(crate) const RESP_MAX: usize = 1100;
+/// The largest response gathered, data and SW, with short APDUs only: 256
+/// bytes of plain data (a PERFORM SECURITY OPERATION's RSA-2048 result)
+/// padded to 272 under R-ENC, a 16-byte R-MAC (S16) and the SW, gathered
+/// from `61xx` pieces. Reads are sized to fit one short response.
+#[cfg(not(feature = "extended-length"))]
+pub(crate) const RESP_MAX: usize = 272 + 16 + 2;
 /// `61xx` continuations one command may take: enough for a response of
 /// `RESP_MAX` bytes in 256-byte pieces (plus a first, empty, `61xx`).
 pub(crate) const MAX_GET_RESPONSES: u8 = (RESP_MAX / 256 + 2) as u8;
@@ -52,16 +63,17 @@ enum Next {
     Resend(u16),
 }
 
-/// The secure channel's state.
+/// The secure channel's state. The session itself is
+/// [`Exchange`]'s `session`, keyed where it lies by the handshake.
 pub(crate) enum SecureChannel {
     /// None (yet, or by policy).
     Off,
     /// INITIALIZE UPDATE sent.
     Handshake(HostHandshake),
-    /// EXTERNAL AUTHENTICATE sent.
-    Pending(PendingSession),
+    /// EXTERNAL AUTHENTICATE sent; the session is keyed.
+    Pending,
     /// Open.
-    Open(HostSession),
+    Open,
 }
 
 /// A complete response: its data (plain) is [`Exchange::data`].
@@ -85,6 +97,8 @@ pub(crate) struct Exchange {
     get_responses: u8,
     resent: bool,
     pub(crate) secure: SecureChannel,
+    /// The session: no keys unless `secure` is `Pending` or `Open`.
+    session: HostSession,
     channel: u8,
     apdus: u32,
     /// The last complete response, for [`Exchange::data`].
@@ -96,6 +110,7 @@ pub(crate) struct Exchange {
 }
 
 impl Exchange {
+    #[inline(always)]
     pub(crate) const fn new() -> Exchange {
         Exchange {
             cmd: [0; CMD_MAX],
@@ -108,6 +123,7 @@ impl Exchange {
             get_responses: 0,
             resent: false,
             secure: SecureChannel::Off,
+            session: HostSession::closed(),
             channel: 0,
             apdus: 0,
             reply: None,
@@ -135,10 +151,33 @@ impl Exchange {
         self.apdus
     }
 
-    /// The session is open.
-    pub(crate) fn open(&mut self, session: HostSession) {
-        self.level_used = Some(session.level());
-        self.secure = SecureChannel::Open(session);
+    /// Check the INITIALIZE UPDATE response and key the session in place
+    /// (see [`HostHandshake::authenticate_into`]); EXTERNAL AUTHENTICATE is
+    /// the staged command.
+    pub(crate) fn authenticate(
+        &mut self,
+        handshake: &HostHandshake,
+        keys: &StaticKeys,
+        iu_response: &[u8],
+    ) -> Result<(), Scp03Error> {
+        self.secure = SecureChannel::Off;
+        let (n, _) =
+            handshake.authenticate_into(keys, iu_response, &mut self.cmd, &mut self.session)?;
+        self.secure = SecureChannel::Pending;
+        self.staged(n, false);
+        Ok(())
+    }
+
+    /// EXTERNAL AUTHENTICATE's status word: `9000` opens the session.
+    pub(crate) fn confirm(&mut self, sw: StatusWord) -> Result<(), Scp03Error> {
+        if !matches!(self.secure, SecureChannel::Pending) {
+            return Err(Scp03Error::SessionTerminated);
+        }
+        self.secure = SecureChannel::Off;
+        self.session.confirm(sw)?;
+        self.level_used = Some(self.session.level());
+        self.secure = SecureChannel::Open;
+        Ok(())
     }
 
     /// The level of the session opened during the run, if one was (it
@@ -154,8 +193,8 @@ impl Exchange {
 
     /// The open session's level, if any.
     pub(crate) fn level(&self) -> Option<SecurityLevel> {
-        match &self.secure {
-            SecureChannel::Open(s) => Some(s.level()),
+        match self.secure {
+            SecureChannel::Open => Some(self.session.level()),
             _ => None,
         }
     }
@@ -177,7 +216,7 @@ impl Exchange {
     /// `n` bytes of the command buffer are the next command.
     pub(crate) fn staged(&mut self, n: usize, protect: bool) {
         self.cmd_len = n.min(CMD_MAX);
-        self.protect = protect && matches!(self.secure, SecureChannel::Open(_));
+        self.protect = protect && matches!(self.secure, SecureChannel::Open);
         self.next = Next::Command;
         self.get_responses = 0;
         self.resent = false;
@@ -216,9 +255,7 @@ impl Exchange {
 
     /// End the secure channel (keys zeroized).
     pub(crate) fn end_secure_channel(&mut self) {
-        if let SecureChannel::Open(s) = &mut self.secure {
-            s.terminate();
-        }
+        self.session.terminate();
         self.secure = SecureChannel::Off;
     }
 
@@ -249,8 +286,8 @@ impl Exchange {
             Next::Command => {
                 self.continuation = false;
                 let cmd = self.cmd.get(..self.cmd_len).unwrap_or(&[]);
-                match (&mut self.secure, self.protect) {
-                    (SecureChannel::Open(s), true) => match s.wrap(cmd, out) {
+                match (&self.secure, self.protect) {
+                    (SecureChannel::Open, true) => match self.session.wrap(cmd, out) {
                         Ok(n) => n,
                         Err(Scp03Error::BufferTooSmall { .. }) => {
                             return Err(ExchangeError::BufferTooSmall)
@@ -279,23 +316,50 @@ impl Exchange {
         if !self.awaiting {
             return Err(ExchangeError::OutOfOrder);
         }
+        let dst = self
+            .response_buffer()
+            .get_mut(..response.len())
+            .ok_or(ExchangeError::Malformed("response too long"))?;
+        dst.copy_from_slice(response);
+        self.received(response.len())
+    }
+
+    /// Where the transport writes the card's answer to the last APDU, in
+    /// place: behind the pieces gathered so far, with the room left.
+    pub(crate) fn response_buffer(&mut self) -> &mut [u8] {
+        self.buf.get_mut(self.len..).unwrap_or(&mut [])
+    }
+
+    /// [`Exchange::receive`] of the `n` bytes the transport wrote into
+    /// [`Exchange::response_buffer`].
+    pub(crate) fn received(&mut self, n: usize) -> Result<Option<Reply>, ExchangeError> {
+        if !self.awaiting {
+            return Err(ExchangeError::OutOfOrder);
+        }
         self.awaiting = false;
-        let Some((data, sw)) = split_response(response) else {
+        let start = self.len;
+        let end = start + n;
+        let Some(piece) = self.buf.get(start..end) else {
+            return Err(ExchangeError::Malformed("response too long"));
+        };
+        let Some((data, sw)) = split_response(piece) else {
             return Err(ExchangeError::Malformed(
                 "response shorter than a status word",
             ));
         };
+        // The data stays where the transport put it, behind what came before.
+        let gathered = start + data.len();
         if let Some(le) = sw.more_data() {
             // More data: keep what came, fetch the rest with GET RESPONSE.
             if self.get_responses >= MAX_GET_RESPONSES {
                 return Err(ExchangeError::Malformed("61xx without end"));
             }
             self.get_responses += 1;
-            self.append(data)?;
+            self.len = gathered;
             self.next = Next::GetResponse(le);
             return Ok(None);
         }
-        if let (Some(le), false, 0) = (sw.exact_length(), self.protect, self.len) {
+        if let (Some(le), false, 0) = (sw.exact_length(), self.protect, start) {
             // Once: a card that refuses the Le it asked for is broken.
             if self.resent {
                 return Err(ExchangeError::Malformed(
@@ -307,22 +371,14 @@ impl Exchange {
             return Ok(None);
         }
         self.next = Next::Idle;
-        // The whole response: what GET RESPONSE gathered, then this piece.
-        self.append(data)?;
-        let end = self.len;
         self.len = 0;
         let reply = if self.protect {
-            let SecureChannel::Open(s) = &mut self.secure else {
+            let (SecureChannel::Open, s) = (&self.secure, &mut self.session) else {
                 return Err(ExchangeError::OutOfOrder);
             };
-            // data || SW, unwrapped where it lies.
-            let whole = self
-                .buf
-                .get_mut(..end + 2)
-                .ok_or(ExchangeError::Malformed("response too long"))?;
-            if let Some(t) = whole.get_mut(end..) {
-                t.copy_from_slice(&sw.to_bytes());
-            }
+            // data || SW, unwrapped where it lies (the SW is already behind
+            // the data: the last piece brought it).
+            let whole = self.buf.get_mut(..end).unwrap_or(&mut []);
             match s.unwrap_in_place(whole) {
                 Ok(r) => Reply {
                     len: r.len,
@@ -334,23 +390,10 @@ impl Exchange {
                 }
             }
         } else {
-            Reply { len: end, sw }
+            Reply { len: gathered, sw }
         };
         self.reply = Some(reply);
         Ok(Some(reply))
-    }
-
-    fn append(&mut self, data: &[u8]) -> Result<(), ExchangeError> {
-        let end = self.len + data.len();
-        // Room for the SW behind the data, for an in-place unwrap.
-        let dst = self
-            .buf
-            .get_mut(self.len..end)
-            .filter(|_| end + 2 <= RESP_MAX)
-            .ok_or(ExchangeError::Malformed("response too long"))?;
-        dst.copy_from_slice(data);
-        self.len = end;
-        Ok(())
     }
 }
 
@@ -394,8 +437,9 @@ mod tests {
                 other => break other,
             }
         };
-        // 1100-byte responses in 256-byte pieces, plus the first empty 61xx.
-        assert_eq!((MAX_GET_RESPONSES, answered), (6, 6));
+        // RESP_MAX-byte responses in 256-byte pieces, plus the first empty 61xx.
+        assert_eq!(usize::from(MAX_GET_RESPONSES), RESP_MAX / 256 + 2);
+        assert_eq!(answered, MAX_GET_RESPONSES);
         assert_eq!(err, Err(ExchangeError::Malformed("61xx without end")));
     }
 

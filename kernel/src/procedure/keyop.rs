@@ -443,14 +443,20 @@ impl<'k, 'w> Procedure<'k, 'w> {
     /// The result, once [`Procedure::next`] returned
     /// [`Step::Done`](super::Step::Done) for a procedure made with
     /// [`Procedure::with_operation`].
-    pub fn finish_operation(self) -> Result<KeyResult<'w>, ProcedureError> {
+    pub fn finish_operation(mut self) -> Result<KeyResult<'w>, ProcedureError> {
+        self.take_operation()
+    }
+
+    /// [`Procedure::finish_operation`] without moving the procedure.
+    pub(super) fn take_operation(&mut self) -> Result<KeyResult<'w>, ProcedureError> {
         if let Phase::Failed(e) = self.phase {
             return Err(e);
         }
         let (Phase::Done, Some(op), Some(k)) = (self.phase, self.op, self.key) else {
             return Err(ProcedureError::OutOfOrder);
         };
-        let ws: &'w [u8] = self.ws;
+        let ws: &'w mut [u8] = core::mem::take(&mut self.ws);
+        let ws: &'w [u8] = ws;
         let mut output = ws.get(..self.output).unwrap_or(&[]);
         if let KeyOperation::ReadPublicKey { .. } = op {
             output = match crate::keys::ec_point(output) {

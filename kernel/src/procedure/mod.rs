@@ -76,13 +76,11 @@ pub fn run<'w, C: Card>(
     pin: Option<(u8, &[u8])>,
 ) -> Result<Bootstrap<'w>, RunError<C::Error>> {
     let mut p = Procedure::new(keys, cfg, workspace);
-    // A command is short whatever the read size (the data of a PERFORM
-    // SECURITY OPERATION link is at most 255 bytes; READ BINARY's extended
-    // Le is 3 bytes); a response may be an extended read.
-    let mut cmd = [0u8; exchange::CMD_MAX + 16];
-    let mut resp = [0u8; exchange::RESP_MAX];
-    drive(&mut p, card, pin, &mut cmd, &mut resp)?;
-    p.finish().map_err(RunError::Procedure)
+    // Commands are at most `WIRE_MAX` bytes wrapped; responses are written
+    // into the procedure's own buffer.
+    let mut cmd = [0u8; exchange::WIRE_MAX];
+    drive(&mut p, card, pin, &mut cmd)?;
+    p.take_bootstrap().map_err(RunError::Procedure)
 }
 
 /// Exchange until the procedure is done: each command to `card`, each
@@ -93,16 +91,14 @@ fn drive<C: Card>(
     card: &mut C,
     pin: Option<(u8, &[u8])>,
     cmd: &mut [u8],
-    resp: &mut [u8],
 ) -> Result<(), RunError<C::Error>> {
     loop {
         match p.next(cmd).map_err(RunError::Procedure)? {
             Step::Transmit(n) => {
                 let m = card
-                    .transmit(cmd.get(..n).unwrap_or(&[]), resp)
+                    .transmit(cmd.get(..n).unwrap_or(&[]), p.response_buffer())
                     .map_err(RunError::Card)?;
-                p.on_response(resp.get(..m).unwrap_or(&[]))
-                    .map_err(RunError::Procedure)?;
+                p.on_response_written(m).map_err(RunError::Procedure)?;
             }
             Step::NeedPin(request) => match pin {
                 Some((reference, value)) => request
@@ -130,8 +126,7 @@ pub fn run_operation<'w, 'k, C: Card>(
     pin: Option<(u8, &[u8])>,
 ) -> Result<KeyResult<'w>, RunError<C::Error>> {
     let mut p = Procedure::with_operation(keys, cfg, workspace, op);
-    let mut cmd = [0u8; 600];
-    let mut resp = [0u8; 600];
-    drive(&mut p, card, pin, &mut cmd, &mut resp)?;
-    p.finish_operation().map_err(RunError::Procedure)
+    let mut cmd = [0u8; exchange::WIRE_MAX];
+    drive(&mut p, card, pin, &mut cmd)?;
+    p.take_operation().map_err(RunError::Procedure)
 }

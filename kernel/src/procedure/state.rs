@@ -191,6 +191,9 @@ impl<'k, 'w> Procedure<'k, 'w> {
     /// A procedure with the static keys of the card's security domain and a
     /// workspace for file contents (the largest file read: the bootstrap
     /// file is at most 32 KB).
+    // Not inlined: its temporaries stay in its own frame, gone before the
+    // run goes deep (a microcontroller's peak stack).
+    #[inline(never)]
     pub fn new(keys: &'k StaticKeys, cfg: Config, workspace: &'w mut [u8]) -> Self {
         Procedure {
             keys,

@@ -68,7 +68,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
         let level_max = short_read(self.x.level(), self.cfg.mode.size());
         match usize::from(self.cfg.max_read.min(1024)) {
             0 => level_max,
-            n if n <= 256 => n.min(level_max),
+            n if n <= 256 || cfg!(not(feature = "extended-length")) => n.min(level_max),
             n => n,
         }
     }
@@ -104,6 +104,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
 
     /// The next command into `out` (at least 128 bytes; more for extended
     /// reads), or what else the caller must do.
+    #[inline(never)]
     pub fn next<'p>(&'p mut self, out: &mut [u8]) -> Result<Step<'p, 'k, 'w>, ProcedureError> {
         self.completed = None;
         if let Phase::Failed(e) = self.phase {
@@ -247,12 +248,58 @@ impl<'k, 'w> Procedure<'k, 'w> {
         if let Phase::Failed(e) = self.phase {
             return Err(e);
         }
-        let reply = match self.x.receive(response) {
-            Ok(Some(r)) => r,
-            Ok(None) => return Ok(()),
-            Err(e) => return self.exchange_error(e),
-        };
-        self.handle(reply)
+        let received = self.x.receive(response);
+        self.on_received(received)
+    }
+
+    /// Where a transport can write the card's response to the last command
+    /// in place, instead of into a buffer of its own: then call
+    /// [`Procedure::on_response_written`] with its length. The response is
+    /// gathered, unwrapped and read where it lies, so the caller needs no
+    /// response buffer (a microcontroller's RAM). Its length is the room
+    /// left for this response: a short response with its status word, or
+    /// more when continuation pieces are gathered.
+    ///
+    /// ```
+    /// use scboot::procedure::{Config, Procedure, Step};
+    /// use scboot::scp03::StaticKeys;
+    ///
+    /// let keys = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16])?;
+    /// let mut workspace = [0u8; 512];
+    /// let mut p = Procedure::new(&keys, Config::new([9; 16]), &mut workspace);
+    /// let mut cmd = [0u8; 300];
+    /// assert!(matches!(p.next(&mut cmd), Ok(Step::Transmit(_))));
+    /// // The transport writes the card's answer (here: no EF.DIR) in place.
+    /// let room = p.response_buffer();
+    /// assert!(room.len() >= 258);
+    /// room[..2].copy_from_slice(&[0x6A, 0x82]);
+    /// assert!(p.on_response_written(2).unwrap_err().data_removed());
+    /// # Ok::<(), scboot::scp03::Scp03Error>(())
+    /// ```
+    pub fn response_buffer(&mut self) -> &mut [u8] {
+        self.x.response_buffer()
+    }
+
+    /// The transport wrote `len` bytes (data and SW) of the card's response
+    /// into [`Procedure::response_buffer`]: as [`Procedure::on_response`].
+    #[inline(never)]
+    pub fn on_response_written(&mut self, len: usize) -> Result<(), ProcedureError> {
+        if let Phase::Failed(e) = self.phase {
+            return Err(e);
+        }
+        let received = self.x.received(len);
+        self.on_received(received)
+    }
+
+    fn on_received(
+        &mut self,
+        received: Result<Option<Reply>, ExchangeError>,
+    ) -> Result<(), ProcedureError> {
+        match received {
+            Ok(Some(r)) => self.handle(r),
+            Ok(None) => Ok(()),
+            Err(e) => self.exchange_error(e),
+        }
     }
 
     /// Act on a complete response.
@@ -346,14 +393,11 @@ impl<'k, 'w> Procedure<'k, 'w> {
             }
             Phase::InitializeUpdate => self.on_initialize_update(sw),
             Phase::ExternalAuthenticate => {
-                let SecureChannel::Pending(p) =
-                    core::mem::replace(&mut self.x.secure, SecureChannel::Off)
-                else {
+                if !matches!(self.x.secure, SecureChannel::Pending) {
                     return self.fail(ProcedureError::OutOfOrder);
-                };
-                match p.confirm(sw) {
-                    Ok(s) => {
-                        self.x.open(s);
+                }
+                match self.x.confirm(sw) {
+                    Ok(()) => {
                         self.phase = Phase::SelectOdf;
                         Ok(())
                     }
@@ -384,6 +428,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
         }
     }
 
+    #[inline(never)]
     fn on_initialize_update(&mut self, sw: StatusWord) -> Result<(), ProcedureError> {
         let step = StepName::InitializeUpdate;
         let SecureChannel::Handshake(hs) =
@@ -408,7 +453,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
         };
         r.copy_from_slice(data);
         let r = &resp[..data.len()];
-        let result = match hs.authenticate(self.keys, r, self.x.command_buffer()) {
+        let result = match self.x.authenticate(&hs, self.keys, r) {
             Err(Scp03Error::LevelNotOffered { i, .. })
                 if self.cfg.policy == SecurePolicy::IfOffered =>
             {
@@ -424,26 +469,21 @@ impl<'k, 'w> Procedure<'k, 'w> {
                 .into_iter()
                 .find(|l| l.bits() & wanted == l.bits() && l.offered_by(i));
                 match fallback {
-                    Some(level) => match self.start_handshake(level, false) {
-                        Ok(()) => {
-                            match core::mem::replace(&mut self.x.secure, SecureChannel::Off) {
-                                SecureChannel::Handshake(hs2) => {
-                                    hs2.authenticate(self.keys, r, self.x.command_buffer())
-                                }
-                                _ => Err(Scp03Error::SessionTerminated),
+                    Some(level) => self.start_handshake(level, false).and_then(|()| {
+                        match core::mem::replace(&mut self.x.secure, SecureChannel::Off) {
+                            SecureChannel::Handshake(hs2) => {
+                                self.x.authenticate(&hs2, self.keys, r)
                             }
+                            _ => Err(Scp03Error::SessionTerminated),
                         }
-                        Err(e) => Err(e),
-                    },
+                    }),
                     None => Err(Scp03Error::LevelNotOffered { level: wanted, i }),
                 }
             }
             other => other,
         };
         match result {
-            Ok((pending, n)) => {
-                self.x.secure = SecureChannel::Pending(pending);
-                self.x.staged(n, false);
+            Ok(()) => {
                 self.phase = Phase::ExternalAuthenticate;
                 Ok(())
             }
@@ -452,7 +492,14 @@ impl<'k, 'w> Procedure<'k, 'w> {
     }
 
     /// The result, once [`Procedure::next`] returned [`Step::Done`].
-    pub fn finish(self) -> Result<Bootstrap<'w>, ProcedureError> {
+    pub fn finish(mut self) -> Result<Bootstrap<'w>, ProcedureError> {
+        self.take_bootstrap()
+    }
+
+    /// [`Procedure::finish`] without moving the procedure (no copy of it
+    /// on the stack): the workspace is handed out, the procedure keeps an
+    /// empty one.
+    pub(super) fn take_bootstrap(&mut self) -> Result<Bootstrap<'w>, ProcedureError> {
         if let Phase::Failed(e) = self.phase {
             return Err(e);
         }
@@ -460,7 +507,8 @@ impl<'k, 'w> Procedure<'k, 'w> {
         else {
             return Err(ProcedureError::OutOfOrder);
         };
-        let ws: &'w [u8] = self.ws;
+        let ws: &'w mut [u8] = core::mem::take(&mut self.ws);
+        let ws: &'w [u8] = ws;
         // Validated when it was read: not parsed a second time.
         let file = BootstrapFile::validated(ws.get(..len).unwrap_or(&[]), count);
         Ok(Bootstrap {

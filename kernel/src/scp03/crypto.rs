@@ -2,9 +2,11 @@
 //! derivation scheme (NIST SP 800-108 counter mode with CMAC, Amendment D
 //! 4.1.5).
 //!
-//! CMAC is RustCrypto's `cmac`, keyed once per key ([`Mac::new`]) and reused
-//! for every MAC with `finalize_reset`: no schedule is rebuilt or cloned per
-//! MAC. CBC and the ICVs use the `aes` block cipher directly. There is no
+//! CMAC is RustCrypto's `cmac` over a borrowed, keyed `aes` cipher: each
+//! key's AES schedule is built once ([`Mac::new`]) and every MAC runs a
+//! `Cmac<&Aes*Enc>` whose only state is its 32 bytes of chaining and
+//! buffer, on the stack: no schedule is rebuilt, cloned or moved per MAC.
+//! CBC and the ICVs use the `aes` block cipher directly. There is no
 //! "cleared" key: a session that ends drops its keys (zeroized), so a key
 //! cannot be used after it was cleared (see `session.rs`).
 
@@ -15,7 +17,9 @@ use aes::{Aes128, Aes128Enc};
 use aes::{Aes192, Aes192Enc};
 #[cfg(feature = "aes256")]
 use aes::{Aes256, Aes256Enc};
-use cmac::Cmac;
+use cmac::digest::core_api::CoreWrapper;
+use cmac::digest::InnerInit;
+use cmac::CmacCore;
 use zeroize::Zeroize;
 
 use super::error::Scp03Error;
@@ -34,15 +38,26 @@ pub(crate) enum Cipher {
 
 impl Cipher {
     /// The cipher keyed with `key` (16, 24 or 32 bytes).
+    #[cfg(test)]
     pub(crate) fn new(key: &[u8]) -> Result<Cipher, Scp03Error> {
-        Ok(match key.len() {
-            16 => Cipher::A128(Aes128::new(GenericArray::from_slice(key))),
+        let mut slot = None;
+        Cipher::key_into(&mut slot, key)?;
+        slot.ok_or(Scp03Error::InvalidKey)
+    }
+
+    /// Key the cipher in `slot` with `key` (16, 24 or 32 bytes), built
+    /// there: no keyed schedule is returned through a `Result` and copied.
+    pub(crate) fn key_into(slot: &mut Option<Cipher>, key: &[u8]) -> Result<(), Scp03Error> {
+        *slot = None;
+        match key.len() {
+            16 => *slot = Some(Cipher::A128(Aes128::new(GenericArray::from_slice(key)))),
             #[cfg(feature = "aes192")]
-            24 => Cipher::A192(Aes192::new(GenericArray::from_slice(key))),
+            24 => *slot = Some(Cipher::A192(Aes192::new(GenericArray::from_slice(key)))),
             #[cfg(feature = "aes256")]
-            32 => Cipher::A256(Aes256::new(GenericArray::from_slice(key))),
+            32 => *slot = Some(Cipher::A256(Aes256::new(GenericArray::from_slice(key)))),
             _ => return Err(Scp03Error::InvalidKey),
-        })
+        }
+        Ok(())
     }
 
     pub(crate) fn encrypt_block(&self, b: &mut [u8; 16]) {
@@ -111,50 +126,65 @@ impl Cipher {
     }
 }
 
-/// AES-CMAC (NIST SP 800-38B) keyed once; every MAC leaves it reset for the
-/// next. Zeroized on drop (`cmac` and `aes` with their `zeroize` features).
+/// AES-CMAC (NIST SP 800-38B) with its AES key schedule built once.
+///
+/// It holds the keyed block cipher only; each MAC runs RustCrypto's `Cmac`
+/// over a borrow of it (`Cmac<&Aes128Enc>`: the 32 bytes of CMAC state on
+/// the stack, the schedule shared), so a MAC needs `&self`, and nothing is
+/// cloned, reset or moved: the static keys serve every handshake as they
+/// are, and a session keeps one schedule per key. The schedules are
+/// zeroized on drop (`aes` with its `zeroize` feature).
 #[derive(Clone)]
 pub(crate) enum Mac {
-    A128(Cmac<Aes128Enc>),
+    A128(Aes128Enc),
     #[cfg(feature = "aes192")]
-    A192(Cmac<Aes192Enc>),
+    A192(Aes192Enc),
     #[cfg(feature = "aes256")]
-    A256(Cmac<Aes256Enc>),
+    A256(Aes256Enc),
 }
 
 impl Mac {
     /// The MAC keyed with `key` (16, 24 or 32 bytes).
     pub(crate) fn new(key: &[u8]) -> Result<Mac, Scp03Error> {
-        let bad = |_| Scp03Error::InvalidKey;
-        Ok(match key.len() {
-            16 => Mac::A128(<Cmac<Aes128Enc> as KeyInit>::new_from_slice(key).map_err(bad)?),
+        let mut slot = None;
+        Mac::key_into(&mut slot, key)?;
+        slot.ok_or(Scp03Error::InvalidKey)
+    }
+
+    /// Key the MAC in `slot` with `key` (16, 24 or 32 bytes), built there.
+    pub(crate) fn key_into(slot: &mut Option<Mac>, key: &[u8]) -> Result<(), Scp03Error> {
+        *slot = None;
+        match key.len() {
+            16 => *slot = Some(Mac::A128(Aes128Enc::new(GenericArray::from_slice(key)))),
             #[cfg(feature = "aes192")]
-            24 => Mac::A192(<Cmac<Aes192Enc> as KeyInit>::new_from_slice(key).map_err(bad)?),
+            24 => *slot = Some(Mac::A192(Aes192Enc::new(GenericArray::from_slice(key)))),
             #[cfg(feature = "aes256")]
-            32 => Mac::A256(<Cmac<Aes256Enc> as KeyInit>::new_from_slice(key).map_err(bad)?),
+            32 => *slot = Some(Mac::A256(Aes256Enc::new(GenericArray::from_slice(key)))),
             _ => return Err(Scp03Error::InvalidKey),
-        })
+        }
+        Ok(())
     }
 
     /// The MAC of the concatenation of `parts`.
-    pub(crate) fn mac(&mut self, parts: &[&[u8]]) -> [u8; 16] {
-        fn run<M: cmac::Mac + cmac::digest::FixedOutputReset>(
-            m: &mut M,
-            parts: &[&[u8]],
-        ) -> [u8; 16] {
-            for p in parts {
-                cmac::Mac::update(m, p);
-            }
-            let mut out = [0u8; 16];
-            out.copy_from_slice(&cmac::Mac::finalize_reset(m).into_bytes());
-            out
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 16] {
+        // `Cmac` over a borrowed cipher: `&Aes*Enc` is a block cipher too.
+        macro_rules! run {
+            ($cipher:expr) => {{
+                let mut m = CoreWrapper::from_core(CmacCore::inner_init($cipher));
+                for p in parts {
+                    cmac::Mac::update(&mut m, p);
+                }
+                let mut out = [0u8; 16];
+                out.copy_from_slice(&cmac::Mac::finalize(m).into_bytes());
+                out
+            }};
         }
         match self {
-            Mac::A128(m) => run(m, parts),
+            Mac::A128(c) => run!(c),
             #[cfg(feature = "aes192")]
-            Mac::A192(m) => run(m, parts),
+            Mac::A192(c) => run!(c),
             #[cfg(feature = "aes256")]
-            Mac::A256(m) => run(m, parts),
+            Mac::A256(c) => run!(c),
         }
     }
 }
@@ -162,7 +192,7 @@ impl Mac {
 /// The SCP03 KDF: `out.len()` bytes derived with derivation `constant`
 /// over `context` (its parts concatenated), with `mac` as the PRF.
 pub(crate) fn kdf_with(
-    mac: &mut Mac,
+    mac: &Mac,
     constant: u8,
     context: &[&[u8]],
     out: &mut [u8],

@@ -115,8 +115,7 @@ pub struct HostHandshake {
 
 /// After EXTERNAL AUTHENTICATE was built: waiting for its status word.
 pub struct PendingSession {
-    session: Session,
-    response: InitUpdateResponse,
+    host: HostSession,
     /// Zeroized when dropped.
     host_cryptogram: zeroize::Zeroizing<[u8; 16]>,
 }
@@ -156,7 +155,7 @@ pub struct HostSession {
 impl core::fmt::Debug for PendingSession {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("PendingSession")
-            .field("level", &self.session.level)
+            .field("level", &self.host.session.level)
             .finish_non_exhaustive()
     }
 }
@@ -240,6 +239,31 @@ impl HostHandshake {
         iu_response: &[u8],
         out: &mut [u8],
     ) -> Result<(PendingSession, usize), Scp03Error> {
+        let mut host = HostSession::closed();
+        let (n, host_cryptogram) = self.authenticate_into(keys, iu_response, out, &mut host)?;
+        Ok((
+            PendingSession {
+                host,
+                host_cryptogram,
+            },
+            n,
+        ))
+    }
+
+    /// [`HostHandshake::authenticate`] into a session where it lives: its
+    /// key schedules are built there and never moved (a microcontroller
+    /// keeps one session's worth of RAM). On success `into` holds the
+    /// keyed session, waiting for [`HostSession::confirm`]; on failure it
+    /// holds no key. Returns the length of EXTERNAL AUTHENTICATE and the
+    /// host cryptogram.
+    pub(crate) fn authenticate_into(
+        &self,
+        keys: &StaticKeys,
+        iu_response: &[u8],
+        out: &mut [u8],
+        into: &mut HostSession,
+    ) -> Result<(usize, zeroize::Zeroizing<[u8; 16]>), Scp03Error> {
+        into.session.terminate();
         let r = InitUpdateResponse::parse(iu_response, self.mode)?;
         if self.kvn != 0 && r.kvn != self.kvn {
             return Err(Scp03Error::KvnMismatch {
@@ -254,26 +278,20 @@ impl HostHandshake {
             });
         }
         let m = self.mode.size();
-        // Key-ENC's and Key-MAC's CMACs, once for the whole handshake.
-        let mut enc = keys.enc_mac();
-        if let (Some(seq), true) = (r.sequence_counter, self.aid_len > 0) {
-            let aid = self.aid.get(..usize::from(self.aid_len)).unwrap_or(&[]);
-            let expected = pseudo_random_challenge_with(&mut enc, self.mode, seq, aid)?;
-            if !ct_equal(expected.get(..m).unwrap_or(&[]), r.card_challenge()) {
-                return Err(Scp03Error::CardChallengeMismatch);
-            }
-        }
         let hc = self.host_challenge();
-        let session_keys = SessionKeys::derive_with(
-            &mut enc,
-            &mut keys.mac_mac(),
-            keys.key_len(),
-            hc,
-            r.card_challenge(),
-        )?;
-        drop(enc);
+        let session_keys = SessionKeys::derive_checked(keys, hc, r.card_challenge(), |enc| {
+            if let (Some(seq), true) = (r.sequence_counter, self.aid_len > 0) {
+                let aid = self.aid.get(..usize::from(self.aid_len)).unwrap_or(&[]);
+                let expected = pseudo_random_challenge_with(enc, self.mode, seq, aid)?;
+                if !ct_equal(expected.get(..m).unwrap_or(&[]), r.card_challenge()) {
+                    return Err(Scp03Error::CardChallengeMismatch);
+                }
+            }
+            Ok(())
+        })?;
         // The session's S-MAC schedule computes both cryptograms and the C-MACs.
-        let mut session = Session::new(&session_keys, self.level, self.mode, self.channel)?;
+        let session = &mut into.session;
+        session.open_with(&session_keys, self.level, self.mode, self.channel)?;
         drop(session_keys);
         let mut card_cg = session.cryptogram(constants::CARD_CRYPTOGRAM, hc, r.card_challenge())?;
         let ok = ct_equal(card_cg.get(..m).unwrap_or(&[]), r.card_cryptogram());
@@ -282,45 +300,45 @@ impl HostHandshake {
             session.terminate();
             return Err(Scp03Error::CardCryptogramMismatch);
         }
-        let host_cryptogram =
-            session.cryptogram(constants::HOST_CRYPTOGRAM, hc, r.card_challenge())?;
+        let host_cryptogram = zeroize::Zeroizing::new(session.cryptogram(
+            constants::HOST_CRYPTOGRAM,
+            hc,
+            r.card_challenge(),
+        )?);
 
         // EXTERNAL AUTHENTICATE: 84 82 level 00 Lc host_cryptogram C-MAC (chain 16 x 00).
         let total = 5 + 2 * m;
-        let dst = out
-            .get_mut(..total)
-            .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
+        let Some(dst) = out.get_mut(..total) else {
+            session.terminate();
+            return Err(Scp03Error::BufferTooSmall { needed: total });
+        };
         let header = [0x84, 0x82, self.level.bits(), 0x00, (2 * m) as u8];
         let cg = host_cryptogram.get(..m).unwrap_or(&[]);
         let mac = session.external_authenticate_mac(&header, cg)?;
-        let wire_cla = class_on_channel(0x80, self.channel, true)
-            .ok_or(Scp03Error::InvalidChannel(self.channel))?;
+        let Some(wire_cla) = class_on_channel(0x80, self.channel, true) else {
+            session.terminate();
+            return Err(Scp03Error::InvalidChannel(self.channel));
+        };
         let (head, rest) = dst.split_at_mut(5);
         head.copy_from_slice(&[wire_cla, 0x82, self.level.bits(), 0x00, (2 * m) as u8]);
         let (c, mac_out) = rest.split_at_mut(m);
         c.copy_from_slice(cg);
         mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[]));
-        Ok((
-            PendingSession {
-                session,
-                response: r,
-                host_cryptogram: zeroize::Zeroizing::new(host_cryptogram),
-            },
-            total,
-        ))
+        into.response = r;
+        Ok((total, host_cryptogram))
     }
 }
 
 impl PendingSession {
     /// The card's INITIALIZE UPDATE response, parsed.
     pub const fn init_update_response(&self) -> &InitUpdateResponse {
-        &self.response
+        &self.host.response
     }
 
     /// The host cryptogram sent.
     pub fn host_cryptogram(&self) -> &[u8] {
         self.host_cryptogram
-            .get(..self.session.mode.size())
+            .get(..self.host.session.mode.size())
             .unwrap_or(&[])
     }
 
@@ -328,21 +346,31 @@ impl PendingSession {
     /// anything else ends it (no R-MAC is expected on this response).
     #[inline]
     pub fn confirm(self, sw: impl Into<StatusWord>) -> Result<HostSession, Scp03Error> {
-        let sw = sw.into();
-        let PendingSession {
-            mut session,
-            response,
-            ..
-        } = self;
-        if !sw.is_success() {
-            session.terminate();
-            return Err(Scp03Error::AuthenticationRefused(sw));
-        }
-        Ok(HostSession { session, response })
+        let PendingSession { mut host, .. } = self;
+        host.confirm(sw.into())?;
+        Ok(host)
     }
 }
 
 impl HostSession {
+    /// A session with no keys, for [`HostHandshake::authenticate_into`].
+    pub(crate) const fn closed() -> HostSession {
+        HostSession {
+            session: Session::closed(),
+            response: InitUpdateResponse::EMPTY,
+        }
+    }
+
+    /// EXTERNAL AUTHENTICATE's status word, for a session keyed in place:
+    /// `9000` opens it; anything else ends it.
+    pub(crate) fn confirm(&mut self, sw: StatusWord) -> Result<(), Scp03Error> {
+        if !sw.is_success() {
+            self.session.terminate();
+            return Err(Scp03Error::AuthenticationRefused(sw));
+        }
+        Ok(())
+    }
+
     /// Protect a plain command APDU (case 1..4, short or extended; the class
     /// byte's family is kept, its channel and secure messaging bits are set)
     /// into `out`; returns the wire length. The MAC chain and the encryption

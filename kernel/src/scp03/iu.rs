@@ -21,6 +21,17 @@ pub struct InitUpdateResponse {
 }
 
 impl InitUpdateResponse {
+    /// No response yet (a session not keyed).
+    pub(crate) const EMPTY: InitUpdateResponse = InitUpdateResponse {
+        kdd: [0; 10],
+        kvn: 0,
+        scp: 0,
+        i: 0,
+        card_challenge: [0; 16],
+        card_cryptogram: [0; 16],
+        sequence_counter: None,
+    };
+
     /// Parse strictly: lengths consistent with `i`, SCP 03, and the mode the host asked for.
     pub fn parse(data: &[u8], mode: Mode) -> Result<InitUpdateResponse, Scp03Error> {
         let m = mode.size();

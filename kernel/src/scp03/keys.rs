@@ -79,13 +79,13 @@ impl StaticKeys {
     }
 
     /// Key-ENC's CMAC, for one handshake's derivations.
-    pub(crate) fn enc_mac(&self) -> Mac {
-        self.enc.clone()
+    pub(crate) const fn enc_mac(&self) -> &Mac {
+        &self.enc
     }
 
     /// Key-MAC's CMAC, for one handshake's derivations.
-    pub(crate) fn mac_mac(&self) -> Mac {
-        self.mac.clone()
+    pub(crate) const fn mac_mac(&self) -> &Mac {
+        &self.mac
     }
 }
 
@@ -118,36 +118,34 @@ impl SessionKeys {
         host_challenge: &[u8],
         card_challenge: &[u8],
     ) -> Result<SessionKeys, Scp03Error> {
-        Self::derive_with(
-            &mut keys.enc_mac(),
-            &mut keys.mac_mac(),
-            keys.key_len(),
-            host_challenge,
-            card_challenge,
-        )
+        Self::derive_checked(keys, host_challenge, card_challenge, |_| Ok(()))
     }
 
-    /// [`SessionKeys::derive`] with Key-ENC's and Key-MAC's CMACs at hand.
-    pub(crate) fn derive_with(
-        enc: &mut Mac,
-        mac: &mut Mac,
-        n: usize,
+    /// [`SessionKeys::derive`], with `check` run first on Key-ENC's CMAC
+    /// (the pseudo-random challenge's check). The static keys' schedules
+    /// are used where they are: nothing is cloned.
+    #[inline(never)]
+    pub(crate) fn derive_checked(
+        keys: &StaticKeys,
         host_challenge: &[u8],
         card_challenge: &[u8],
+        check: impl FnOnce(&Mac) -> Result<(), Scp03Error>,
     ) -> Result<SessionKeys, Scp03Error> {
+        let n = keys.key_len();
         let ctx: [&[u8]; 2] = [host_challenge, card_challenge];
         let mut buf = [0u8; 32];
-        let mut make = |prf: &mut Mac, constant: u8| -> Result<KeyBytes, Scp03Error> {
+        let mut make = |prf: &Mac, constant: u8| -> Result<KeyBytes, Scp03Error> {
             let out = buf.get_mut(..n).ok_or(Scp03Error::InvalidKey)?;
             kdf_with(prf, constant, &ctx, out)?;
             let k = key_bytes(out);
             out.zeroize();
             k
         };
+        check(keys.enc_mac())?;
         Ok(SessionKeys {
-            s_enc: make(enc, constants::S_ENC)?,
-            s_mac: make(mac, constants::S_MAC)?,
-            s_rmac: make(mac, constants::S_RMAC)?,
+            s_enc: make(keys.enc_mac(), constants::S_ENC)?,
+            s_mac: make(keys.mac_mac(), constants::S_MAC)?,
+            s_rmac: make(keys.mac_mac(), constants::S_RMAC)?,
         })
     }
 
@@ -205,7 +203,7 @@ impl SessionKeys {
     ) -> Result<[u8; 16], Scp03Error> {
         let mut out = [0u8; 16];
         kdf_with(
-            &mut Mac::new(self.s_mac())?,
+            &Mac::new(self.s_mac())?,
             constant,
             &[hc, cc],
             out.get_mut(..mode.size()).ok_or(Scp03Error::InvalidKey)?,
@@ -230,7 +228,7 @@ impl SessionKeys {
 /// # Ok::<(), scboot::scp03::Scp03Error>(())
 /// ```
 pub fn kdf(key: &[u8], constant: u8, context: &[u8], out: &mut [u8]) -> Result<(), Scp03Error> {
-    kdf_with(&mut Mac::new(key)?, constant, &[context], out)
+    kdf_with(&Mac::new(key)?, constant, &[context], out)
 }
 
 /// The pseudo-random card challenge (Amendment D 6.2.2.1):
@@ -241,12 +239,12 @@ pub fn pseudo_random_challenge(
     sequence_counter: [u8; 3],
     aid: &[u8],
 ) -> Result<[u8; 16], Scp03Error> {
-    pseudo_random_challenge_with(&mut keys.enc_mac(), mode, sequence_counter, aid)
+    pseudo_random_challenge_with(keys.enc_mac(), mode, sequence_counter, aid)
 }
 
 /// [`pseudo_random_challenge`] with Key-ENC's CMAC at hand.
 pub(crate) fn pseudo_random_challenge_with(
-    enc: &mut Mac,
+    enc: &Mac,
     mode: Mode,
     sequence_counter: [u8; 3],
     aid: &[u8],

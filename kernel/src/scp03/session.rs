@@ -2,9 +2,12 @@
 //! steps: wrap a command (host), unwrap a command (card), wrap a response
 //! (card), unwrap a response (host).
 //!
-//! The session keys live in an `Option`: ending the session drops them
-//! (zeroized), and every step must take them out of it first, so a key
-//! that was cleared cannot be used, by construction.
+//! The session keys live in `Option`s: ending the session drops them
+//! (zeroized), and every step must take them out first (all three or
+//! none), so a key that was cleared cannot be used, by construction. Each
+//! is keyed where the session lives, one at a time, so that no copy of the
+//! whole keyed session is ever made (a microcontroller's stack holds one
+//! key schedule in passing, not three).
 
 use zeroize::Zeroize;
 
@@ -24,16 +27,60 @@ pub struct Response {
     pub sw: StatusWord,
 }
 
-/// S-ENC's cipher, S-MAC's and S-RMAC's CMACs, keyed once for the session.
+/// S-ENC's cipher, S-MAC's and S-RMAC's CMACs, keyed once for the
+/// session: all three (open) or none (closed).
 struct SessionCrypto {
-    enc: Cipher,
-    cmac: Mac,
-    rmac: Mac,
+    enc: Option<Cipher>,
+    cmac: Option<Mac>,
+    rmac: Option<Mac>,
+}
+
+/// The keys of an open session, borrowed for one step.
+struct Keyed<'a> {
+    enc: &'a Cipher,
+    cmac: &'a Mac,
+    rmac: &'a Mac,
+}
+
+impl SessionCrypto {
+    const NONE: SessionCrypto = SessionCrypto {
+        enc: None,
+        cmac: None,
+        rmac: None,
+    };
+
+    /// The three keys, when the session is open.
+    fn as_mut(&mut self) -> Option<Keyed<'_>> {
+        match (&self.enc, &self.cmac, &self.rmac) {
+            (Some(enc), Some(cmac), Some(rmac)) => Some(Keyed { enc, cmac, rmac }),
+            _ => None,
+        }
+    }
+
+    const fn is_some(&self) -> bool {
+        self.enc.is_some() && self.cmac.is_some() && self.rmac.is_some()
+    }
+
+    /// Drop (zeroize) every key.
+    fn clear(&mut self) {
+        self.enc = None;
+        self.cmac = None;
+        self.rmac = None;
+    }
+
+    /// Key all three from `keys`, each in its place.
+    fn key(&mut self, keys: &SessionKeys) -> Result<(), Scp03Error> {
+        self.clear();
+        Cipher::key_into(&mut self.enc, keys.s_enc())?;
+        Mac::key_into(&mut self.cmac, keys.s_mac())?;
+        Mac::key_into(&mut self.rmac, keys.s_rmac())?;
+        Ok(())
+    }
 }
 
 /// Session state: keys, MAC chaining value, encryption counter.
 pub(crate) struct Session {
-    keys: Option<SessionCrypto>,
+    keys: SessionCrypto,
     chain: [u8; 16],
     counter: u32,
     pub(crate) level: SecurityLevel,
@@ -71,24 +118,50 @@ impl Session {
         mode: Mode,
         channel: u8,
     ) -> Result<Session, Scp03Error> {
-        // The schedules are built where the session lives.
-        Ok(Session {
-            keys: Some(SessionCrypto {
-                enc: Cipher::new(keys.s_enc())?,
-                cmac: Mac::new(keys.s_mac())?,
-                rmac: Mac::new(keys.s_rmac())?,
-            }),
+        let mut s = Session::closed();
+        s.open_with(keys, level, mode, channel)?;
+        Ok(s)
+    }
+
+    /// A session with no keys (every step refuses); [`Session::open_with`]
+    /// keys it where it lies.
+    pub(crate) const fn closed() -> Session {
+        Session {
+            keys: SessionCrypto::NONE,
             chain: [0; 16],
             counter: 0,
-            level,
-            mode,
-            channel,
-        })
+            level: SecurityLevel::AUTHENTICATED,
+            mode: Mode::S8,
+            channel: 0,
+        }
+    }
+
+    /// Key this session in place (the schedules are built where the
+    /// session lives, not moved into it) with a fresh chain and counter.
+    /// Whatever it held before is dropped (zeroized) first.
+    #[inline(never)]
+    pub(crate) fn open_with(
+        &mut self,
+        keys: &SessionKeys,
+        level: SecurityLevel,
+        mode: Mode,
+        channel: u8,
+    ) -> Result<(), Scp03Error> {
+        self.terminate();
+        self.counter = 0;
+        self.level = level;
+        self.mode = mode;
+        self.channel = channel;
+        if let Err(e) = self.keys.key(keys) {
+            self.keys.clear();
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// End the session: keys and chaining value are zeroized now.
     pub(crate) fn terminate(&mut self) {
-        self.keys = None;
+        self.keys.clear();
         self.chain.zeroize();
     }
 
@@ -157,7 +230,7 @@ impl Session {
         let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
         let mut out = [0u8; 16];
         kdf_with(
-            &mut k.cmac,
+            k.cmac,
             constant,
             &[hc, cc],
             out.get_mut(..m).ok_or(Scp03Error::InvalidKey)?,
