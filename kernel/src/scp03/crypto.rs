@@ -268,8 +268,8 @@ mod tests {
             ),
         ];
         for (key, tags) in cases {
-            // One MAC object for all four messages: each MAC resets it.
-            let mut mac = Mac::new(&hex(key)).unwrap();
+            // One keyed MAC for all four messages: each MAC starts afresh.
+            let mac = Mac::new(&hex(key)).unwrap();
             for (len, tag) in [0usize, 16, 40, 64].into_iter().zip(tags) {
                 assert_eq!(
                     mac.mac(&[&m[..len]]).to_vec(),
@@ -284,7 +284,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 500 }))]
         /// A message split into parts MACs as the whole message, with the
-        /// MAC object reused (reset) between messages.
+        /// keyed MAC reused between messages.
         #[test]
         fn parts_and_reuse(
             key_len in prop::sample::select(std::vec![16usize, 24, 32]),
@@ -302,7 +302,7 @@ mod tests {
                 prev = a;
             }
             parts.push(&msg[prev..]);
-            let mut mac = Mac::new(&key).unwrap();
+            let mac = Mac::new(&key).unwrap();
             let whole = mac.mac(&[&msg]);
             prop_assert_eq!(mac.mac(&parts), whole);
             prop_assert_eq!(Mac::new(&key).unwrap().mac(&[&msg]), whole);

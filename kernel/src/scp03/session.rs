@@ -312,7 +312,7 @@ impl Session {
                 *first = 0x80;
                 zeros.fill(0);
             }
-            k.enc.cbc_encrypt(&icv(&k.enc, counter, false), data);
+            k.enc.cbc_encrypt(&icv(k.enc, counter, false), data);
         }
         // The header as the MAC sees it goes where the wire header goes, so
         // that header and data reach the MAC as one run of bytes; then the
@@ -405,7 +405,7 @@ impl Session {
         let counter = self.counter;
         let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
         k.enc
-            .cbc_decrypt_in_place(&icv(&k.enc, counter, true), data);
+            .cbc_decrypt_in_place(&icv(k.enc, counter, true), data);
         let Some(len) = unpadded_len(data) else {
             data.zeroize();
             return self.fail(Scp03Error::BadPadding);
@@ -482,7 +482,7 @@ impl Session {
             dst.copy_from_slice(data);
             let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
             k.enc
-                .cbc_decrypt_in_place(&icv(&k.enc, counter, false), dst);
+                .cbc_decrypt_in_place(&icv(k.enc, counter, false), dst);
             let Some(len) = unpadded_len(dst) else {
                 out.zeroize();
                 return self.fail(Scp03Error::BadPadding);
@@ -535,7 +535,7 @@ impl Session {
         body.copy_from_slice(blocks);
         let counter = self.counter;
         let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
-        k.enc.cbc_encrypt(&icv(&k.enc, counter, true), body);
+        k.enc.cbc_encrypt(&icv(k.enc, counter, true), body);
         let mac = k.rmac.mac(&[&self.chain, body, &sw.to_bytes()]);
         let (tag, swb) = rest.split_at_mut(m);
         tag.copy_from_slice(mac.get(..m).unwrap_or(&[]));
@@ -587,7 +587,7 @@ impl Session {
                 *first = 0x80;
                 zeros.fill(0);
             }
-            k.enc.cbc_encrypt(&icv(&k.enc, counter, true), d);
+            k.enc.cbc_encrypt(&icv(k.enc, counter, true), d);
         }
         let mac = k.rmac.mac(&[&self.chain, d, &swb]);
         let (mac_out, sw_out) = rest.split_at_mut(m);
