@@ -356,12 +356,18 @@ fn scp03_cases(out: &mut Vec<Case>) {
         let mut resp = [0u8; 64];
         let m = card.initialize_update(&a[..n], &[], &mut resp).unwrap();
         let resp = resp[..m].to_vec();
+        // The session is keyed where it lives (as the procedure keys the
+        // one in its exchange): no keyed session is moved.
+        let mut host = HostSession::closed();
         out.push(case("scp03_setup", name, 0, move || {
             let cfg = HostConfig::default().mode(mode).card_aid(Some(AID));
             let mut buf = [0u8; 64];
             let (hs, _) = HostHandshake::start(&k, &cfg, &hc[..mode.size()], &mut buf).unwrap();
-            let (p, n) = hs.authenticate(&k, black_box(&resp), &mut buf).unwrap();
-            p.confirm(0x9000).unwrap().counter() as usize + n
+            let (n, _) = hs
+                .authenticate_into(&k, black_box(&resp), &mut buf, &mut host)
+                .unwrap();
+            host.confirm(0x9000).unwrap();
+            host.counter() as usize + n
         }));
     }
     // The floors: the raw CMAC calls of the same handshake on the same bytes,

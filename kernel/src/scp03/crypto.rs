@@ -18,7 +18,7 @@ use aes::{Aes192, Aes192Enc};
 #[cfg(feature = "aes256")]
 use aes::{Aes256, Aes256Enc};
 use cmac::digest::core_api::CoreWrapper;
-use cmac::digest::InnerInit;
+use cmac::digest::{FixedOutputReset, InnerInit};
 use cmac::CmacCore;
 use zeroize::Zeroize;
 
@@ -175,7 +175,8 @@ impl Mac {
                     cmac::Mac::update(&mut m, p);
                 }
                 let mut out = [0u8; 16];
-                out.copy_from_slice(&cmac::Mac::finalize(m).into_bytes());
+                // Into `out` directly (no tag moved through a wrapper).
+                FixedOutputReset::finalize_into_reset(&mut m, GenericArray::from_mut_slice(&mut out));
                 out
             }};
         }

@@ -252,11 +252,28 @@ impl HostHandshake {
 
     /// [`HostHandshake::authenticate`] into a session where it lives: its
     /// key schedules are built there and never moved (a microcontroller
-    /// keeps one session's worth of RAM). On success `into` holds the
-    /// keyed session, waiting for [`HostSession::confirm`]; on failure it
-    /// holds no key. Returns the length of EXTERNAL AUTHENTICATE and the
-    /// host cryptogram.
-    pub(crate) fn authenticate_into(
+    /// keeps one session's worth of RAM, and a host copies no kilobytes of
+    /// schedules). Whatever `into` held is ended first. On success it holds
+    /// the keyed session, waiting for [`HostSession::confirm`]; on failure
+    /// it holds no key. Returns the length of EXTERNAL AUTHENTICATE and the
+    /// host cryptogram (zeroized when dropped).
+    ///
+    /// ```
+    /// use scboot::scp03::*;
+    /// let keys = StaticKeys::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16])?;
+    /// let aid = [0xA0, 0x00, 0x00, 0x00, 0x63];
+    /// let mut card = CardChannel::new(keys.clone(), CardConfig::new(0x70, &aid)?);
+    /// let (mut cmd, mut resp) = ([0u8; 64], [0u8; 64]);
+    /// let mut host = HostSession::closed(); // where the session lives
+    /// let (hs, n) = HostHandshake::start(&keys, &HostConfig::default(), &[7; 8], &mut cmd)?;
+    /// let m = card.initialize_update(&cmd[..n], &[0; 8], &mut resp)?;
+    /// let (n, _host_cryptogram) = hs.authenticate_into(&keys, &resp[..m], &mut cmd, &mut host)?;
+    /// card.external_authenticate(&cmd[..n])?;
+    /// host.confirm(0x9000)?;
+    /// assert!(host.is_open() && host.level() == SecurityLevel::ALL);
+    /// # Ok::<(), Scp03Error>(())
+    /// ```
+    pub fn authenticate_into(
         &self,
         keys: &StaticKeys,
         iu_response: &[u8],
@@ -347,23 +364,29 @@ impl PendingSession {
     #[inline]
     pub fn confirm(self, sw: impl Into<StatusWord>) -> Result<HostSession, Scp03Error> {
         let PendingSession { mut host, .. } = self;
-        host.confirm(sw.into())?;
+        host.confirm(sw)?;
         Ok(host)
     }
 }
 
 impl HostSession {
-    /// A session with no keys, for [`HostHandshake::authenticate_into`].
-    pub(crate) const fn closed() -> HostSession {
+    /// A session with no keys (every step refuses it): the place
+    /// [`HostHandshake::authenticate_into`] keys a session in.
+    pub const fn closed() -> HostSession {
         HostSession {
             session: Session::closed(),
             response: InitUpdateResponse::EMPTY,
         }
     }
 
-    /// EXTERNAL AUTHENTICATE's status word, for a session keyed in place:
-    /// `9000` opens it; anything else ends it.
-    pub(crate) fn confirm(&mut self, sw: StatusWord) -> Result<(), Scp03Error> {
+    /// EXTERNAL AUTHENTICATE's status word, for a session keyed in place
+    /// by [`HostHandshake::authenticate_into`]: `9000` opens it; anything
+    /// else ends it. A session with no keys is refused.
+    pub fn confirm(&mut self, sw: impl Into<StatusWord>) -> Result<(), Scp03Error> {
+        let sw = sw.into();
+        if !self.session.is_open() {
+            return Err(Scp03Error::SessionTerminated);
+        }
         if !sw.is_success() {
             self.session.terminate();
             return Err(Scp03Error::AuthenticationRefused(sw));

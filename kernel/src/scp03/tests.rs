@@ -588,3 +588,61 @@ fn keys_are_checked_and_redacted() {
     let sk = SessionKeys::derive(&k, &[0; 8], &[0; 8]).unwrap();
     assert_eq!(std::format!("{sk:?}"), "SessionKeys { .. }");
 }
+
+/// The in-place handshake keys the caller's session: it ends what the
+/// session held, leaves no key on a failure, and opens only on `9000`.
+/// Its EXTERNAL AUTHENTICATE and its session equal the by-value API's.
+#[test]
+fn handshake_in_place() {
+    let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
+    let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+    let iu = |card: &mut CardChannel, a: &mut [u8; 64], b: &mut [u8; 64]| {
+        let (hs, n) = HostHandshake::start(&k, &HostConfig::default(), &[9; 8], a).unwrap();
+        let m = card.initialize_update(&a[..n], &[], b).unwrap();
+        (hs, m)
+    };
+    // Open in place; the same handshake by value (same keys, challenges and
+    // card counter) gives the same session: the same wrapped command.
+    let (mut by_value, _) = pair(SecurityLevel::ALL);
+    let mut card = CardChannel::new(k.clone(), CardConfig::new(0x70, AID).unwrap());
+    let (hs, m) = iu(&mut card, &mut a, &mut b);
+    let mut host = HostSession::closed();
+    assert_eq!(host.confirm(0x9000), Err(Scp03Error::SessionTerminated));
+    let (n, cg) = hs.authenticate_into(&k, &b[..m], &mut a, &mut host).unwrap();
+    assert_eq!(&a[5..13], &cg[..8], "the host cryptogram is in EA");
+    card.external_authenticate(&a[..n]).unwrap();
+    host.confirm(StatusWord::SUCCESS).unwrap();
+    let plain = [0x00, 0xB0, 0x00, 0x00, 0x10];
+    let (mut w1, mut w2) = ([0u8; 64], [0u8; 64]);
+    let n1 = host.wrap(&plain, &mut w1).unwrap();
+    assert_eq!(by_value.wrap(&plain, &mut w2), Ok(n1));
+    assert_eq!(w1[..n1], w2[..n1]);
+    let got = card.unwrap_command(&w1[..n1], &mut w2).unwrap();
+    assert_eq!(&w2[..got], &plain);
+    let mut open = by_value;
+    assert!(open.is_open());
+
+    // A wrong card cryptogram: the session that was open holds no key after.
+    let mut card = CardChannel::new(k.clone(), CardConfig::new(0x70, AID).unwrap());
+    let (hs, m) = iu(&mut card, &mut a, &mut b);
+    b[13 + 8] ^= 1; // the card cryptogram's first byte (S8)
+    assert_eq!(
+        hs.authenticate_into(&k, &b[..m], &mut a, &mut open),
+        Err(Scp03Error::CardCryptogramMismatch)
+    );
+    assert!(!open.is_open());
+    assert_eq!(open.wrap(&plain, &mut w1), Err(Scp03Error::SessionTerminated));
+    assert_eq!(open.confirm(0x9000), Err(Scp03Error::SessionTerminated));
+
+    // A refused EXTERNAL AUTHENTICATE ends the keyed session.
+    let mut card = CardChannel::new(k.clone(), CardConfig::new(0x70, AID).unwrap());
+    let (hs, m) = iu(&mut card, &mut a, &mut b);
+    let mut host = HostSession::closed();
+    assert!(!host.is_open());
+    hs.authenticate_into(&k, &b[..m], &mut a, &mut host).unwrap();
+    assert_eq!(
+        host.confirm(0x6982),
+        Err(Scp03Error::AuthenticationRefused(StatusWord::from(0x6982)))
+    );
+    assert!(!host.is_open());
+}
