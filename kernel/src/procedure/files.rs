@@ -5,6 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use super::error::ProcedureError;
+use super::error::StepName;
 use super::state::{FileRead, Phase, Procedure, Target, BOOTSTRAP_HEADER};
 use super::view::FileKind;
 use crate::bootstrap::BootstrapFile;
@@ -137,128 +138,152 @@ impl Procedure<'_, '_> {
         Ok(())
     }
 
-    /// A whole file is in `ws[..f.len]`: act on it.
+    /// A whole file is in `ws[..f.len]`: act on it. Each kind of file is
+    /// handled in its own function (not inlined), so that the stack holds
+    /// one parser's values at a time (a microcontroller's peak stack).
     pub(super) fn end_of_file(&mut self, f: FileRead) -> Result<(), ProcedureError> {
-        let step = self.phase.step();
-        let bytes = self.ws.get(..f.len).unwrap_or(&[]);
         match self.phase {
-            Phase::ReadDir(_) => {
-                self.completed = Some((FileKind::EfDir, f.len));
-                let dir = match EfDir::parse(bytes) {
-                    Ok(d) => d,
-                    Err(error) => return self.fail(ProcedureError::Parse { step, error }),
-                };
-                let Some(app) = dir.pkcs15() else {
-                    return self.fail(ProcedureError::NoPkcs15Application);
-                };
-                let Some(path) = app.path.and_then(Bytes16::new) else {
-                    return self.fail(ProcedureError::NoApplicationPath);
-                };
-                let Some(aid) = Bytes16::new(app.aid) else {
-                    return self.fail(ProcedureError::NoPkcs15Application);
-                };
-                self.aid = aid;
-                self.app_path = path;
-                self.phase = if self.cfg.logical_channel {
-                    Phase::OpenChannel
-                } else {
-                    Phase::SelectApplication
-                };
-            }
-            Phase::ReadOdf(_) => {
-                self.completed = Some((FileKind::Odf, f.len));
-                let odf = match Odf::parse(bytes) {
-                    Ok(o) => o,
-                    Err(error) => return self.fail(ProcedureError::Parse { step, error }),
-                };
-                if let Some(op) = self.op {
-                    let path = super::keyop::key_directory_in(&odf, &op);
-                    return self.odf_to_key_directory(path);
-                }
-                let mut n = 0;
-                for p in odf.data_object_paths() {
-                    if let (Some(slot), Some(b)) = (self.dodfs.get_mut(n), Bytes16::new(p.path)) {
-                        *slot = b;
-                        n += 1;
-                    }
-                }
-                if n == 0 {
-                    return self.fail(ProcedureError::NoDataObjectDirectory);
-                }
-                self.n_dodfs = n as u8;
-                self.phase = if self.cfg.read_token_info {
-                    Phase::SelectTokenInfo
-                } else {
-                    Phase::SelectDodf(0)
-                };
-            }
+            Phase::ReadDir(_) => self.ef_dir_read(f.len),
+            Phase::ReadOdf(_) => self.odf_read(f.len),
             Phase::ReadTokenInfo(_) => {
                 self.completed = Some((FileKind::TokenInfo, f.len));
                 self.phase = Phase::SelectDodf(0);
+                Ok(())
             }
-            Phase::ReadDodf(i, _) => {
-                self.completed = Some((FileKind::Dodf(i), f.len));
-                let dodf = match Dodf::parse(bytes) {
-                    Ok(d) => d,
-                    Err(error) => return self.fail(ProcedureError::Parse { step, error }),
-                };
-                if self.target.is_none() {
-                    if let Some(m) = dodf.find_lwm2m_bootstrap() {
-                        let ObjectValue::Path(p) = m.object.value else {
-                            return self.fail(ProcedureError::UnsupportedValue);
-                        };
-                        let flags = m.object.common.flags.unwrap_or_default();
-                        self.target = Some(Target {
-                            path: Bytes16::new(p.path).unwrap_or_default(),
-                            dodf: self.dodfs.get(usize::from(i)).copied().unwrap_or_default(),
-                            entry: m.entry,
-                            rule: m.rule,
-                            index_length: p.index_length,
-                            private: flags.private(),
-                            auth_id: m
-                                .object
-                                .common
-                                .auth_id
-                                .and_then(Bytes16::new)
-                                .unwrap_or_default(),
-                        });
-                    }
-                }
-                let more = i + 1 < self.n_dodfs;
-                self.phase = match (
-                    self.target,
-                    more && (self.cfg.read_every_dodf || self.target.is_none()),
-                ) {
-                    (_, true) => Phase::SelectDodf(i + 1),
-                    (None, false) => return self.fail(ProcedureError::NoBootstrapEntry),
-                    (Some(t), false) if t.private => Phase::NeedPin,
-                    (Some(_), false) => Phase::SelectBootstrap,
-                };
-            }
+            Phase::ReadDodf(i, _) => self.dodf_read(i, f.len),
             Phase::ReadKeyDirectory(_) => {
                 self.completed = Some((FileKind::KeyDirectory, f.len));
-                return self.key_directory_read(f.len);
+                self.key_directory_read(f.len)
             }
             Phase::ReadPublicKey(_) => {
                 self.completed = Some((FileKind::PublicKey, f.len));
-                return self.public_key_read(f);
+                self.public_key_read(f)
             }
-            Phase::ReadBootstrap(_) => {
-                self.completed = Some((FileKind::Bootstrap, f.len));
-                let file = match BootstrapFile::parse(bytes) {
-                    Ok(file) => file,
-                    Err(error) => return self.fail(ProcedureError::Parse { step, error }),
-                };
-                // The file as a dump shows it: header and data, no padding.
-                self.completed = Some((FileKind::Bootstrap, BOOTSTRAP_HEADER + file.size()));
-                // The digest covers the header and the objects, not padding.
-                let applied = bytes.get(..BOOTSTRAP_HEADER + file.size()).unwrap_or(bytes);
-                self.digest = Sha256::digest(applied).into();
-                self.file = Some((file.object_count(), f.len));
-                self.phase = Phase::CloseChannel;
-            }
-            _ => return self.fail(ProcedureError::OutOfOrder),
+            Phase::ReadBootstrap(_) => self.bootstrap_read(f.len),
+            _ => self.fail(ProcedureError::OutOfOrder),
         }
+    }
+
+    #[inline(never)]
+    fn ef_dir_read(&mut self, len: usize) -> Result<(), ProcedureError> {
+        let step = StepName::ReadDir;
+        let bytes = self.ws.get(..len).unwrap_or(&[]);
+        self.completed = Some((FileKind::EfDir, len));
+        let dir = match EfDir::parse(bytes) {
+            Ok(d) => d,
+            Err(error) => return self.fail(ProcedureError::Parse { step, error }),
+        };
+        let Some(app) = dir.pkcs15() else {
+            return self.fail(ProcedureError::NoPkcs15Application);
+        };
+        let Some(path) = app.path.and_then(Bytes16::new) else {
+            return self.fail(ProcedureError::NoApplicationPath);
+        };
+        let Some(aid) = Bytes16::new(app.aid) else {
+            return self.fail(ProcedureError::NoPkcs15Application);
+        };
+        self.aid = aid;
+        self.app_path = path;
+        self.phase = if self.cfg.logical_channel {
+            Phase::OpenChannel
+        } else {
+            Phase::SelectApplication
+        };
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn odf_read(&mut self, len: usize) -> Result<(), ProcedureError> {
+        let step = StepName::ReadOdf;
+        let bytes = self.ws.get(..len).unwrap_or(&[]);
+        self.completed = Some((FileKind::Odf, len));
+        let odf = match Odf::parse(bytes) {
+            Ok(o) => o,
+            Err(error) => return self.fail(ProcedureError::Parse { step, error }),
+        };
+        if let Some(op) = self.op {
+            let path = super::keyop::key_directory_in(&odf, &op);
+            return self.odf_to_key_directory(path);
+        }
+        let mut n = 0;
+        for p in odf.data_object_paths() {
+            if let (Some(slot), Some(b)) = (self.dodfs.get_mut(n), Bytes16::new(p.path)) {
+                *slot = b;
+                n += 1;
+            }
+        }
+        if n == 0 {
+            return self.fail(ProcedureError::NoDataObjectDirectory);
+        }
+        self.n_dodfs = n as u8;
+        self.phase = if self.cfg.read_token_info {
+            Phase::SelectTokenInfo
+        } else {
+            Phase::SelectDodf(0)
+        };
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn dodf_read(&mut self, i: u8, len: usize) -> Result<(), ProcedureError> {
+        let step = StepName::ReadDodf;
+        let bytes = self.ws.get(..len).unwrap_or(&[]);
+        self.completed = Some((FileKind::Dodf(i), len));
+        let dodf = match Dodf::parse(bytes) {
+            Ok(d) => d,
+            Err(error) => return self.fail(ProcedureError::Parse { step, error }),
+        };
+        if self.target.is_none() {
+            if let Some(m) = dodf.find_lwm2m_bootstrap() {
+                let ObjectValue::Path(p) = m.object.value else {
+                    return self.fail(ProcedureError::UnsupportedValue);
+                };
+                let flags = m.object.common.flags.unwrap_or_default();
+                self.target = Some(Target {
+                    path: Bytes16::new(p.path).unwrap_or_default(),
+                    dodf: self.dodfs.get(usize::from(i)).copied().unwrap_or_default(),
+                    entry: m.entry,
+                    rule: m.rule,
+                    index_length: p.index_length,
+                    private: flags.private(),
+                    auth_id: m
+                        .object
+                        .common
+                        .auth_id
+                        .and_then(Bytes16::new)
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        let more = i + 1 < self.n_dodfs;
+        self.phase = match (
+            self.target,
+            more && (self.cfg.read_every_dodf || self.target.is_none()),
+        ) {
+            (_, true) => Phase::SelectDodf(i + 1),
+            (None, false) => return self.fail(ProcedureError::NoBootstrapEntry),
+            (Some(t), false) if t.private => Phase::NeedPin,
+            (Some(_), false) => Phase::SelectBootstrap,
+        };
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn bootstrap_read(&mut self, len: usize) -> Result<(), ProcedureError> {
+        let step = StepName::ReadBootstrap;
+        let bytes = self.ws.get(..len).unwrap_or(&[]);
+        self.completed = Some((FileKind::Bootstrap, len));
+        let file = match BootstrapFile::parse(bytes) {
+            Ok(file) => file,
+            Err(error) => return self.fail(ProcedureError::Parse { step, error }),
+        };
+        // The file as a dump shows it: header and data, no padding.
+        self.completed = Some((FileKind::Bootstrap, BOOTSTRAP_HEADER + file.size()));
+        // The digest covers the header and the objects, not padding.
+        let applied = bytes.get(..BOOTSTRAP_HEADER + file.size()).unwrap_or(bytes);
+        self.digest = Sha256::digest(applied).into();
+        self.file = Some((file.object_count(), len));
+        self.phase = Phase::CloseChannel;
         Ok(())
     }
 }

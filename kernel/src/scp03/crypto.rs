@@ -176,7 +176,10 @@ impl Mac {
                 }
                 let mut out = [0u8; 16];
                 // Into `out` directly (no tag moved through a wrapper).
-                FixedOutputReset::finalize_into_reset(&mut m, GenericArray::from_mut_slice(&mut out));
+                FixedOutputReset::finalize_into_reset(
+                    &mut m,
+                    GenericArray::from_mut_slice(&mut out),
+                );
                 out
             }};
         }

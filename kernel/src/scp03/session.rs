@@ -404,8 +404,7 @@ impl Session {
         }
         let counter = self.counter;
         let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
-        k.enc
-            .cbc_decrypt_in_place(&icv(k.enc, counter, true), data);
+        k.enc.cbc_decrypt_in_place(&icv(k.enc, counter, true), data);
         let Some(len) = unpadded_len(data) else {
             data.zeroize();
             return self.fail(Scp03Error::BadPadding);
@@ -481,8 +480,7 @@ impl Session {
             let dst = out.get_mut(7..7 + data.len()).unwrap_or(&mut []);
             dst.copy_from_slice(data);
             let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
-            k.enc
-                .cbc_decrypt_in_place(&icv(k.enc, counter, false), dst);
+            k.enc.cbc_decrypt_in_place(&icv(k.enc, counter, false), dst);
             let Some(len) = unpadded_len(dst) else {
                 out.zeroize();
                 return self.fail(Scp03Error::BadPadding);

@@ -608,7 +608,9 @@ fn handshake_in_place() {
     let (hs, m) = iu(&mut card, &mut a, &mut b);
     let mut host = HostSession::closed();
     assert_eq!(host.confirm(0x9000), Err(Scp03Error::SessionTerminated));
-    let (n, cg) = hs.authenticate_into(&k, &b[..m], &mut a, &mut host).unwrap();
+    let (n, cg) = hs
+        .authenticate_into(&k, &b[..m], &mut a, &mut host)
+        .unwrap();
     assert_eq!(&a[5..13], &cg[..8], "the host cryptogram is in EA");
     card.external_authenticate(&a[..n]).unwrap();
     host.confirm(StatusWord::SUCCESS).unwrap();
@@ -631,7 +633,10 @@ fn handshake_in_place() {
         Err(Scp03Error::CardCryptogramMismatch)
     );
     assert!(!open.is_open());
-    assert_eq!(open.wrap(&plain, &mut w1), Err(Scp03Error::SessionTerminated));
+    assert_eq!(
+        open.wrap(&plain, &mut w1),
+        Err(Scp03Error::SessionTerminated)
+    );
     assert_eq!(open.confirm(0x9000), Err(Scp03Error::SessionTerminated));
 
     // A refused EXTERNAL AUTHENTICATE ends the keyed session.
@@ -639,7 +644,8 @@ fn handshake_in_place() {
     let (hs, m) = iu(&mut card, &mut a, &mut b);
     let mut host = HostSession::closed();
     assert!(!host.is_open());
-    hs.authenticate_into(&k, &b[..m], &mut a, &mut host).unwrap();
+    hs.authenticate_into(&k, &b[..m], &mut a, &mut host)
+        .unwrap();
     assert_eq!(
         host.confirm(0x6982),
         Err(Scp03Error::AuthenticationRefused(StatusWord::from(0x6982)))
