@@ -260,10 +260,10 @@ int32_t scboot_procedure_init(uint8_t *memory,
                               scboot_procedure **out);
 
 // The next step: `SCBOOT_TRANSMIT` (send `command[..*command_len]` to the
-// card, then call `scboot_procedure_response`), `SCBOOT_NEED_PIN`,
+// card, then call `scboot_procedure_response`, or write the response in
+// place: `scboot_procedure_response_buffer`), `SCBOOT_NEED_PIN`,
 // `SCBOOT_DONE`, or an error code (the procedure is then over; the monitor
-// can still judge it). `command` must hold at least 300 bytes (1100 for
-// extended reads).
+// can still judge it). `command` must hold at least 300 bytes.
 //
 // # Safety
 // `p` comes from `scboot_procedure_init`; `command` is valid for
@@ -278,6 +278,28 @@ int32_t scboot_procedure_next(scboot_procedure *p,
 // # Safety
 // `p` comes from `scboot_procedure_init`; `response` is valid for `len` bytes.
 int32_t scboot_procedure_response(scboot_procedure *p, const uint8_t *response, size_t len);
+
+// Where the transport may write the card's response to the last command
+// in place, instead of into a buffer of the caller's: `*buffer` and
+// `*capacity` receive a pointer into the procedure's memory and the room
+// there (a short response and its status word at least). Write the
+// response (data and SW1 SW2) there, then call
+// `scboot_procedure_response_written` with its length. The pointer is
+// valid until the next call on `p`. A microcontroller then needs no
+// response buffer of its own.
+//
+// # Safety
+// `p` comes from `scboot_procedure_init`; `buffer` and `capacity` are
+// writable.
+int32_t scboot_procedure_response_buffer(scboot_procedure *p, uint8_t **buffer, size_t *capacity);
+
+// The transport wrote `len` bytes of the card's response (data and SW1
+// SW2) at the pointer `scboot_procedure_response_buffer` gave: as
+// `scboot_procedure_response`.
+//
+// # Safety
+// `p` comes from `scboot_procedure_init`.
+int32_t scboot_procedure_response_written(scboot_procedure *p, size_t len);
 
 // The transport failed on the last command: `fault` is a
 // `SCBOOT_FAULT_*` code. The procedure is over; `SCBOOT_FAULT_CARD_ABSENT`

@@ -518,10 +518,10 @@ impl State {
 }
 
 /// The next step: `SCBOOT_TRANSMIT` (send `command[..*command_len]` to the
-/// card, then call `scboot_procedure_response`), `SCBOOT_NEED_PIN`,
+/// card, then call `scboot_procedure_response`, or write the response in
+/// place: `scboot_procedure_response_buffer`), `SCBOOT_NEED_PIN`,
 /// `SCBOOT_DONE`, or an error code (the procedure is then over; the monitor
-/// can still judge it). `command` must hold at least 300 bytes (1100 for
-/// extended reads).
+/// can still judge it). `command` must hold at least 300 bytes.
 ///
 /// # Safety
 /// `p` comes from `scboot_procedure_init`; `command` is valid for
@@ -596,6 +596,62 @@ pub unsafe extern "C" fn scboot_procedure_response(
         return SCBOOT_ERR_ORDER;
     };
     match proc_.on_response(r) {
+        Ok(()) => SCBOOT_OK,
+        Err(ProcedureError::OutOfOrder) => SCBOOT_ERR_ORDER,
+        Err(e) => s.fail(e),
+    }
+}
+
+/// Where the transport may write the card's response to the last command
+/// in place, instead of into a buffer of the caller's: `*buffer` and
+/// `*capacity` receive a pointer into the procedure's memory and the room
+/// there (a short response and its status word at least). Write the
+/// response (data and SW1 SW2) there, then call
+/// `scboot_procedure_response_written` with its length. The pointer is
+/// valid until the next call on `p`. A microcontroller then needs no
+/// response buffer of its own.
+///
+/// # Safety
+/// `p` comes from `scboot_procedure_init`; `buffer` and `capacity` are
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn scboot_procedure_response_buffer(
+    p: *mut scboot_procedure,
+    buffer: *mut *mut u8,
+    capacity: *mut usize,
+) -> i32 {
+    // SAFETY: as documented.
+    let s = or_return!(unsafe { state(p) });
+    // SAFETY: the caller's promise.
+    let buffer = or_return!(unsafe { writable(buffer) });
+    // SAFETY: the caller's promise.
+    let capacity = or_return!(unsafe { writable(capacity) });
+    let Some(proc_) = s.procedure.as_mut() else {
+        return SCBOOT_ERR_ORDER;
+    };
+    let room = proc_.response_buffer();
+    *buffer = room.as_mut_ptr();
+    *capacity = room.len();
+    SCBOOT_OK
+}
+
+/// The transport wrote `len` bytes of the card's response (data and SW1
+/// SW2) at the pointer `scboot_procedure_response_buffer` gave: as
+/// `scboot_procedure_response`.
+///
+/// # Safety
+/// `p` comes from `scboot_procedure_init`.
+#[no_mangle]
+pub unsafe extern "C" fn scboot_procedure_response_written(
+    p: *mut scboot_procedure,
+    len: usize,
+) -> i32 {
+    // SAFETY: as documented.
+    let s = or_return!(unsafe { state(p) });
+    let Some(proc_) = s.procedure.as_mut() else {
+        return SCBOOT_ERR_ORDER;
+    };
+    match proc_.on_response_written(len) {
         Ok(()) => SCBOOT_OK,
         Err(ProcedureError::OutOfOrder) => SCBOOT_ERR_ORDER,
         Err(e) => s.fail(e),
@@ -810,16 +866,25 @@ pub unsafe extern "C" fn scboot_run(
     // SAFETY: init succeeded, so `out` holds a valid procedure pointer.
     let p = unsafe { *out };
     let mut cmd = [0u8; 300];
-    let mut resp = [0u8; 1100];
     loop {
         let mut n = 0usize;
         // SAFETY: `p` is valid; `cmd` and `n` are local and writable.
         let step = unsafe { scboot_procedure_next(p, cmd.as_mut_ptr(), cmd.len(), &mut n) };
         match step {
             SCBOOT_TRANSMIT => {
+                // The response is written into the procedure's own buffer.
+                let mut resp: *mut u8 = core::ptr::null_mut();
+                let mut cap = 0usize;
+                // SAFETY: `p` is valid; `resp` and `cap` are local and writable.
+                let r = unsafe { scboot_procedure_response_buffer(p, &mut resp, &mut cap) };
+                if r != SCBOOT_OK {
+                    return r;
+                }
                 // SAFETY: the callback's contract: it reads `n` command bytes
-                // and writes at most `resp.len()` response bytes.
-                let m = unsafe { transmit(ctx, cmd.as_ptr(), n, resp.as_mut_ptr(), resp.len()) };
+                // and writes at most `cap` response bytes at `resp`, which
+                // points into the procedure's memory, valid until the next
+                // call on `p`.
+                let m = unsafe { transmit(ctx, cmd.as_ptr(), n, resp, cap) };
                 if m < 0 {
                     let fault = i32::try_from(-m).unwrap_or(SCBOOT_FAULT_PROTOCOL);
                     // SAFETY: `p` is valid.
@@ -831,9 +896,9 @@ pub unsafe extern "C" fn scboot_run(
                         r
                     };
                 }
-                let m = (m as usize).min(resp.len());
-                // SAFETY: `p` is valid; `resp[..m]` is initialised local memory.
-                let r = unsafe { scboot_procedure_response(p, resp.as_ptr(), m) };
+                let m = (m as usize).min(cap);
+                // SAFETY: `p` is valid; the callback wrote `m` bytes in place.
+                let r = unsafe { scboot_procedure_response_written(p, m) };
                 if r != SCBOOT_OK {
                     return r;
                 }

@@ -458,3 +458,101 @@ fn miri_files_in_memory() {
         assert!(scboot_procedure_align() <= SCBOOT_PROCEDURE_MAX_ALIGN);
     }
 }
+
+/// [`drive`] with each response written in place, into the procedure's
+/// own buffer.
+fn drive_in_place(p: *mut scboot_procedure, card: &mut VirtualCard) -> i32 {
+    let mut cmd = [0u8; 300];
+    loop {
+        let mut n = 0;
+        // SAFETY: valid procedure and buffers.
+        let r = unsafe { scboot_procedure_next(p, cmd.as_mut_ptr(), cmd.len(), &mut n) };
+        if r != SCBOOT_TRANSMIT {
+            return r;
+        }
+        let resp = card.process(&cmd[..n]);
+        let (mut at, mut cap) = (core::ptr::null_mut(), 0usize);
+        // SAFETY: valid procedure, writable outputs; then `cap` bytes at `at`
+        // are the procedure's, written before the next call on `p`.
+        unsafe {
+            assert_eq!(
+                scboot_procedure_response_buffer(p, &mut at, &mut cap),
+                SCBOOT_OK
+            );
+            assert!(cap >= resp.len(), "room for {} bytes: {cap}", resp.len());
+            core::slice::from_raw_parts_mut(at, cap)[..resp.len()].copy_from_slice(&resp);
+        }
+        // SAFETY: valid procedure.
+        let r = unsafe { scboot_procedure_response_written(p, resp.len()) };
+        if r != SCBOOT_OK {
+            return r;
+        }
+    }
+}
+
+/// Responses written in place give the same file as responses handed
+/// over; the in-place calls refuse NULL, calls out of order and lengths
+/// beyond the room they gave.
+#[test]
+fn responses_written_in_place() {
+    for policy in [SCBOOT_POLICY_REQUIRED, SCBOOT_POLICY_OFF] {
+        let mut files = Vec::new();
+        for in_place in [false, true] {
+            let mut card = demo_card();
+            let mut mem = Memory([0; SCBOOT_PROCEDURE_MAX_SIZE]);
+            let mut ws = [0u8; 2048];
+            let p = init(&mut mem, &mut ws, policy);
+            let done = if in_place {
+                drive_in_place(p, &mut card)
+            } else {
+                drive(p, &mut card)
+            };
+            assert_eq!(done, SCBOOT_DONE);
+            // SAFETY: valid procedure, writable output; the view is copied
+            // while the workspace lives.
+            unsafe {
+                let mut f = core::mem::zeroed::<scboot_file>();
+                assert_eq!(scboot_procedure_file(p, &mut f), SCBOOT_OK);
+                files.push(core::slice::from_raw_parts(f.data, f.len).to_vec());
+            }
+        }
+        assert_eq!(files[0], files[1]);
+    }
+    let mut mem = Memory([0; SCBOOT_PROCEDURE_MAX_SIZE]);
+    let mut ws = [0u8; 2048];
+    let p = init(&mut mem, &mut ws, SCBOOT_POLICY_REQUIRED);
+    let (mut at, mut cap) = (core::ptr::null_mut(), 0usize);
+    // SAFETY (the misuse calls): valid or NULL pointers, as each case says.
+    unsafe {
+        assert_eq!(
+            scboot_procedure_response_buffer(core::ptr::null_mut(), &mut at, &mut cap),
+            SCBOOT_ERR_NULL
+        );
+        assert_eq!(
+            scboot_procedure_response_buffer(p, core::ptr::null_mut(), &mut cap),
+            SCBOOT_ERR_NULL
+        );
+        assert_eq!(
+            scboot_procedure_response_written(core::ptr::null_mut(), 2),
+            SCBOOT_ERR_NULL
+        );
+        // Nothing sent yet.
+        assert_eq!(scboot_procedure_response_written(p, 2), SCBOOT_ERR_ORDER);
+        let mut cmd = [0u8; 300];
+        let mut n = 0;
+        assert_eq!(
+            scboot_procedure_next(p, cmd.as_mut_ptr(), cmd.len(), &mut n),
+            SCBOOT_TRANSMIT
+        );
+        assert_eq!(
+            scboot_procedure_response_buffer(p, &mut at, &mut cap),
+            SCBOOT_OK
+        );
+        assert!(cap >= 258);
+        // More than the room given: the response is refused, the run is over.
+        assert_eq!(
+            scboot_procedure_response_written(p, cap + 1),
+            SCBOOT_ERR_PROCEDURE
+        );
+    }
+}

@@ -116,6 +116,21 @@ static void call_order(void) {
   CHECK(scboot_procedure_clear(p) == SCBOOT_OK);
   CHECK(scboot_procedure_clear(p) == SCBOOT_ERR_ORDER);
   CHECK(scboot_procedure_next(p, cmd, sizeof cmd, &n) == SCBOOT_ERR_ORDER);
+  /* The same "not found", written in place into the procedure's memory. */
+  p = start();
+  {
+    uint8_t *room = NULL;
+    size_t cap = 0;
+    CHECK(scboot_procedure_response_buffer(p, NULL, &cap) == SCBOOT_ERR_NULL);
+    CHECK(scboot_procedure_response_written(p, 2) == SCBOOT_ERR_ORDER);
+    CHECK(scboot_procedure_next(p, cmd, sizeof cmd, &n) == SCBOOT_TRANSMIT);
+    CHECK(scboot_procedure_response_buffer(p, &room, &cap) == SCBOOT_OK);
+    CHECK(room != NULL && cap >= 258);
+    memcpy(room, not_found, 2);
+    CHECK(scboot_procedure_response_written(p, 2) ==
+          SCBOOT_ERR_NO_BOOTSTRAP_DATA);
+  }
+  CHECK(scboot_procedure_clear(p) == SCBOOT_OK);
   /* A transport failure that is not an absent card changes nothing. */
   p = start();
   CHECK(scboot_procedure_transport_failed(p, 99) == SCBOOT_ERR_ARGUMENT);
