@@ -282,7 +282,8 @@ int32_t scboot_procedure_response(scboot_procedure *p, const uint8_t *response, 
 // Where the transport may write the card's response to the last command
 // in place, instead of into a buffer of the caller's: `*buffer` and
 // `*capacity` receive a pointer into the procedure's memory and the room
-// there (a short response and its status word at least). Write the
+// there (a short response and its status word at least), after
+// `SCBOOT_TRANSMIT` (`SCBOOT_ERR_ORDER` otherwise). Write the
 // response (data and SW1 SW2) there, then call
 // `scboot_procedure_response_written` with its length. The pointer is
 // valid until the next call on `p`. A microcontroller then needs no

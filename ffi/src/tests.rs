@@ -60,6 +60,12 @@ fn init(mem: &mut Memory, ws: &mut [u8], policy: u8) -> *mut scboot_procedure {
 
 /// Drive `p` against `card` with the sans-I/O calls; the final code.
 fn drive(p: *mut scboot_procedure, card: &mut VirtualCard) -> i32 {
+    drive_with(p, card, false)
+}
+
+/// [`drive`], each response handed over (`in_place` false) or written
+/// into the procedure's own buffer.
+fn drive_with(p: *mut scboot_procedure, card: &mut VirtualCard, in_place: bool) -> i32 {
     let mut cmd = [0u8; 300];
     loop {
         let mut n = 0;
@@ -69,8 +75,23 @@ fn drive(p: *mut scboot_procedure, card: &mut VirtualCard) -> i32 {
             return r;
         }
         let resp = card.process(&cmd[..n]);
-        // SAFETY: valid procedure; `resp` is a live Vec.
-        let r = unsafe { scboot_procedure_response(p, resp.as_ptr(), resp.len()) };
+        let r = if in_place {
+            let (mut at, mut cap) = (core::ptr::null_mut(), 0usize);
+            // SAFETY: valid procedure, writable outputs; then `cap` bytes at
+            // `at` are the procedure's, written before the next call on `p`.
+            unsafe {
+                assert_eq!(
+                    scboot_procedure_response_buffer(p, &mut at, &mut cap),
+                    SCBOOT_OK
+                );
+                assert!(cap >= resp.len(), "room for {} bytes: {cap}", resp.len());
+                core::slice::from_raw_parts_mut(at, cap)[..resp.len()].copy_from_slice(&resp);
+                scboot_procedure_response_written(p, resp.len())
+            }
+        } else {
+            // SAFETY: valid procedure; `resp` is a live Vec.
+            unsafe { scboot_procedure_response(p, resp.as_ptr(), resp.len()) }
+        };
         if r != SCBOOT_OK {
             return r;
         }
@@ -459,37 +480,6 @@ fn miri_files_in_memory() {
     }
 }
 
-/// [`drive`] with each response written in place, into the procedure's
-/// own buffer.
-fn drive_in_place(p: *mut scboot_procedure, card: &mut VirtualCard) -> i32 {
-    let mut cmd = [0u8; 300];
-    loop {
-        let mut n = 0;
-        // SAFETY: valid procedure and buffers.
-        let r = unsafe { scboot_procedure_next(p, cmd.as_mut_ptr(), cmd.len(), &mut n) };
-        if r != SCBOOT_TRANSMIT {
-            return r;
-        }
-        let resp = card.process(&cmd[..n]);
-        let (mut at, mut cap) = (core::ptr::null_mut(), 0usize);
-        // SAFETY: valid procedure, writable outputs; then `cap` bytes at `at`
-        // are the procedure's, written before the next call on `p`.
-        unsafe {
-            assert_eq!(
-                scboot_procedure_response_buffer(p, &mut at, &mut cap),
-                SCBOOT_OK
-            );
-            assert!(cap >= resp.len(), "room for {} bytes: {cap}", resp.len());
-            core::slice::from_raw_parts_mut(at, cap)[..resp.len()].copy_from_slice(&resp);
-        }
-        // SAFETY: valid procedure.
-        let r = unsafe { scboot_procedure_response_written(p, resp.len()) };
-        if r != SCBOOT_OK {
-            return r;
-        }
-    }
-}
-
 /// Responses written in place give the same file as responses handed
 /// over; the in-place calls refuse NULL, calls out of order and lengths
 /// beyond the room they gave.
@@ -502,12 +492,7 @@ fn responses_written_in_place() {
             let mut mem = Memory([0; SCBOOT_PROCEDURE_MAX_SIZE]);
             let mut ws = [0u8; 2048];
             let p = init(&mut mem, &mut ws, policy);
-            let done = if in_place {
-                drive_in_place(p, &mut card)
-            } else {
-                drive(p, &mut card)
-            };
-            assert_eq!(done, SCBOOT_DONE);
+            assert_eq!(drive_with(p, &mut card, in_place), SCBOOT_DONE);
             // SAFETY: valid procedure, writable output; the view is copied
             // while the workspace lives.
             unsafe {
@@ -538,6 +523,10 @@ fn responses_written_in_place() {
         );
         // Nothing sent yet.
         assert_eq!(scboot_procedure_response_written(p, 2), SCBOOT_ERR_ORDER);
+        assert_eq!(
+            scboot_procedure_response_buffer(p, &mut at, &mut cap),
+            SCBOOT_ERR_ORDER
+        );
         let mut cmd = [0u8; 300];
         let mut n = 0;
         assert_eq!(

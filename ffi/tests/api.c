@@ -123,6 +123,7 @@ static void call_order(void) {
     size_t cap = 0;
     CHECK(scboot_procedure_response_buffer(p, NULL, &cap) == SCBOOT_ERR_NULL);
     CHECK(scboot_procedure_response_written(p, 2) == SCBOOT_ERR_ORDER);
+    CHECK(scboot_procedure_response_buffer(p, &room, &cap) == SCBOOT_ERR_ORDER);
     CHECK(scboot_procedure_next(p, cmd, sizeof cmd, &n) == SCBOOT_TRANSMIT);
     CHECK(scboot_procedure_response_buffer(p, &room, &cap) == SCBOOT_OK);
     CHECK(room != NULL && cap >= 258);

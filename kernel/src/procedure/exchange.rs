@@ -325,8 +325,12 @@ impl Exchange {
     }
 
     /// Where the transport writes the card's answer to the last APDU, in
-    /// place: behind the pieces gathered so far, with the room left.
+    /// place: behind the pieces gathered so far, with the room left. Empty
+    /// when no answer is awaited (the last response stays as it was).
     pub(crate) fn response_buffer(&mut self) -> &mut [u8] {
+        if !self.awaiting {
+            return &mut [];
+        }
         self.buf.get_mut(self.len..).unwrap_or(&mut [])
     }
 

@@ -258,7 +258,8 @@ impl<'k, 'w> Procedure<'k, 'w> {
     /// gathered, unwrapped and read where it lies, so the caller needs no
     /// response buffer (a microcontroller's RAM). Its length is the room
     /// left for this response: a short response with its status word, or
-    /// more when continuation pieces are gathered.
+    /// more when continuation pieces are gathered. It is empty unless a
+    /// command was sent ([`Step::Transmit`]) and not yet answered.
     ///
     /// ```
     /// use scboot::procedure::{Config, Procedure, Step};
@@ -268,6 +269,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
     /// let mut workspace = [0u8; 512];
     /// let mut p = Procedure::new(&keys, Config::new([9; 16]), &mut workspace);
     /// let mut cmd = [0u8; 300];
+    /// assert!(p.response_buffer().is_empty()); // nothing sent yet
     /// assert!(matches!(p.next(&mut cmd), Ok(Step::Transmit(_))));
     /// // The transport writes the card's answer (here: no EF.DIR) in place.
     /// let room = p.response_buffer();
