@@ -39,6 +39,20 @@ impl<const N: usize> InlineBytes<N> {
         Some(out)
     }
 
+    /// `len` zero bytes, to be written in place (`None` above `N` or 255).
+    pub(crate) fn zeroed(len: usize) -> Option<Self> {
+        (len <= N).then_some(())?;
+        Some(InlineBytes {
+            bytes: [0; N],
+            len: u8::try_from(len).ok()?,
+        })
+    }
+
+    /// The bytes, to be written in place.
+    pub(crate) fn as_mut_bytes(&mut self) -> &mut [u8] {
+        self.bytes.get_mut(..usize::from(self.len)).unwrap_or(&mut [])
+    }
+
     /// The bytes.
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..usize::from(self.len)).unwrap_or(&[])

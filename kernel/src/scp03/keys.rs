@@ -133,20 +133,23 @@ impl SessionKeys {
     ) -> Result<SessionKeys, Scp03Error> {
         let n = keys.key_len();
         let ctx: [&[u8]; 2] = [host_challenge, card_challenge];
-        let mut buf = [0u8; 32];
-        let mut make = |prf: &Mac, constant: u8| -> Result<KeyBytes, Scp03Error> {
-            let out = buf.get_mut(..n).ok_or(Scp03Error::InvalidKey)?;
-            kdf_with(prf, constant, &ctx, out)?;
-            let k = key_bytes(out);
-            out.zeroize();
-            k
+        // Each key is derived where it is kept: no copy to wipe.
+        let zeroed = || {
+            if !matches!(n, 16 | 24 | 32) {
+                return Err(Scp03Error::InvalidKey);
+            }
+            KeyBytes::zeroed(n).ok_or(Scp03Error::InvalidKey)
+        };
+        let mut out = SessionKeys {
+            s_enc: zeroed()?,
+            s_mac: zeroed()?,
+            s_rmac: zeroed()?,
         };
         check(keys.enc_mac())?;
-        Ok(SessionKeys {
-            s_enc: make(keys.enc_mac(), constants::S_ENC)?,
-            s_mac: make(keys.mac_mac(), constants::S_MAC)?,
-            s_rmac: make(keys.mac_mac(), constants::S_RMAC)?,
-        })
+        kdf_with(keys.enc_mac(), constants::S_ENC, &ctx, out.s_enc.as_mut_bytes())?;
+        kdf_with(keys.mac_mac(), constants::S_MAC, &ctx, out.s_mac.as_mut_bytes())?;
+        kdf_with(keys.mac_mac(), constants::S_RMAC, &ctx, out.s_rmac.as_mut_bytes())?;
+        Ok(out)
     }
 
     /// S-ENC.
