@@ -50,7 +50,9 @@ impl<const N: usize> InlineBytes<N> {
 
     /// The bytes, to be written in place.
     pub(crate) fn as_mut_bytes(&mut self) -> &mut [u8] {
-        self.bytes.get_mut(..usize::from(self.len)).unwrap_or(&mut [])
+        self.bytes
+            .get_mut(..usize::from(self.len))
+            .unwrap_or(&mut [])
     }
 
     /// The bytes.

@@ -342,8 +342,10 @@ impl Exchange {
         }
         self.awaiting = false;
         let start = self.len;
-        let end = start + n;
-        let Some(piece) = self.buf.get(start..end) else {
+        let Some(piece) = start
+            .checked_add(n)
+            .and_then(|end| self.buf.get(start..end))
+        else {
             return Err(ExchangeError::Malformed("response too long"));
         };
         let Some((data, sw)) = split_response(piece) else {
@@ -353,6 +355,7 @@ impl Exchange {
         };
         // The data stays where the transport put it, behind what came before.
         let gathered = start + data.len();
+        let end = gathered + 2;
         if let Some(le) = sw.more_data() {
             // More data: keep what came, fetch the rest with GET RESPONSE.
             if self.get_responses >= MAX_GET_RESPONSES {
@@ -506,5 +509,23 @@ mod tests {
             Err(ExchangeError::Malformed("response too long"))
         );
         assert_eq!(x.apdus(), 2);
+        // In place: a length past the room, however large, is refused; and
+        // no room is offered when no response is awaited.
+        x.stage(&read_binary(), false).unwrap();
+        assert!(x.response_buffer().is_empty());
+        x.transmit(&mut out).unwrap();
+        assert_eq!(x.response_buffer().len(), RESP_MAX);
+        assert_eq!(
+            x.received(usize::MAX),
+            Err(ExchangeError::Malformed("response too long"))
+        );
+        x.stage(&read_binary(), false).unwrap();
+        x.transmit(&mut out).unwrap();
+        x.response_buffer()[..3].copy_from_slice(&[0x42, 0x90, 0x00]);
+        let r = x.received(3).unwrap().unwrap();
+        assert_eq!(
+            (r.len, r.sw, x.data()),
+            (1, StatusWord::SUCCESS, &[0x42][..])
+        );
     }
 }

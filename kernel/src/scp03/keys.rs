@@ -146,9 +146,24 @@ impl SessionKeys {
             s_rmac: zeroed()?,
         };
         check(keys.enc_mac())?;
-        kdf_with(keys.enc_mac(), constants::S_ENC, &ctx, out.s_enc.as_mut_bytes())?;
-        kdf_with(keys.mac_mac(), constants::S_MAC, &ctx, out.s_mac.as_mut_bytes())?;
-        kdf_with(keys.mac_mac(), constants::S_RMAC, &ctx, out.s_rmac.as_mut_bytes())?;
+        kdf_with(
+            keys.enc_mac(),
+            constants::S_ENC,
+            &ctx,
+            out.s_enc.as_mut_bytes(),
+        )?;
+        kdf_with(
+            keys.mac_mac(),
+            constants::S_MAC,
+            &ctx,
+            out.s_mac.as_mut_bytes(),
+        )?;
+        kdf_with(
+            keys.mac_mac(),
+            constants::S_RMAC,
+            &ctx,
+            out.s_rmac.as_mut_bytes(),
+        )?;
         Ok(out)
     }
 

@@ -50,7 +50,7 @@ impl SessionCrypto {
     };
 
     /// The three keys, when the session is open.
-    fn as_mut(&mut self) -> Option<Keyed<'_>> {
+    fn keyed(&self) -> Option<Keyed<'_>> {
         match (&self.enc, &self.cmac, &self.rmac) {
             (Some(enc), Some(cmac), Some(rmac)) => Some(Keyed { enc, cmac, rmac }),
             _ => None,
@@ -212,7 +212,7 @@ impl Session {
         header: &[u8],
         data: &[u8],
     ) -> Result<[u8; 16], Scp03Error> {
-        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
         let full = k.cmac.mac(&[&self.chain, header, data]);
         self.chain = full;
         Ok(full)
@@ -227,7 +227,7 @@ impl Session {
         cc: &[u8],
     ) -> Result<[u8; 16], Scp03Error> {
         let m = self.mode.size();
-        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
         let mut out = [0u8; 16];
         kdf_with(
             k.cmac,
@@ -303,7 +303,7 @@ impl Session {
         data.get_mut(..cmd.data.len())
             .unwrap_or(&mut [])
             .copy_from_slice(cmd.data);
-        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
         if encrypt {
             if let Some((first, zeros)) = data
                 .get_mut(cmd.data.len()..)
@@ -381,7 +381,7 @@ impl Session {
             ));
         };
         let (data, mac) = body.split_at(split);
-        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
         let mut expected = k.rmac.mac(&[&self.chain, data, &sw.to_bytes()]);
         let ok = ct_equal(expected.get(..m).unwrap_or(&[]), mac);
         expected.zeroize();
@@ -403,7 +403,7 @@ impl Session {
             return self.fail(Scp03Error::BadPadding);
         }
         let counter = self.counter;
-        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
         k.enc.cbc_decrypt_in_place(&icv(k.enc, counter, true), data);
         let Some(len) = unpadded_len(data) else {
             data.zeroize();
@@ -461,7 +461,7 @@ impl Session {
         };
         let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
         let (header, hdr_len) = framing.header(mac_cla, cmd.ins, cmd.p1, cmd.p2, cmd.data.len());
-        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
         let mut expected = k
             .cmac
             .mac(&[&self.chain, header.get(..hdr_len).unwrap_or(&[]), data]);
@@ -479,7 +479,7 @@ impl Session {
             }
             let dst = out.get_mut(7..7 + data.len()).unwrap_or(&mut []);
             dst.copy_from_slice(data);
-            let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+            let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
             k.enc.cbc_decrypt_in_place(&icv(k.enc, counter, false), dst);
             let Some(len) = unpadded_len(dst) else {
                 out.zeroize();
@@ -532,7 +532,7 @@ impl Session {
         let (body, rest) = out.split_at_mut(n);
         body.copy_from_slice(blocks);
         let counter = self.counter;
-        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
         k.enc.cbc_encrypt(&icv(k.enc, counter, true), body);
         let mac = k.rmac.mac(&[&self.chain, body, &sw.to_bytes()]);
         let (tag, swb) = rest.split_at_mut(m);
@@ -578,7 +578,7 @@ impl Session {
             .unwrap_or(&mut [])
             .copy_from_slice(data);
         let counter = self.counter;
-        let k = self.keys.as_mut().ok_or(Scp03Error::SessionTerminated)?;
+        let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
         if encrypt {
             if let Some((first, zeros)) = d.get_mut(data.len()..).and_then(|p| p.split_first_mut())
             {
