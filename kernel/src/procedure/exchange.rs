@@ -316,10 +316,10 @@ impl Exchange {
         if !self.awaiting {
             return Err(ExchangeError::OutOfOrder);
         }
-        let dst = self
-            .response_buffer()
-            .get_mut(..response.len())
-            .ok_or(ExchangeError::Malformed("response too long"))?;
+        let Some(dst) = self.response_buffer().get_mut(..response.len()) else {
+            self.awaiting = false;
+            return Err(ExchangeError::Malformed("response too long"));
+        };
         dst.copy_from_slice(response);
         self.received(response.len())
     }
