@@ -133,6 +133,8 @@ fn configs() -> Vec<Config> {
         v.push(Config::new([4; 16]).level(level));
     }
     v.push(Config::new([5; 16]).logical_channel(false));
+    // Reads of 16 bytes: every key directory and key file takes several.
+    v.push(Config::new([6; 16]).max_read(16));
     v
 }
 

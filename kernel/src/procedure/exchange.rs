@@ -528,4 +528,33 @@ mod tests {
             (1, StatusWord::SUCCESS, &[0x42][..])
         );
     }
+
+    /// The wire buffer `run` lends holds the largest command a session sends:
+    /// `CMD_MAX`'s 255 bytes of data, encrypted (padded to 256 bytes) with an
+    /// S16 C-MAC, in extended lengths; one byte less is refused.
+    #[test]
+    fn the_wire_buffer_fits_the_largest_wrapped_command() {
+        use crate::scp03::{CardChannel, CardConfig, HostConfig, Mode};
+        let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
+        let aid = [0xA0, 0x00, 0x00, 0x00, 0x63];
+        let mut card = CardChannel::new(k.clone(), CardConfig::new(0x71, &aid).unwrap());
+        let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+        let cfg = HostConfig::default().mode(Mode::S16);
+        let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 16], &mut a).unwrap();
+        let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
+        let (pending, _) = hs.authenticate(&k, &b[..m], &mut a).unwrap();
+        let mut host = pending.confirm(0x9000).unwrap();
+        let data = [0x5A; 255];
+        let mut plain = [0u8; CMD_MAX];
+        let len = Command::new(0x00, 0x2A, 0x9E, 0x9A, &data, Some(256))
+            .encode(&mut plain)
+            .unwrap();
+        assert_eq!(len, CMD_MAX);
+        let mut wire = [0u8; WIRE_MAX];
+        assert_eq!(host.wrap(&plain, &mut wire), Ok(WIRE_MAX));
+        assert!(matches!(
+            host.wrap(&plain, &mut [0u8; WIRE_MAX - 1]),
+            Err(Scp03Error::BufferTooSmall { .. })
+        ));
+    }
 }
