@@ -19,7 +19,7 @@
 use core::fmt;
 
 use crate::error::{Error, ErrorKind, Result, Structure};
-use crate::tlv::{ObjLnk, Records, TlvRecord, TlvType};
+use crate::tlv::{value, ObjLnk, RawRecords, Records, TlvRecord, TlvType};
 
 /// The Security object id.
 pub const SECURITY_OBJECT: u16 = 0;
@@ -72,6 +72,8 @@ impl SecurityMode {
     }
 }
 
+#[cold]
+#[inline(never)]
 fn err<T>(kind: ErrorKind, offset: usize, s: Structure, instance: u16) -> Result<T> {
     Err(Error::new(kind, offset).within(s, Some(usize::from(instance))))
 }
@@ -105,13 +107,13 @@ impl<'a> Walker<'a> {
         })
     }
 
-    /// The next resource with id < 64 (known ids), type-checked and de-duplicated.
+    /// The next resource with id < 64 (known ids), de-duplicated.
+    #[inline]
     fn next(&mut self) -> Result<Option<TlvRecord<'a>>> {
         for r in self.children.by_ref() {
-            if r.id() >= 64 {
+            let Some(bit) = 1u64.checked_shl(u32::from(r.id())) else {
                 continue;
-            }
-            let bit = 1u64 << r.id();
+            };
             if self.seen & bit != 0 {
                 return err(
                     ErrorKind::DuplicateResource(r.id()),
@@ -245,9 +247,16 @@ impl fmt::Debug for SecurityInstance<'_> {
 impl<'a> SecurityInstance<'a> {
     /// Decode an Object Instance record of the Security object.
     pub fn from_record(rec: &TlvRecord<'a>) -> Result<SecurityInstance<'a>> {
-        let mut w = Walker::new(rec, Structure::SecurityInstance)?;
-        let mut s = SecurityInstance {
-            record: *rec,
+        let mut s = SecurityInstance::empty(*rec);
+        s.fill()?;
+        Ok(s)
+    }
+
+    /// The instance of `record` with no resource decoded yet.
+    #[inline]
+    const fn empty(record: TlvRecord<'a>) -> SecurityInstance<'a> {
+        SecurityInstance {
+            record,
             server_uri: None,
             bootstrap_server: None,
             security_mode: None,
@@ -266,7 +275,86 @@ impl<'a> SecurityInstance<'a> {
             certificate_usage: None,
             ciphersuites: None,
             oscore_security_mode: None,
-        };
+        }
+    }
+
+    /// Decode the resources of `self.record` into `self`, in place: the
+    /// fast path first; should it refuse, the precise walk, which names
+    /// the error (or decodes what the fast path leaves to it).
+    #[inline]
+    fn fill(&mut self) -> Result<()> {
+        if self.fill_fast().is_some() {
+            return Ok(());
+        }
+        *self = SecurityInstance::empty(self.record);
+        self.fill_precise()
+    }
+
+    /// The decode with no error to build: `None` wherever [`Self::fill_precise`]
+    /// fails (and the instance is then decoded again by it). `fast_and_precise_agree`
+    /// checks the two on every resource, type and length.
+    #[inline(always)]
+    fn fill_fast(&mut self) -> Option<()> {
+        if self.record.kind() != TlvType::ObjectInstance {
+            return None;
+        }
+        let children = self.record.value();
+        let mut walk = RawRecords::new(children);
+        let mut seen = 0u64;
+        while let Some((t, id, header_len, v)) = walk.next() {
+            let Some(bit) = 1u64.checked_shl(u32::from(id)) else {
+                continue;
+            };
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            match (id, t >> 6) {
+                (0..=15 | 17, RESOURCE) => {}
+                (16, MULTIPLE_RESOURCE) => {
+                    let mut instances = RawRecords::new(v);
+                    while let Some((_, _, _, vi)) = instances.next() {
+                        value::integer(vi)?;
+                    }
+                    let start = children.len() - walk.remaining() - header_len - v.len();
+                    let offset = self.record.value_offset() + start;
+                    self.ciphersuites = Some(TlvRecord::from_parts(t, id, offset, header_len, v));
+                    continue;
+                }
+                (0..=17, _) => return None,
+                _ => continue,
+            }
+            match id {
+                0 => self.server_uri = Some(value::text(v)?),
+                1 => self.bootstrap_server = Some(value::boolean(v)?),
+                2 => self.security_mode = Some(SecurityMode::from_value(value::integer(v)?)?),
+                3 => self.public_key_or_identity = Some(v),
+                4 => self.server_public_key = Some(v),
+                5 => self.secret_key = Some(v),
+                6 => self.sms_security_mode = Some(value::integer(v)?),
+                7 => self.sms_binding_key_parameters = Some(v),
+                8 => self.sms_binding_secret_keys = Some(v),
+                9 => self.server_sms_number = Some(value::text(v)?),
+                10 => self.short_server_id = Some(short_server_id(v)?),
+                11 => self.client_hold_off_time = Some(value::integer(v)?),
+                12 => self.bootstrap_server_account_timeout = Some(value::integer(v)?),
+                13 => self.matching_type = Some(value::integer(v)?),
+                14 => self.sni = Some(value::text(v)?),
+                15 => self.certificate_usage = Some(value::integer(v)?),
+                17 => self.oscore_security_mode = Some(value::objlnk(v)?),
+                // 16 as a single Resource was refused above.
+                _ => return None,
+            }
+        }
+        Some(())
+    }
+
+    /// The precise walk: every error with its offset and reason.
+    #[cold]
+    #[inline(never)]
+    fn fill_precise(&mut self) -> Result<()> {
+        let mut w = Walker::new(&self.record, Structure::SecurityInstance)?;
+        let s = self;
         while let Some(r) = w.next()? {
             match r.id() {
                 0 => s.server_uri = Some(w.string(&r)?),
@@ -319,7 +407,7 @@ impl<'a> SecurityInstance<'a> {
                 _ => {}
             }
         }
-        Ok(s)
+        Ok(())
     }
 
     /// The instance id.
@@ -381,9 +469,16 @@ pub struct ServerInstance<'a> {
 impl<'a> ServerInstance<'a> {
     /// Decode an Object Instance record of the Server object.
     pub fn from_record(rec: &TlvRecord<'a>) -> Result<ServerInstance<'a>> {
-        let mut w = Walker::new(rec, Structure::ServerInstance)?;
-        let mut s = ServerInstance {
-            record: *rec,
+        let mut s = ServerInstance::empty(*rec);
+        s.fill()?;
+        Ok(s)
+    }
+
+    /// The instance of `record` with no resource decoded yet.
+    #[inline]
+    const fn empty(record: TlvRecord<'a>) -> ServerInstance<'a> {
+        ServerInstance {
+            record,
             short_server_id: None,
             lifetime: None,
             default_min_period: None,
@@ -405,7 +500,77 @@ impl<'a> ServerInstance<'a> {
             trigger: None,
             preferred_transport: None,
             mute_send: None,
-        };
+        }
+    }
+
+    /// Decode the resources of `self.record` into `self`, in place: the
+    /// fast path first, the precise walk should it refuse.
+    #[inline]
+    fn fill(&mut self) -> Result<()> {
+        if self.fill_fast().is_some() {
+            return Ok(());
+        }
+        *self = ServerInstance::empty(self.record);
+        self.fill_precise()
+    }
+
+    /// The decode with no error to build: `None` wherever [`Self::fill_precise`]
+    /// fails.
+    #[inline(always)]
+    fn fill_fast(&mut self) -> Option<()> {
+        if self.record.kind() != TlvType::ObjectInstance {
+            return None;
+        }
+        let mut walk = RawRecords::new(self.record.value());
+        let mut seen = 0u64;
+        while let Some((t, id, _, v)) = walk.next() {
+            let Some(bit) = 1u64.checked_shl(u32::from(id)) else {
+                continue;
+            };
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            match (id, t >> 6) {
+                // 4, 8, 9 are executable resources: no value to read.
+                (4 | 8 | 9 | 24.., _) => continue,
+                (_, RESOURCE) => {}
+                _ => return None,
+            }
+            match id {
+                0 => self.short_server_id = Some(short_server_id(v)?),
+                1 => self.lifetime = Some(value::integer(v)?),
+                2 => self.default_min_period = Some(value::integer(v)?),
+                3 => self.default_max_period = Some(value::integer(v)?),
+                5 => self.disable_timeout = Some(value::integer(v)?),
+                6 => self.notification_storing = Some(value::boolean(v)?),
+                7 => self.binding = Some(value::text(v)?),
+                10 => self.apn_link = Some(value::objlnk(v)?),
+                11 => self.tls_dtls_alert_code = Some(value::integer(v)?),
+                12 => self.last_bootstrapped = Some(value::integer(v)?),
+                13 => self.registration_priority_order = Some(value::integer(v)?),
+                14 => self.initial_registration_delay_timer = Some(value::integer(v)?),
+                15 => self.registration_failure_block = Some(value::boolean(v)?),
+                16 => self.bootstrap_on_registration_failure = Some(value::boolean(v)?),
+                17 => self.communication_retry_count = Some(value::integer(v)?),
+                18 => self.communication_retry_timer = Some(value::integer(v)?),
+                19 => self.communication_sequence_delay_timer = Some(value::integer(v)?),
+                20 => self.communication_sequence_retry_count = Some(value::integer(v)?),
+                21 => self.trigger = Some(value::boolean(v)?),
+                22 => self.preferred_transport = Some(value::text(v)?),
+                23 => self.mute_send = Some(value::boolean(v)?),
+                _ => return None,
+            }
+        }
+        Some(())
+    }
+
+    /// The precise walk: every error with its offset and reason.
+    #[cold]
+    #[inline(never)]
+    fn fill_precise(&mut self) -> Result<()> {
+        let mut w = Walker::new(&self.record, Structure::ServerInstance)?;
+        let s = self;
         while let Some(r) = w.next()? {
             match r.id() {
                 0 => s.short_server_id = Some(w.u16_range(&r, "Short Server ID", 1, 65534)?),
@@ -433,7 +598,7 @@ impl<'a> ServerInstance<'a> {
                 _ => {}
             }
         }
-        Ok(s)
+        Ok(())
     }
 
     /// The instance id.
@@ -452,6 +617,19 @@ pub struct Account<'a> {
     pub server: Option<ServerInstance<'a>>,
 }
 
+/// The type bits (7-6) of a Resource and of a Multiple Resource.
+const RESOURCE: u8 = 0b11;
+const MULTIPLE_RESOURCE: u8 = 0b10;
+
+/// A Short Server ID value: an integer in 1..=65534.
+#[inline(always)]
+fn short_server_id(v: &[u8]) -> Option<u16> {
+    match value::integer(v)? {
+        v @ 1..=65534 => Some(v as u16),
+        _ => None,
+    }
+}
+
 /// Server instances indexed by Short Server ID in the accounts iterator.
 const INDEXED_SERVERS: usize = 16;
 
@@ -459,11 +637,7 @@ const INDEXED_SERVERS: usize = 16;
 /// decoding the rest; `None` when absent or out of range (such an instance
 /// is then matched by no Security instance).
 fn server_ssid(rec: &TlvRecord<'_>) -> Option<u16> {
-    let r = rec.children().find(|r| r.id() == 0)?;
-    match r.as_integer() {
-        Ok(v @ 1..=65534) => Some(v as u16),
-        _ => None,
-    }
+    short_server_id(rec.children().find(|r| r.id() == 0)?.value())
 }
 
 /// The accounts of a bootstrap file: every Security instance, paired with
@@ -555,17 +729,185 @@ impl<'a> Iterator for Accounts<'a> {
 
     fn next(&mut self) -> Option<Result<Account<'a>>> {
         let rec = self.next_security()?;
-        let security = match SecurityInstance::from_record(&rec) {
-            Ok(s) => s,
-            Err(e) => return Some(Err(e)),
+        // Built where it is returned: each instance is decoded in place,
+        // never moved through a `Result` of its own.
+        let mut account = Account {
+            security: SecurityInstance::empty(rec),
+            server: None,
         };
-        let server = match security.short_server_id.and_then(|ssid| self.server(ssid)) {
-            Some(r) => match ServerInstance::from_record(&r) {
-                Ok(s) => Some(s),
-                Err(e) => return Some(Err(e)),
+        if let Err(e) = account.security.fill() {
+            return Some(Err(e));
+        }
+        if let Some(r) = account
+            .security
+            .short_server_id
+            .and_then(|id| self.server(id))
+        {
+            if let Err(e) = account.server.insert(ServerInstance::empty(r)).fill() {
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(account))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tlv::Tlv;
+    use proptest::prelude::*;
+    use std::format;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// One TLV header and value: `kind` the two type bits; `wide` forces a
+    /// 2-octet length field (the general header path).
+    fn encode(out: &mut Vec<u8>, kind: u8, id: u16, wide: bool, value: &[u8]) {
+        let id16 = id > 0xFF;
+        let len = value.len();
+        let form = if wide || len > 0xFF {
+            2
+        } else if len <= 7 {
+            0
+        } else {
+            1
+        };
+        let low = if form == 0 { len as u8 } else { 0 };
+        out.push(kind << 6 | u8::from(id16) << 5 | form << 3 | low);
+        if id16 {
+            out.extend_from_slice(&id.to_be_bytes());
+        } else {
+            out.push(id as u8);
+        }
+        match form {
+            1 => out.push(len as u8),
+            2 => out.extend_from_slice(&(len as u16).to_be_bytes()),
+            _ => {}
+        }
+        out.extend_from_slice(value);
+    }
+
+    /// Values that hit every decoder's edges: integer widths, booleans,
+    /// Short Server IDs at and past their bounds, object links, UTF-8 and
+    /// not, empty, long.
+    fn value() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..10),
+            Just(vec![0]),
+            Just(vec![1]),
+            Just(vec![2]),
+            Just(vec![0x00, 0x01]),
+            Just(vec![0xFF, 0xFE]),
+            Just(vec![0xFF, 0xFF]),
+            Just(vec![0x00, 0x00, 0xFF, 0xFE]),
+            Just(vec![0x00, 0x00, 0xFF, 0xFF]),
+            Just(b"coaps://h".to_vec()),
+            Just(vec![b'a', 0xC3]),
+            Just(vec![0x41; 300]),
+        ]
+    }
+
+    /// A resource: id (small, past 63, 16-bit), Resource or Multiple
+    /// Resource (with Resource Instances), value.
+    fn resource() -> impl Strategy<Value = (u8, u16, bool, Vec<u8>)> {
+        let id = prop_oneof![8 => 0u16..26, 1 => 60u16..70, 1 => 250u16..260];
+        let multiple = prop::collection::vec((0u16..3, value()), 0..3).prop_map(|ris| {
+            let mut v = Vec::new();
+            for (i, x) in &ris {
+                encode(&mut v, 0b01, *i, false, x);
+            }
+            v
+        });
+        (id, any::<bool>(), any::<bool>(), value(), multiple).prop_map(
+            |(id, is_multiple, wide, single, multiple)| {
+                if is_multiple {
+                    (0b10, id, wide, multiple)
+                } else {
+                    (0b11, id, wide, single)
+                }
             },
-            None => None,
-        };
-        Some(Ok(Account { security, server }))
+        )
+    }
+
+    fn instance(resources: &[(u8, u16, bool, Vec<u8>)]) -> Vec<u8> {
+        let mut children = Vec::new();
+        for (kind, id, wide, v) in resources {
+            encode(&mut children, *kind, *id, *wide, v);
+        }
+        let mut out = Vec::new();
+        encode(&mut out, 0b00, 3, false, &children);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// The fast decode and the precise walk agree on every instance:
+        /// the fast path succeeds exactly when the walk does, with the same
+        /// instance; where the walk fails, the fast path refuses.
+        #[test]
+        fn fast_and_precise_agree(
+            resources in prop::collection::vec(resource(), 0..12)
+        ) {
+            let bytes = instance(&resources);
+            let tlv = Tlv::parse(&bytes).unwrap();
+            let rec = tlv.records().next().unwrap();
+
+            let mut fast = SecurityInstance::empty(rec);
+            let fast_ok = fast.fill_fast().is_some();
+            let mut precise = SecurityInstance::empty(rec);
+            let precise_ok = precise.fill_precise().is_ok();
+            prop_assert_eq!(fast_ok, precise_ok);
+            if fast_ok {
+                prop_assert_eq!(fast, precise);
+            }
+            prop_assert_eq!(
+                SecurityInstance::from_record(&rec),
+                { let mut s = SecurityInstance::empty(rec); s.fill_precise().map(|()| s) }
+            );
+
+            let mut fast = ServerInstance::empty(rec);
+            let fast_ok = fast.fill_fast().is_some();
+            let mut precise = ServerInstance::empty(rec);
+            let precise_ok = precise.fill_precise().is_ok();
+            prop_assert_eq!(fast_ok, precise_ok);
+            if fast_ok {
+                prop_assert_eq!(fast, precise);
+            }
+            prop_assert_eq!(
+                ServerInstance::from_record(&rec),
+                { let mut s = ServerInstance::empty(rec); s.fill_precise().map(|()| s) }
+            );
+        }
+    }
+
+    /// A record that is no Object Instance is refused by both paths.
+    #[test]
+    fn only_object_instances_decode() {
+        let bytes = [0xC1, 0x00, 0x01];
+        let rec = Tlv::parse(&bytes).unwrap().records().next().unwrap();
+        assert!(SecurityInstance::empty(rec).fill_fast().is_none());
+        assert!(ServerInstance::empty(rec).fill_fast().is_none());
+        assert!(SecurityInstance::from_record(&rec).is_err());
+        assert!(ServerInstance::from_record(&rec).is_err());
+    }
+
+    /// The ciphersuites found by the fast path keep their record's offset.
+    #[test]
+    fn fast_ciphersuites_keep_their_offset() {
+        let mut ris = Vec::new();
+        encode(&mut ris, 0b01, 0, false, &[0xC0, 0xA8]);
+        let bytes = instance(&[
+            (0b11, 0, false, b"coap://x".to_vec()),
+            (0b10, 16, true, ris),
+        ]);
+        let rec = Tlv::parse(&bytes).unwrap().records().next().unwrap();
+        let mut fast = SecurityInstance::empty(rec);
+        assert!(fast.fill_fast().is_some());
+        let c = fast.ciphersuites.unwrap();
+        // The instance's header (3), then `coap://x` (a 3-byte header, 8 bytes).
+        assert_eq!(c.offset(), 3 + 3 + 8);
+        assert_eq!(c.header_len(), 4);
+        assert_eq!(c.children().next().unwrap().as_integer(), Ok(-16216));
     }
 }

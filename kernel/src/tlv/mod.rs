@@ -30,5 +30,6 @@ mod types;
 mod tests;
 
 pub use encode::{TlvContent, TlvItem, ValueBytes};
+pub(crate) use record::{value, RawRecords};
 pub use record::{Records, Tlv, TlvRecord};
 pub use types::{ObjLnk, TlvType, MAX_VALUE_LEN};

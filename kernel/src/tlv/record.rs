@@ -31,6 +31,8 @@ impl fmt::Debug for TlvRecord<'_> {
     }
 }
 
+#[cold]
+#[inline(never)]
 fn tlv_fail<T>(kind: ErrorKind, offset: usize) -> Result<T> {
     Err(Error::new(kind, offset).within(Structure::Tlv, None))
 }
@@ -331,39 +333,177 @@ impl<'a> Iterator for Records<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<TlvRecord<'a>> {
-        if self.rest.is_empty() {
-            return None;
-        }
         // Validated before: the header fits and the value lies inside the
-        // run, so the header is decoded without building errors (should it
-        // not fit after all, the iteration ends).
-        let b = self.rest.bytes();
-        let Some((t, value_at, value_end)) = header_at(b, 0, b.len()) else {
-            self.rest = self.rest.skip(self.rest.len());
-            return None;
+        // run. The common headers (8-bit identifier, the length in the type
+        // byte or in one octet) are decoded here; the others out of line.
+        let (t, id, header_len, len) = match *self.rest.bytes() {
+            [] => return None,
+            [t, id, l, ..] if t & 0x38 == 0x08 => (t, u16::from(id), 3, usize::from(l)),
+            [t, id, ..] if t & 0x38 == 0 => (t, u16::from(id), 2, usize::from(t & 7)),
+            _ => return self.next_general(),
         };
-        let id = match (t & 0x20 != 0, b) {
-            (false, [_, id, ..]) => u16::from(*id),
-            (true, [_, hi, lo, ..]) => u16::from_be_bytes([*hi, *lo]),
-            _ => 0,
-        };
-        let r = TlvRecord {
-            kind: TlvType::from_bits(t),
-            id,
-            offset: self.rest.offset(),
-            header_len: value_at as u8,
-            value: b.get(value_at..value_end).unwrap_or(&[]),
-        };
-        self.rest = self.rest.skip(value_end);
-        Some(r)
+        self.take(t, id, header_len, len)
     }
 }
 
+impl<'a> Records<'a> {
+    /// The record whose header is `(t, id)` and `header_len` bytes long,
+    /// with a value of `len` bytes; the run ends should it not fit after all.
+    #[inline(always)]
+    fn take(&mut self, t: u8, id: u16, header_len: usize, len: usize) -> Option<TlvRecord<'a>> {
+        let b = self.rest.bytes();
+        let offset = self.rest.offset();
+        let end = header_len + len;
+        match (b.get(header_len..end), b.get(end..)) {
+            (Some(value), Some(rest)) => {
+                self.rest = Span::at(rest, offset + end);
+                Some(TlvRecord {
+                    kind: TlvType::from_bits(t),
+                    id,
+                    offset,
+                    header_len: header_len as u8,
+                    value,
+                })
+            }
+            _ => {
+                self.rest = Span::at(&[], self.rest.end());
+                None
+            }
+        }
+    }
+
+    /// A record with a 16-bit identifier or a 2- or 3-octet length.
+    #[inline(never)]
+    fn next_general(&mut self) -> Option<TlvRecord<'a>> {
+        let Some((t, id, header_len, len)) = general_header(self.rest.bytes()) else {
+            self.rest = Span::at(&[], self.rest.end());
+            return None;
+        };
+        self.take(t, id, header_len, len)
+    }
+}
+
+/// The records of one level of validated TLV as `(type byte, id, header
+/// length, value)`, with no offsets kept: the fast paths of the typed
+/// instances walk with it. The common headers are decoded inline.
+#[derive(Debug, Clone)]
+pub(crate) struct RawRecords<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> RawRecords<'a> {
+    /// Over `bytes`, TLV this crate validated before.
+    #[inline(always)]
+    pub(crate) const fn new(bytes: &'a [u8]) -> Self {
+        RawRecords { rest: bytes }
+    }
+
+    /// The bytes not walked yet.
+    #[inline(always)]
+    pub(crate) const fn remaining(&self) -> usize {
+        self.rest.len()
+    }
+
+    #[inline(always)]
+    #[allow(clippy::should_implement_trait)]
+    pub(crate) fn next(&mut self) -> Option<(u8, u16, usize, &'a [u8])> {
+        let (t, id, header_len, len) = match *self.rest {
+            [] => return None,
+            [t, id, l, ..] if t & 0x38 == 0x08 => (t, u16::from(id), 3, usize::from(l)),
+            [t, id, ..] if t & 0x38 == 0 => (t, u16::from(id), 2, usize::from(t & 7)),
+            _ => general_header(self.rest)?,
+        };
+        // Validated: the value fits (should it not, the walk ends here).
+        let (record, rest) = self.rest.split_at_checked(header_len + len)?;
+        self.rest = rest;
+        Some((t, id, header_len, record.get(header_len..)?))
+    }
+}
+
+/// A header with a 16-bit identifier or a 2- or 3-octet length: `(type
+/// byte, id, header length, value length)`.
+#[inline(never)]
+fn general_header(b: &[u8]) -> Option<(u8, u16, usize, usize)> {
+    let (t, value_at, value_end) = header_at(b, 0, b.len())?;
+    let id = match (t & 0x20 != 0, b) {
+        (false, [_, id, ..]) => u16::from(*id),
+        (true, [_, hi, lo, ..]) => u16::from_be_bytes([*hi, *lo]),
+        _ => 0,
+    };
+    Some((t, id, value_at, value_end - value_at))
+}
+
+/// The value decoders: `None` for a value of the wrong length or form.
+/// The typed accessors of [`TlvRecord`] and the fast path of the typed
+/// instances (`lwm2m`) share them.
+pub(crate) mod value {
+    use super::ObjLnk;
+
+    /// Integer: 1, 2, 4 or 8 bytes, two's complement, big-endian.
+    #[inline(always)]
+    pub(crate) fn integer(v: &[u8]) -> Option<i64> {
+        Some(match *v {
+            [a] => i64::from(a as i8),
+            [a, b] => i64::from(i16::from_be_bytes([a, b])),
+            [a, b, c, d] => i64::from(i32::from_be_bytes([a, b, c, d])),
+            [a, b, c, d, e, f, g, h] => i64::from_be_bytes([a, b, c, d, e, f, g, h]),
+            _ => return None,
+        })
+    }
+
+    /// Boolean: one byte, 0 or 1.
+    #[inline(always)]
+    pub(crate) fn boolean(v: &[u8]) -> Option<bool> {
+        match *v {
+            [0] => Some(false),
+            [1] => Some(true),
+            _ => None,
+        }
+    }
+
+    /// Objlnk: 4 bytes, object id then instance id.
+    #[inline(always)]
+    pub(crate) fn objlnk(v: &[u8]) -> Option<ObjLnk> {
+        match *v {
+            [a, b, c, d] => Some(ObjLnk {
+                object_id: u16::from_be_bytes([a, b]),
+                instance_id: u16::from_be_bytes([c, d]),
+            }),
+            _ => None,
+        }
+    }
+
+    /// String: UTF-8.
+    #[inline(always)]
+    pub(crate) fn text(v: &[u8]) -> Option<&str> {
+        core::str::from_utf8(v).ok()
+    }
+}
+
+#[cold]
+#[inline(never)]
 fn value_error<T>(expected: &'static str, found: usize, offset: usize) -> Result<T> {
     tlv_fail(ErrorKind::TlvValueLength { expected, found }, offset)
 }
 
 impl<'a> TlvRecord<'a> {
+    /// The record at `offset` whose type byte is `t`, from its parts.
+    pub(crate) const fn from_parts(
+        t: u8,
+        id: u16,
+        offset: usize,
+        header_len: usize,
+        value: &'a [u8],
+    ) -> TlvRecord<'a> {
+        TlvRecord {
+            kind: TlvType::from_bits(t),
+            id,
+            offset,
+            header_len: header_len as u8,
+            value,
+        }
+    }
+
     /// The identifier type.
     pub const fn kind(&self) -> TlvType {
         self.kind
@@ -411,13 +551,10 @@ impl<'a> TlvRecord<'a> {
 
     /// Integer: 1, 2, 4 or 8 bytes, two's complement, big-endian.
     pub fn as_integer(&self) -> Result<i64> {
-        Ok(match *self.value {
-            [a] => i64::from(a as i8),
-            [a, b] => i64::from(i16::from_be_bytes([a, b])),
-            [a, b, c, d] => i64::from(i32::from_be_bytes([a, b, c, d])),
-            [a, b, c, d, e, f, g, h] => i64::from_be_bytes([a, b, c, d, e, f, g, h]),
-            _ => return value_error("1, 2, 4 or 8", self.value.len(), self.value_offset()),
-        })
+        match value::integer(self.value) {
+            Some(v) => Ok(v),
+            None => value_error("1, 2, 4 or 8", self.value.len(), self.value_offset()),
+        }
     }
 
     /// Time: a signed integer of seconds since the Unix epoch (1, 2, 4 or 8 bytes).
@@ -447,11 +584,10 @@ impl<'a> TlvRecord<'a> {
 
     /// Boolean: one byte, 0 or 1.
     pub fn as_bool(&self) -> Result<bool> {
-        match *self.value {
-            [0] => Ok(false),
-            [1] => Ok(true),
-            [b] => tlv_fail(ErrorKind::InvalidBoolean(b), self.value_offset()),
-            _ => value_error("1", self.value.len(), self.value_offset()),
+        match (value::boolean(self.value), self.value) {
+            (Some(b), _) => Ok(b),
+            (None, &[b]) => tlv_fail(ErrorKind::InvalidBoolean(b), self.value_offset()),
+            (None, _) => value_error("1", self.value.len(), self.value_offset()),
         }
     }
 
@@ -469,12 +605,9 @@ impl<'a> TlvRecord<'a> {
 
     /// Objlnk: 4 bytes, object id then instance id.
     pub fn as_objlnk(&self) -> Result<ObjLnk> {
-        match *self.value {
-            [a, b, c, d] => Ok(ObjLnk {
-                object_id: u16::from_be_bytes([a, b]),
-                instance_id: u16::from_be_bytes([c, d]),
-            }),
-            _ => value_error("4", self.value.len(), self.value_offset()),
+        match value::objlnk(self.value) {
+            Some(o) => Ok(o),
+            None => value_error("4", self.value.len(), self.value_offset()),
         }
     }
 }
