@@ -152,12 +152,39 @@ fn header_at(b: &[u8], i: usize, limit: usize) -> Option<(u8, usize, usize)> {
     (value_end <= limit).then_some((t, value_at, value_end))
 }
 
+/// The first record of `s`: its type byte, its value and the bytes after
+/// it, or `None` when the header or the value does not fit. The common
+/// headers (8-bit identifier; the length in the type byte or in one octet)
+/// take the first arms.
+#[inline(always)]
+fn split_record(s: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (t, header_len, len) = match *s {
+        [t, _, ..] if t & 0x38 == 0 => (t, 2, usize::from(t & 7)),
+        [t, _, l, ..] if t & 0x38 == 0x08 => (t, 3, usize::from(l)),
+        [t, ..] => {
+            let len_octets = usize::from(t >> 3 & 3);
+            let header_len = 2 + usize::from(t >> 5 & 1) + len_octets;
+            let len = match len_octets {
+                0 => usize::from(t & 7),
+                _ => s
+                    .get(header_len - len_octets..header_len)?
+                    .iter()
+                    .fold(0, |acc, &o| acc << 8 | usize::from(o)),
+            };
+            (t, header_len, len)
+        }
+        [] => return None,
+    };
+    let (value, rest) = s.get(header_len..)?.split_at_checked(len)?;
+    Some((t, value, rest))
+}
+
 /// The children of a Multiple Resource: Resource Instances only.
 #[inline(always)]
-fn multiple_resource_ok(b: &[u8], mut i: usize, limit: usize) -> bool {
-    while i < limit {
-        match header_at(b, i, limit) {
-            Some((t, _, end)) if MASK_IN_MULTIPLE_RESOURCE & (1 << (t >> 6)) != 0 => i = end,
+fn multiple_resource_ok(mut s: &[u8]) -> bool {
+    while !s.is_empty() {
+        match split_record(s) {
+            Some((t, _, rest)) if MASK_IN_MULTIPLE_RESOURCE & (1 << (t >> 6)) != 0 => s = rest,
             _ => return false,
         }
     }
@@ -166,18 +193,17 @@ fn multiple_resource_ok(b: &[u8], mut i: usize, limit: usize) -> bool {
 
 /// The children of an Object Instance: Resources and Multiple Resources.
 #[inline(always)]
-fn object_instance_ok(b: &[u8], mut i: usize, limit: usize) -> bool {
-    while i < limit {
-        let Some((t, at, end)) = header_at(b, i, limit) else {
+fn object_instance_ok(mut s: &[u8]) -> bool {
+    while !s.is_empty() {
+        let Some((t, value, rest)) = split_record(s) else {
             return false;
         };
         let kind = t >> 6;
-        if MASK_IN_OBJECT_INSTANCE & (1 << kind) == 0
-            || (kind == 2 && !multiple_resource_ok(b, at, end))
+        if MASK_IN_OBJECT_INSTANCE & (1 << kind) == 0 || (kind == 2 && !multiple_resource_ok(value))
         {
             return false;
         }
-        i = end;
+        s = rest;
     }
     true
 }
@@ -185,28 +211,27 @@ fn object_instance_ok(b: &[u8], mut i: usize, limit: usize) -> bool {
 /// The structure check without building records: header forms, lengths
 /// bounded by the parent, nesting rules, in one pass over the bytes. The
 /// nesting rules allow at most two open containers, so the check is three
-/// fixed loops (top level, Object Instance, Multiple Resource), each with
-/// its limit in a register: no stack, no recursion.
+/// fixed loops (top level, Object Instance, Multiple Resource), each over
+/// the slice its parent bounds: no stack, no recursion.
 /// `true`: the run is valid. `false`: it is not, and the precise validator
 /// ([`validate_run`]) names the error.
 #[inline]
 pub(super) fn structure_ok(b: &[u8], top: u8) -> bool {
-    let n = b.len();
-    let mut i = 0usize;
-    while i < n {
-        let Some((t, at, end)) = header_at(b, i, n) else {
+    let mut s = b;
+    while !s.is_empty() {
+        let Some((t, value, rest)) = split_record(s) else {
             return false;
         };
         let kind = t >> 6;
         let children_ok = match kind {
-            0 => object_instance_ok(b, at, end),
-            2 => multiple_resource_ok(b, at, end),
+            0 => object_instance_ok(value),
+            2 => multiple_resource_ok(value),
             _ => true,
         };
         if top & (1 << kind) == 0 || !children_ok {
             return false;
         }
-        i = end;
+        s = rest;
     }
     true
 }
