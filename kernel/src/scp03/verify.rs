@@ -26,10 +26,10 @@ pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
         return None;
     }
     // One pass over 8-byte words, without a branch or an index on the data:
-    // `end` becomes 1 + the position of the last non-zero byte (0: none),
-    // `last` that byte. Padding is good when `last` is the 80 marker.
-    let mut end = 0u64;
+    // `last` becomes the last non-zero word (0: none) and `at` its index.
+    // Which byte of it is the last non-zero one is worked out once, after.
     let mut last = 0u64;
+    let mut at = 0u64;
     for (k, chunk) in (0u64..).zip(buf.chunks_exact(8)) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
@@ -37,14 +37,17 @@ pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
         // All ones when the word is not zero (x | -x has its top bit set
         // exactly when x != 0).
         let any = ((w | w.wrapping_neg()) >> 63).wrapping_neg();
-        // The last non-zero byte of the word (little-endian: the byte of the
-        // highest set bit; `| 1` keeps the count defined for a zero word,
-        // whose result `any` masks out).
-        let b = u64::from(63 - (w | 1).leading_zeros()) >> 3;
-        let value = (w >> (b * 8)) & 0xFF;
-        end = ((k * 8 + b + 1) & any) | (end & !any);
-        last = (value & any) | (last & !any);
+        last = w | (last & !any);
+        at = (k & any) | (at & !any);
     }
+    // The last non-zero byte of that word (little-endian: the byte of the
+    // highest set bit; `| 1` keeps the count defined for a zero word, which
+    // `found` masks out), and 1 + its position in `buf` (0: none).
+    let found = ((last | last.wrapping_neg()) >> 63).wrapping_neg();
+    let b = u64::from(63 - (last | 1).leading_zeros()) >> 3;
+    let marker = (last >> (b * 8)) & 0xFF;
+    let end = (at * 8 + b + 1) & found;
+    let last = marker & found;
     // Good: a marker was found (end > 0) and it is 80.
     let bad = ((last ^ 0x80) | u64::from(end == 0)) != 0;
     // The only places where the scan's secret-dependent values leave it:
