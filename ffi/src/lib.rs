@@ -508,6 +508,16 @@ impl State {
         code
     }
 
+    /// The code for what the procedure made of a response: a step taken,
+    /// a call out of order (nothing changes), or the end of the run.
+    fn answered(&mut self, r: Result<(), ProcedureError>) -> i32 {
+        match r {
+            Ok(()) => SCBOOT_OK,
+            Err(ProcedureError::OutOfOrder) => SCBOOT_ERR_ORDER,
+            Err(e) => self.fail(e),
+        }
+    }
+
     /// The bootstrap information of a finished run.
     fn finished(&self) -> Result<&Bootstrap<'static>, i32> {
         match &self.outcome {
@@ -595,11 +605,8 @@ pub unsafe extern "C" fn scboot_procedure_response(
     let Some(proc_) = s.procedure.as_mut() else {
         return SCBOOT_ERR_ORDER;
     };
-    match proc_.on_response(r) {
-        Ok(()) => SCBOOT_OK,
-        Err(ProcedureError::OutOfOrder) => SCBOOT_ERR_ORDER,
-        Err(e) => s.fail(e),
-    }
+    let r = proc_.on_response(r);
+    s.answered(r)
 }
 
 /// Where the transport may write the card's response to the last command
@@ -656,11 +663,8 @@ pub unsafe extern "C" fn scboot_procedure_response_written(
     let Some(proc_) = s.procedure.as_mut() else {
         return SCBOOT_ERR_ORDER;
     };
-    match proc_.on_response_written(len) {
-        Ok(()) => SCBOOT_OK,
-        Err(ProcedureError::OutOfOrder) => SCBOOT_ERR_ORDER,
-        Err(e) => s.fail(e),
-    }
+    let r = proc_.on_response_written(len);
+    s.answered(r)
 }
 
 /// The transport failed on the last command: `fault` is a

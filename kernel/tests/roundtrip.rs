@@ -899,3 +899,40 @@ fn plain_object(value: ObjectValue<'_>) -> DataObject<'_> {
         value,
     }
 }
+
+/// A DODF entry's opaque constructed fields are walked to a fixed depth
+/// that leaves room for the levels above them: `subClassAttributes` (inside
+/// the entry, its `[0]`) to 13 levels in all, `accessControlRules` (one
+/// level deeper, inside CommonObjectAttributes) to 12. One level more
+/// fails at the deepest element.
+#[test]
+fn dodf_opaque_fields_nesting_bound() {
+    let path = [0x64, 0x40];
+    for (field, max) in [(0, 13usize), (1, 12)] {
+        for levels in [max - 1, max] {
+            let inner = nested_a0(levels);
+            let mut d = plain_object(ObjectValue::Path(scboot::path::Path::new(&path)));
+            match field {
+                0 => d.sub_class = Some(&inner),
+                _ => d.common.access_control_rules = Some(&inner),
+            }
+            let enc = encode(&d);
+            let r = Dodf::parse(&enc);
+            if levels < max {
+                let back = r.unwrap();
+                assert_eq!(back.len(), 1, "field {field}, {levels} levels");
+            } else {
+                let e = r.unwrap_err();
+                let at = enc.windows(inner.len()).position(|w| w == inner).unwrap();
+                assert_eq!(
+                    (e.kind(), e.offset()),
+                    (
+                        scboot::ErrorKind::DepthExceeded { max: max as u8 },
+                        at + 2 * (levels - 1)
+                    ),
+                    "field {field}, {levels} levels"
+                );
+            }
+        }
+    }
+}

@@ -344,9 +344,8 @@ impl<'k, 'w> Procedure<'k, 'w> {
             _ => (0x81, 0xB4, 0x83),
         };
         if let Some(r) = k.reference {
-            // Reference values above 255 go in two bytes.
-            let bytes = (r as u16).to_be_bytes();
-            let b: &[u8] = if r > 0xFF { &bytes } else { &bytes[1..] };
+            let (bytes, len) = reference_bytes(r);
+            let b = &bytes[..len];
             data[n] = key_tag;
             data[n + 1] = b.len() as u8;
             data[n + 2..n + 2 + b.len()].copy_from_slice(b);
@@ -477,5 +476,31 @@ impl<'k, 'w> Procedure<'k, 'w> {
             level: self.x.level_used(),
             apdus: self.x.apdus(),
         })
+    }
+}
+
+/// A key reference as MANAGE SECURITY ENVIRONMENT carries it: one byte up
+/// to 255, two above (a parsed reference is at most
+/// [`crate::keys::MAX_KEY_NUMBER`], 0xFFFF).
+fn reference_bytes(r: u32) -> ([u8; 2], usize) {
+    let [_, _, hi, lo] = r.to_be_bytes();
+    if r > 0xFF {
+        ([hi, lo], 2)
+    } else {
+        ([lo, 0], 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reference_bytes;
+
+    #[test]
+    fn key_references_take_one_byte_up_to_255() {
+        assert_eq!(reference_bytes(0), ([0x00, 0], 1));
+        assert_eq!(reference_bytes(1), ([0x01, 0], 1));
+        assert_eq!(reference_bytes(0xFF), ([0xFF, 0], 1));
+        assert_eq!(reference_bytes(0x100), ([0x01, 0x00], 2));
+        assert_eq!(reference_bytes(0xFFFF), ([0xFF, 0xFF], 2));
     }
 }

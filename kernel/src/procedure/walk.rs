@@ -394,18 +394,14 @@ impl<'k, 'w> Procedure<'k, 'w> {
                 Ok(())
             }
             Phase::InitializeUpdate => self.on_initialize_update(sw),
-            Phase::ExternalAuthenticate => {
-                if !matches!(self.x.secure, SecureChannel::Pending) {
-                    return self.fail(ProcedureError::OutOfOrder);
+            // `confirm` refuses a session that is not pending.
+            Phase::ExternalAuthenticate => match self.x.confirm(sw) {
+                Ok(()) => {
+                    self.phase = Phase::SelectOdf;
+                    Ok(())
                 }
-                match self.x.confirm(sw) {
-                    Ok(()) => {
-                        self.phase = Phase::SelectOdf;
-                        Ok(())
-                    }
-                    Err(error) => self.fail(ProcedureError::SecureChannel { step, error }),
-                }
-            }
+                Err(error) => self.fail(ProcedureError::SecureChannel { step, error }),
+            },
             Phase::Verifying => {
                 self.x.wipe_command();
                 if !sw.is_success() {
