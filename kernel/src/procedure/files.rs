@@ -75,6 +75,7 @@ impl Procedure<'_, '_> {
     }
 
     /// `len` bytes of file data arrived (in the exchange's reply).
+    #[inline(never)]
     pub(super) fn take_data(&mut self, mut f: FileRead, len: usize) -> Result<(), ProcedureError> {
         let step = self.phase.step();
         let start = f.len;

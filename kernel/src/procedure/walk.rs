@@ -336,21 +336,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
             | Phase::SelectDodf(_)
             | Phase::SelectBootstrap
             | Phase::SelectKeyDirectory
-            | Phase::SelectKeyFile => {
-                if !sw.completes() {
-                    return self.fail(ProcedureError::Status { step, sw });
-                }
-                let fcp = match FileControl::parse(self.x.data()) {
-                    Ok(f) => (f.data_size(), f.records()),
-                    Err(_) => {
-                        return self.fail(ProcedureError::MalformedResponse {
-                            step,
-                            what: "no FCP (62) in the SELECT response",
-                        })
-                    }
-                };
-                self.begin_read(fcp)
-            }
+            | Phase::SelectKeyFile => self.on_selected(step, sw),
             Phase::ReadDir(f)
             | Phase::ReadOdf(f)
             | Phase::ReadTokenInfo(f)
@@ -424,6 +410,26 @@ impl<'k, 'w> Procedure<'k, 'w> {
                 self.fail(ProcedureError::OutOfOrder)
             }
         }
+    }
+
+    /// A file is selected: its FCP says how to read it. Out of line, like
+    /// every step with locals of its own, so that the frame the handshake
+    /// is keyed under stays small (a microcontroller's peak stack).
+    #[inline(never)]
+    fn on_selected(&mut self, step: StepName, sw: StatusWord) -> Result<(), ProcedureError> {
+        if !sw.completes() {
+            return self.fail(ProcedureError::Status { step, sw });
+        }
+        let fcp = match FileControl::parse(self.x.data()) {
+            Ok(f) => (f.data_size(), f.records()),
+            Err(_) => {
+                return self.fail(ProcedureError::MalformedResponse {
+                    step,
+                    what: "no FCP (62) in the SELECT response",
+                })
+            }
+        };
+        self.begin_read(fcp)
     }
 
     #[inline(never)]

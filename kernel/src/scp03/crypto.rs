@@ -47,6 +47,9 @@ impl Cipher {
 
     /// Key the cipher in `slot` with `key` (16, 24 or 32 bytes), built
     /// there: no keyed schedule is returned through a `Result` and copied.
+    /// Out of line, as [`Mac::key_into`]: the schedule's temporary lives in
+    /// this frame only, never beside another key's.
+    #[inline(never)]
     pub(crate) fn key_into(slot: &mut Option<Cipher>, key: &[u8]) -> Result<(), Scp03Error> {
         *slot = None;
         match key.len() {
@@ -152,6 +155,7 @@ impl Mac {
     }
 
     /// Key the MAC in `slot` with `key` (16, 24 or 32 bytes), built there.
+    #[inline(never)]
     pub(crate) fn key_into(slot: &mut Option<Mac>, key: &[u8]) -> Result<(), Scp03Error> {
         *slot = None;
         match key.len() {
