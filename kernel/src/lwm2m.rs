@@ -147,22 +147,34 @@ impl<'a> Walker<'a> {
         Ok(())
     }
 
-    fn int(&self, r: &TlvRecord<'_>) -> Result<i64> {
+    fn integer(&self, r: &TlvRecord<'_>) -> Result<i64> {
         self.single(r)?;
         self.fix(r.as_integer())
     }
 
-    fn u16_range(&self, r: &TlvRecord<'_>, field: &'static str, lo: i64, hi: i64) -> Result<u16> {
-        let v = self.int(r)?;
-        if v < lo || v > hi {
-            return err(
-                ErrorKind::IntegerOutOfRange { field, value: v },
-                r.offset(),
-                self.structure,
-                self.instance,
-            );
+    fn short_server_id(&self, r: &TlvRecord<'_>) -> Result<u16> {
+        let v = self.integer(r)?;
+        match u16::try_from(v) {
+            Ok(id @ 1..=65534) => Ok(id),
+            _ => self.out_of_range(r, "Short Server ID", v),
         }
-        Ok(v as u16)
+    }
+
+    fn security_mode(&self, r: &TlvRecord<'_>) -> Result<SecurityMode> {
+        let v = self.integer(r)?;
+        match SecurityMode::from_value(v) {
+            Some(m) => Ok(m),
+            None => self.out_of_range(r, "Security Mode", v),
+        }
+    }
+
+    fn out_of_range<T>(&self, r: &TlvRecord<'_>, field: &'static str, value: i64) -> Result<T> {
+        err(
+            ErrorKind::IntegerOutOfRange { field, value },
+            r.offset(),
+            self.structure,
+            self.instance,
+        )
     }
 
     fn boolean(&self, r: &TlvRecord<'_>) -> Result<bool> {
@@ -170,7 +182,7 @@ impl<'a> Walker<'a> {
         self.fix(r.as_bool())
     }
 
-    fn string(&self, r: &TlvRecord<'a>) -> Result<&'a str> {
+    fn text(&self, r: &TlvRecord<'a>) -> Result<&'a str> {
         self.single(r)?;
         self.fix(r.as_str())
     }
@@ -185,6 +197,114 @@ impl<'a> Walker<'a> {
         self.fix(r.as_objlnk())
     }
 }
+
+/// The fast decoders, one per kind of the resource tables: the value bytes
+/// to the value, `None` for anything the precise decoders refuse.
+mod fast {
+    pub(super) use crate::tlv::value::{boolean, integer, objlnk, text};
+    use super::SecurityMode;
+
+    #[inline(always)]
+    pub(super) fn opaque(v: &[u8]) -> Option<&[u8]> {
+        Some(v)
+    }
+
+    /// An integer in 1..=65534.
+    #[inline(always)]
+    pub(super) fn short_server_id(v: &[u8]) -> Option<u16> {
+        match u16::try_from(integer(v)?) {
+            Ok(id @ 1..=65534) => Some(id),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn security_mode(v: &[u8]) -> Option<SecurityMode> {
+        SecurityMode::from_value(integer(v)?)
+    }
+}
+
+/// The single-value resources of an object, each with its field and its
+/// kind: the fast decode (`set_fast`) and the precise one (`set_precise`)
+/// are both generated from this one table, so they cannot list different
+/// resources. A kind names a decoder in [`fast`] and a method of `Walker`.
+macro_rules! single_resources {
+    ($object:ident { $($id:literal => $field:ident: $kind:ident,)* }) => {
+        impl<'a> $object<'a> {
+            /// Decode resource `id` (its type bits `kind`, its value `v`)
+            /// into its field: `Some(true)`; `Some(false)`: not in the
+            /// table; `None`: not a single Resource, or a bad value.
+            #[inline(always)]
+            fn set_fast(&mut self, id: u16, kind: u8, v: &'a [u8]) -> Option<bool> {
+                match id {
+                    $($id => {
+                        if kind != RESOURCE {
+                            return None;
+                        }
+                        self.$field = Some(fast::$kind(v)?);
+                    })*
+                    _ => return Some(false),
+                }
+                Some(true)
+            }
+
+            /// Decode resource `r` into its field, with every error named;
+            /// a resource not in the table is left alone.
+            fn set_precise(&mut self, w: &Walker<'a>, r: &TlvRecord<'a>) -> Result<()> {
+                match r.id() {
+                    $($id => self.$field = Some(w.$kind(r)?),)*
+                    _ => {}
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+single_resources!(SecurityInstance {
+    0 => server_uri: text,
+    1 => bootstrap_server: boolean,
+    2 => security_mode: security_mode,
+    3 => public_key_or_identity: opaque,
+    4 => server_public_key: opaque,
+    5 => secret_key: opaque,
+    6 => sms_security_mode: integer,
+    7 => sms_binding_key_parameters: opaque,
+    8 => sms_binding_secret_keys: opaque,
+    9 => server_sms_number: text,
+    10 => short_server_id: short_server_id,
+    11 => client_hold_off_time: integer,
+    12 => bootstrap_server_account_timeout: integer,
+    13 => matching_type: integer,
+    14 => sni: text,
+    15 => certificate_usage: integer,
+    17 => oscore_security_mode: objlnk,
+});
+
+// 4, 8 and 9 are executable resources: no value to read.
+single_resources!(ServerInstance {
+    0 => short_server_id: short_server_id,
+    1 => lifetime: integer,
+    2 => default_min_period: integer,
+    3 => default_max_period: integer,
+    5 => disable_timeout: integer,
+    6 => notification_storing: boolean,
+    7 => binding: text,
+    10 => apn_link: objlnk,
+    11 => tls_dtls_alert_code: integer,
+    12 => last_bootstrapped: integer,
+    13 => registration_priority_order: integer,
+    14 => initial_registration_delay_timer: integer,
+    15 => registration_failure_block: boolean,
+    16 => bootstrap_on_registration_failure: boolean,
+    17 => communication_retry_count: integer,
+    18 => communication_retry_timer: integer,
+    19 => communication_sequence_delay_timer: integer,
+    20 => communication_sequence_retry_count: integer,
+    21 => trigger: boolean,
+    22 => preferred_transport: text,
+    23 => mute_send: boolean,
+});
 
 /// A Security object (0) instance.
 #[non_exhaustive]
@@ -309,42 +429,21 @@ impl<'a> SecurityInstance<'a> {
                 return None;
             }
             seen |= bit;
-            match (id, t >> 6) {
-                (0..=15 | 17, RESOURCE) => {}
-                (16, MULTIPLE_RESOURCE) => {
-                    let mut instances = RawRecords::new(v);
-                    while let Some((_, _, _, vi)) = instances.next() {
-                        value::integer(vi)?;
-                    }
-                    let start = children.len() - walk.remaining() - header_len - v.len();
-                    let offset = self.record.value_offset() + start;
-                    self.ciphersuites = Some(TlvRecord::from_parts(t, id, offset, header_len, v));
-                    continue;
-                }
-                (0..=17, _) => return None,
-                _ => continue,
+            if id != 16 {
+                self.set_fast(id, t >> 6, v)?;
+                continue;
             }
-            match id {
-                0 => self.server_uri = Some(value::text(v)?),
-                1 => self.bootstrap_server = Some(value::boolean(v)?),
-                2 => self.security_mode = Some(SecurityMode::from_value(value::integer(v)?)?),
-                3 => self.public_key_or_identity = Some(v),
-                4 => self.server_public_key = Some(v),
-                5 => self.secret_key = Some(v),
-                6 => self.sms_security_mode = Some(value::integer(v)?),
-                7 => self.sms_binding_key_parameters = Some(v),
-                8 => self.sms_binding_secret_keys = Some(v),
-                9 => self.server_sms_number = Some(value::text(v)?),
-                10 => self.short_server_id = Some(short_server_id(v)?),
-                11 => self.client_hold_off_time = Some(value::integer(v)?),
-                12 => self.bootstrap_server_account_timeout = Some(value::integer(v)?),
-                13 => self.matching_type = Some(value::integer(v)?),
-                14 => self.sni = Some(value::text(v)?),
-                15 => self.certificate_usage = Some(value::integer(v)?),
-                17 => self.oscore_security_mode = Some(value::objlnk(v)?),
-                // 16 as a single Resource was refused above.
-                _ => return None,
+            // 16: DTLS/TLS Ciphersuite, a Multiple Resource of integers.
+            if t >> 6 != MULTIPLE_RESOURCE {
+                return None;
             }
+            let mut instances = RawRecords::new(v);
+            while let Some((_, _, _, vi)) = instances.next() {
+                value::integer(vi)?;
+            }
+            let start = children.len() - walk.remaining() - header_len - v.len();
+            let offset = self.record.value_offset() + start;
+            self.ciphersuites = Some(TlvRecord::from_parts(t, id, offset, header_len, v));
         }
         Some(())
     }
@@ -354,58 +453,23 @@ impl<'a> SecurityInstance<'a> {
     #[inline(never)]
     fn fill_precise(&mut self) -> Result<()> {
         let mut w = Walker::new(&self.record, Structure::SecurityInstance)?;
-        let s = self;
         while let Some(r) = w.next()? {
-            match r.id() {
-                0 => s.server_uri = Some(w.string(&r)?),
-                1 => s.bootstrap_server = Some(w.boolean(&r)?),
-                2 => {
-                    let v = w.int(&r)?;
-                    match SecurityMode::from_value(v) {
-                        Some(m) => s.security_mode = Some(m),
-                        None => {
-                            return err(
-                                ErrorKind::IntegerOutOfRange {
-                                    field: "Security Mode",
-                                    value: v,
-                                },
-                                r.offset(),
-                                w.structure,
-                                w.instance,
-                            )
-                        }
-                    }
-                }
-                3 => s.public_key_or_identity = Some(w.opaque(&r)?),
-                4 => s.server_public_key = Some(w.opaque(&r)?),
-                5 => s.secret_key = Some(w.opaque(&r)?),
-                6 => s.sms_security_mode = Some(w.int(&r)?),
-                7 => s.sms_binding_key_parameters = Some(w.opaque(&r)?),
-                8 => s.sms_binding_secret_keys = Some(w.opaque(&r)?),
-                9 => s.server_sms_number = Some(w.string(&r)?),
-                10 => s.short_server_id = Some(w.u16_range(&r, "Short Server ID", 1, 65534)?),
-                11 => s.client_hold_off_time = Some(w.int(&r)?),
-                12 => s.bootstrap_server_account_timeout = Some(w.int(&r)?),
-                13 => s.matching_type = Some(w.int(&r)?),
-                14 => s.sni = Some(w.string(&r)?),
-                15 => s.certificate_usage = Some(w.int(&r)?),
-                16 => {
-                    if r.kind() != TlvType::MultipleResource {
-                        return err(
-                            ErrorKind::WrongResourceType { resource: 16 },
-                            r.offset(),
-                            w.structure,
-                            w.instance,
-                        );
-                    }
-                    for ri in r.children() {
-                        w.fix(ri.as_integer())?;
-                    }
-                    s.ciphersuites = Some(r);
-                }
-                17 => s.oscore_security_mode = Some(w.objlnk(&r)?),
-                _ => {}
+            if r.id() != 16 {
+                self.set_precise(&w, &r)?;
+                continue;
             }
+            if r.kind() != TlvType::MultipleResource {
+                return err(
+                    ErrorKind::WrongResourceType { resource: 16 },
+                    r.offset(),
+                    w.structure,
+                    w.instance,
+                );
+            }
+            for ri in r.children() {
+                w.fix(ri.as_integer())?;
+            }
+            self.ciphersuites = Some(r);
         }
         Ok(())
     }
@@ -531,36 +595,7 @@ impl<'a> ServerInstance<'a> {
                 return None;
             }
             seen |= bit;
-            match (id, t >> 6) {
-                // 4, 8, 9 are executable resources: no value to read.
-                (4 | 8 | 9 | 24.., _) => continue,
-                (_, RESOURCE) => {}
-                _ => return None,
-            }
-            match id {
-                0 => self.short_server_id = Some(short_server_id(v)?),
-                1 => self.lifetime = Some(value::integer(v)?),
-                2 => self.default_min_period = Some(value::integer(v)?),
-                3 => self.default_max_period = Some(value::integer(v)?),
-                5 => self.disable_timeout = Some(value::integer(v)?),
-                6 => self.notification_storing = Some(value::boolean(v)?),
-                7 => self.binding = Some(value::text(v)?),
-                10 => self.apn_link = Some(value::objlnk(v)?),
-                11 => self.tls_dtls_alert_code = Some(value::integer(v)?),
-                12 => self.last_bootstrapped = Some(value::integer(v)?),
-                13 => self.registration_priority_order = Some(value::integer(v)?),
-                14 => self.initial_registration_delay_timer = Some(value::integer(v)?),
-                15 => self.registration_failure_block = Some(value::boolean(v)?),
-                16 => self.bootstrap_on_registration_failure = Some(value::boolean(v)?),
-                17 => self.communication_retry_count = Some(value::integer(v)?),
-                18 => self.communication_retry_timer = Some(value::integer(v)?),
-                19 => self.communication_sequence_delay_timer = Some(value::integer(v)?),
-                20 => self.communication_sequence_retry_count = Some(value::integer(v)?),
-                21 => self.trigger = Some(value::boolean(v)?),
-                22 => self.preferred_transport = Some(value::text(v)?),
-                23 => self.mute_send = Some(value::boolean(v)?),
-                _ => return None,
-            }
+            self.set_fast(id, t >> 6, v)?;
         }
         Some(())
     }
@@ -570,33 +605,8 @@ impl<'a> ServerInstance<'a> {
     #[inline(never)]
     fn fill_precise(&mut self) -> Result<()> {
         let mut w = Walker::new(&self.record, Structure::ServerInstance)?;
-        let s = self;
         while let Some(r) = w.next()? {
-            match r.id() {
-                0 => s.short_server_id = Some(w.u16_range(&r, "Short Server ID", 1, 65534)?),
-                1 => s.lifetime = Some(w.int(&r)?),
-                2 => s.default_min_period = Some(w.int(&r)?),
-                3 => s.default_max_period = Some(w.int(&r)?),
-                5 => s.disable_timeout = Some(w.int(&r)?),
-                6 => s.notification_storing = Some(w.boolean(&r)?),
-                7 => s.binding = Some(w.string(&r)?),
-                10 => s.apn_link = Some(w.objlnk(&r)?),
-                11 => s.tls_dtls_alert_code = Some(w.int(&r)?),
-                12 => s.last_bootstrapped = Some(w.int(&r)?),
-                13 => s.registration_priority_order = Some(w.int(&r)?),
-                14 => s.initial_registration_delay_timer = Some(w.int(&r)?),
-                15 => s.registration_failure_block = Some(w.boolean(&r)?),
-                16 => s.bootstrap_on_registration_failure = Some(w.boolean(&r)?),
-                17 => s.communication_retry_count = Some(w.int(&r)?),
-                18 => s.communication_retry_timer = Some(w.int(&r)?),
-                19 => s.communication_sequence_delay_timer = Some(w.int(&r)?),
-                20 => s.communication_sequence_retry_count = Some(w.int(&r)?),
-                21 => s.trigger = Some(w.boolean(&r)?),
-                22 => s.preferred_transport = Some(w.string(&r)?),
-                23 => s.mute_send = Some(w.boolean(&r)?),
-                // 4, 8, 9 are executable resources: no value to read.
-                _ => {}
-            }
+            self.set_precise(&w, &r)?;
         }
         Ok(())
     }
@@ -621,15 +631,6 @@ pub struct Account<'a> {
 const RESOURCE: u8 = 0b11;
 const MULTIPLE_RESOURCE: u8 = 0b10;
 
-/// A Short Server ID value: an integer in 1..=65534.
-#[inline(always)]
-fn short_server_id(v: &[u8]) -> Option<u16> {
-    match value::integer(v)? {
-        v @ 1..=65534 => Some(v as u16),
-        _ => None,
-    }
-}
-
 /// Server instances indexed by Short Server ID in the accounts iterator.
 const INDEXED_SERVERS: usize = 16;
 
@@ -637,7 +638,7 @@ const INDEXED_SERVERS: usize = 16;
 /// decoding the rest; `None` when absent or out of range (such an instance
 /// is then matched by no Security instance).
 fn server_ssid(rec: &TlvRecord<'_>) -> Option<u16> {
-    short_server_id(rec.children().find(|r| r.id() == 0)?.value())
+    fast::short_server_id(rec.children().find(|r| r.id() == 0)?.value())
 }
 
 /// The accounts of a bootstrap file: every Security instance, paired with
