@@ -201,8 +201,8 @@ impl<'a> Walker<'a> {
 /// The fast decoders, one per kind of the resource tables: the value bytes
 /// to the value, `None` for anything the precise decoders refuse.
 mod fast {
-    pub(super) use crate::tlv::value::{boolean, integer, objlnk, text};
     use super::SecurityMode;
+    pub(super) use crate::tlv::value::{boolean, integer, objlnk, text};
 
     #[inline(always)]
     pub(super) fn opaque(v: &[u8]) -> Option<&[u8]> {
@@ -231,6 +231,19 @@ mod fast {
 macro_rules! single_resources {
     ($object:ident { $($id:literal => $field:ident: $kind:ident,)* }) => {
         impl<'a> $object<'a> {
+            /// Decode the resources of `self.record` into `self`, in place:
+            /// the fast path first; should it refuse, the precise walk,
+            /// which names the error (or decodes what the fast path leaves
+            /// to it).
+            #[inline]
+            fn fill(&mut self) -> Result<()> {
+                if self.fill_fast().is_some() {
+                    return Ok(());
+                }
+                *self = Self::empty(self.record);
+                self.fill_precise()
+            }
+
             /// Decode resource `id` (its type bits `kind`, its value `v`)
             /// into its field: `Some(true)`; `Some(false)`: not in the
             /// table; `None`: not a single Resource, or a bad value.
@@ -398,18 +411,6 @@ impl<'a> SecurityInstance<'a> {
         }
     }
 
-    /// Decode the resources of `self.record` into `self`, in place: the
-    /// fast path first; should it refuse, the precise walk, which names
-    /// the error (or decodes what the fast path leaves to it).
-    #[inline]
-    fn fill(&mut self) -> Result<()> {
-        if self.fill_fast().is_some() {
-            return Ok(());
-        }
-        *self = SecurityInstance::empty(self.record);
-        self.fill_precise()
-    }
-
     /// The decode with no error to build: `None` wherever [`Self::fill_precise`]
     /// fails (and the instance is then decoded again by it). `fast_and_precise_agree`
     /// checks the two on every resource, type and length.
@@ -565,17 +566,6 @@ impl<'a> ServerInstance<'a> {
             preferred_transport: None,
             mute_send: None,
         }
-    }
-
-    /// Decode the resources of `self.record` into `self`, in place: the
-    /// fast path first, the precise walk should it refuse.
-    #[inline]
-    fn fill(&mut self) -> Result<()> {
-        if self.fill_fast().is_some() {
-            return Ok(());
-        }
-        *self = ServerInstance::empty(self.record);
-        self.fill_precise()
     }
 
     /// The decode with no error to build: `None` wherever [`Self::fill_precise`]
