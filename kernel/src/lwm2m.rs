@@ -837,6 +837,10 @@ mod tests {
         /// the fast path succeeds exactly when the walk does, with the same
         /// instance; where the walk fails, the fast path refuses.
         #[test]
+        #[cfg_attr(
+            miri,
+            ignore = "safe code only, and minutes under Miri; natively it runs 4000 cases"
+        )]
         fn fast_and_precise_agree(
             resources in prop::collection::vec(resource(), 0..12)
         ) {
