@@ -130,47 +130,53 @@ pub(super) const MASK_OBJECT_INSTANCE: u8 = 0b0001;
 pub(super) const MASK_IN_OBJECT_INSTANCE: u8 = 0b1100;
 pub(super) const MASK_IN_MULTIPLE_RESOURCE: u8 = 0b0010;
 
-/// A record split off its run: `(type byte, id, header length, value,
-/// the bytes after it)`.
-type Split<'a> = (u8, u16, usize, &'a [u8], &'a [u8]);
-
-/// The first record of `s`: its type byte, identifier, header length,
-/// value and the bytes after it, or `None` when the header or the value
-/// does not fit. The one header decoder: the structure check, [`Records`]
-/// and [`RawRecords`] all read headers with it. The common headers (8-bit
-/// identifier; the length in the type byte or in one octet) take the
-/// first arms.
+/// One header inside `b[i..limit]`: the type byte, where the value starts
+/// and where it ends, or `None` when the header or the value does not fit.
 #[inline(always)]
-fn split_record(s: &[u8]) -> Option<Split<'_>> {
-    let (t, id, header_len, len) = match *s {
-        [t, id, ..] if t & 0x38 == 0 => (t, u16::from(id), 2, usize::from(t & 7)),
-        [t, id, l, ..] if t & 0x38 == 0x08 => (t, u16::from(id), 3, usize::from(l)),
-        [t, ..] => general_header(s, t)?,
-        [] => return None,
-    };
-    let (value, rest) = s.get(header_len..)?.split_at_checked(len)?;
-    Some((t, id, header_len, value, rest))
-}
-
-/// A header with a 16-bit identifier or a 2- or 3-octet length: `(type
-/// byte, id, header length, value length)`.
-#[inline(never)]
-fn general_header(s: &[u8], t: u8) -> Option<(u8, u16, usize, usize)> {
-    let wide_id = usize::from(t >> 5 & 1);
+fn header_at(b: &[u8], i: usize, limit: usize) -> Option<(u8, usize, usize)> {
+    let t = *b.get(i)?;
     let len_octets = usize::from(t >> 3 & 3);
-    let header_len = 2 + wide_id + len_octets;
-    let id = s
-        .get(1..2 + wide_id)?
-        .iter()
-        .fold(0u16, |acc, &o| acc << 8 | u16::from(o));
+    let value_at = i + 2 + usize::from(t >> 5 & 1) + len_octets;
+    if value_at > limit {
+        return None;
+    }
     let len = match len_octets {
         0 => usize::from(t & 7),
-        _ => s
-            .get(header_len - len_octets..header_len)?
+        1 => usize::from(*b.get(value_at - 1)?),
+        _ => b
+            .get(value_at - len_octets..value_at)?
             .iter()
             .fold(0, |acc, &o| acc << 8 | usize::from(o)),
     };
-    Some((t, id, header_len, len))
+    let value_end = value_at + len;
+    (value_end <= limit).then_some((t, value_at, value_end))
+}
+
+/// The first record of `s`: its type byte, its value and the bytes after
+/// it, or `None` when the header or the value does not fit. The common
+/// headers (8-bit identifier; the length in the type byte or in one octet)
+/// take the first arms.
+#[inline(always)]
+fn split_record(s: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (t, header_len, len) = match *s {
+        [t, _, ..] if t & 0x38 == 0 => (t, 2, usize::from(t & 7)),
+        [t, _, l, ..] if t & 0x38 == 0x08 => (t, 3, usize::from(l)),
+        [t, ..] => {
+            let len_octets = usize::from(t >> 3 & 3);
+            let header_len = 2 + usize::from(t >> 5 & 1) + len_octets;
+            let len = match len_octets {
+                0 => usize::from(t & 7),
+                _ => s
+                    .get(header_len - len_octets..header_len)?
+                    .iter()
+                    .fold(0, |acc, &o| acc << 8 | usize::from(o)),
+            };
+            (t, header_len, len)
+        }
+        [] => return None,
+    };
+    let (value, rest) = s.get(header_len..)?.split_at_checked(len)?;
+    Some((t, value, rest))
 }
 
 /// The children of a Multiple Resource: Resource Instances only.
@@ -178,9 +184,7 @@ fn general_header(s: &[u8], t: u8) -> Option<(u8, u16, usize, usize)> {
 fn multiple_resource_ok(mut s: &[u8]) -> bool {
     while !s.is_empty() {
         match split_record(s) {
-            Some((t, _, _, _, rest)) if MASK_IN_MULTIPLE_RESOURCE & (1 << (t >> 6)) != 0 => {
-                s = rest
-            }
+            Some((t, _, rest)) if MASK_IN_MULTIPLE_RESOURCE & (1 << (t >> 6)) != 0 => s = rest,
             _ => return false,
         }
     }
@@ -191,7 +195,7 @@ fn multiple_resource_ok(mut s: &[u8]) -> bool {
 #[inline(always)]
 fn object_instance_ok(mut s: &[u8]) -> bool {
     while !s.is_empty() {
-        let Some((t, _, _, value, rest)) = split_record(s) else {
+        let Some((t, value, rest)) = split_record(s) else {
             return false;
         };
         let kind = t >> 6;
@@ -215,7 +219,7 @@ fn object_instance_ok(mut s: &[u8]) -> bool {
 pub(super) fn structure_ok(b: &[u8], top: u8) -> bool {
     let mut s = b;
     while !s.is_empty() {
-        let Some((t, _, _, value, rest)) = split_record(s) else {
+        let Some((t, value, rest)) = split_record(s) else {
             return false;
         };
         let kind = t >> 6;
@@ -355,15 +359,52 @@ impl<'a> Iterator for Records<'a> {
     #[inline]
     fn next(&mut self) -> Option<TlvRecord<'a>> {
         // Validated before: the header fits and the value lies inside the
-        // run (should it not after all, the iteration ends).
+        // run. The common headers (8-bit identifier, the length in the type
+        // byte or in one octet) are decoded here; the others out of line.
+        let (t, id, header_len, len) = match *self.rest.bytes() {
+            [] => return None,
+            [t, id, l, ..] if t & 0x38 == 0x08 => (t, u16::from(id), 3, usize::from(l)),
+            [t, id, ..] if t & 0x38 == 0 => (t, u16::from(id), 2, usize::from(t & 7)),
+            _ => return self.next_general(),
+        };
+        self.take(t, id, header_len, len)
+    }
+}
+
+impl<'a> Records<'a> {
+    /// The record whose header is `(t, id)` and `header_len` bytes long,
+    /// with a value of `len` bytes; the run ends should it not fit after all.
+    #[inline(always)]
+    fn take(&mut self, t: u8, id: u16, header_len: usize, len: usize) -> Option<TlvRecord<'a>> {
         let b = self.rest.bytes();
         let offset = self.rest.offset();
-        let Some((t, id, header_len, value, rest)) = split_record(b) else {
+        let end = header_len + len;
+        match (b.get(header_len..end), b.get(end..)) {
+            (Some(value), Some(rest)) => {
+                self.rest = Span::at(rest, offset + end);
+                Some(TlvRecord {
+                    kind: TlvType::from_bits(t),
+                    id,
+                    offset,
+                    header_len: header_len as u8,
+                    value,
+                })
+            }
+            _ => {
+                self.rest = Span::at(&[], self.rest.end());
+                None
+            }
+        }
+    }
+
+    /// A record with a 16-bit identifier or a 2- or 3-octet length.
+    #[inline(never)]
+    fn next_general(&mut self) -> Option<TlvRecord<'a>> {
+        let Some((t, id, header_len, len)) = general_header(self.rest.bytes()) else {
             self.rest = Span::at(&[], self.rest.end());
             return None;
         };
-        self.rest = Span::at(rest, offset + (b.len() - rest.len()));
-        Some(TlvRecord::from_parts(t, id, offset, header_len, value))
+        self.take(t, id, header_len, len)
     }
 }
 
@@ -391,11 +432,30 @@ impl<'a> RawRecords<'a> {
     #[inline(always)]
     #[allow(clippy::should_implement_trait)]
     pub(crate) fn next(&mut self) -> Option<(u8, u16, usize, &'a [u8])> {
+        let (t, id, header_len, len) = match *self.rest {
+            [] => return None,
+            [t, id, l, ..] if t & 0x38 == 0x08 => (t, u16::from(id), 3, usize::from(l)),
+            [t, id, ..] if t & 0x38 == 0 => (t, u16::from(id), 2, usize::from(t & 7)),
+            _ => general_header(self.rest)?,
+        };
         // Validated: the value fits (should it not, the walk ends here).
-        let (t, id, header_len, value, rest) = split_record(self.rest)?;
+        let (record, rest) = self.rest.split_at_checked(header_len + len)?;
         self.rest = rest;
-        Some((t, id, header_len, value))
+        Some((t, id, header_len, record.get(header_len..)?))
     }
+}
+
+/// A header with a 16-bit identifier or a 2- or 3-octet length: `(type
+/// byte, id, header length, value length)`.
+#[inline(never)]
+fn general_header(b: &[u8]) -> Option<(u8, u16, usize, usize)> {
+    let (t, value_at, value_end) = header_at(b, 0, b.len())?;
+    let id = match (t & 0x20 != 0, b) {
+        (false, [_, id, ..]) => u16::from(*id),
+        (true, [_, hi, lo, ..]) => u16::from_be_bytes([*hi, *lo]),
+        _ => 0,
+    };
+    Some((t, id, value_at, value_end - value_at))
 }
 
 /// The value decoders: `None` for a value of the wrong length or form.
