@@ -826,3 +826,67 @@ fn runs_repeat_on_the_basic_channel() {
         }
     }
 }
+
+/// The static keys given as bytes (keyed at each handshake) run the same
+/// procedure as the keyed ones: the same APDUs, digest and accounts, at
+/// every level, in S8 and S16, with AES-128 and AES-256 keys.
+#[test]
+fn static_key_bytes_run_the_same_procedure() {
+    use scboot::scp03::StaticKeyBytes;
+    for (i, mode, key_hex) in [
+        (0x70u8, Mode::S8, "404142434445464748494a4b4c4d4e4f"),
+        (
+            0x71,
+            Mode::S16,
+            "404142434445464748494a4b4c4d4e4f404142434445464748494a4b4c4d4e4f",
+        ),
+    ] {
+        let mut cfg = demo();
+        cfg.keys.i = i;
+        cfg.keys.enc = key_hex.into();
+        cfg.keys.mac = key_hex.into();
+        cfg.keys.dek = key_hex.into();
+        let h = |s: &str| scboot_card::from_hex(s).unwrap();
+        let bytes = StaticKeyBytes::new(
+            cfg.keys.kvn,
+            &h(&cfg.keys.enc),
+            &h(&cfg.keys.mac),
+            &h(&cfg.keys.dek),
+        )
+        .unwrap();
+        for level in [SecurityLevel::ALL, SecurityLevel::C_MAC] {
+            let (mut w1, mut w2) = ([0u8; 4096], [0u8; 4096]);
+            let c = config(level, 3).mode(mode);
+            let a = run(&mut card(&cfg), &keys(&cfg), c, &mut w1, None).unwrap();
+            let b = run(&mut card(&cfg), &bytes, c, &mut w2, None).unwrap();
+            assert_eq!(a.provenance, b.provenance);
+            assert_eq!(b.provenance.level, Some(level));
+            check_demo_accounts(&b.file);
+        }
+        // A wrong Key-ENC: the pseudo-random challenge does not verify; a
+        // wrong Key-MAC: the card cryptogram does not.
+        let other = h(&key_hex.replace('4', "5"));
+        let (enc, mac, dek) = (h(&cfg.keys.enc), h(&cfg.keys.mac), h(&cfg.keys.dek));
+        for (wrong, want) in [
+            (
+                StaticKeyBytes::new(cfg.keys.kvn, &other, &mac, &dek).unwrap(),
+                Scp03Error::CardChallengeMismatch,
+            ),
+            (
+                StaticKeyBytes::new(cfg.keys.kvn, &enc, &other, &dek).unwrap(),
+                Scp03Error::CardCryptogramMismatch,
+            ),
+        ] {
+            let mut ws = [0u8; 4096];
+            let c = config(SecurityLevel::ALL, 3).mode(mode);
+            let e = run(&mut card(&cfg), &wrong, c, &mut ws, None).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    RunError::Procedure(ProcedureError::SecureChannel { error, .. }) if error == want
+                ),
+                "{e:?}"
+            );
+        }
+    }
+}

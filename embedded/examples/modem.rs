@@ -14,7 +14,7 @@ use embedded_io::{Read, Write};
 use scboot::at_csim::{self, AtError};
 use scboot::monitor::{Monitor, Verdict};
 use scboot::procedure::{run, Bootstrap, Card, Config, Fault, RunError, TransportError};
-use scboot::scp03::StaticKeys;
+use scboot::scp03::StaticKeyBytes;
 
 /// The card's bootstrap EF as the operator sized it (LwM2M allows 32 KiB;
 /// size the workspace for the largest file the card holds).
@@ -87,7 +87,7 @@ fn client_delete_card_servers() {}
 /// unchanged, and act on the verdict.
 fn at_register_or_update<C: Card>(
     card: &mut C,
-    keys: &StaticKeys,
+    keys: &StaticKeyBytes,
     monitor: &mut Monitor,
     ws: &mut [u8],
     host_challenge: [u8; 16],
@@ -130,7 +130,9 @@ impl Write for Uart {
 
 #[entry]
 fn main() -> ! {
-    let keys = StaticKeys::new(0x30, &[0x40; 16], &[0x40; 16], &[0x40; 16]).ok();
+    // As bytes: keyed at each handshake (StaticKeys would hold two AES
+    // schedules, 740 bytes, for the device's whole life).
+    let keys = StaticKeyBytes::new(0x30, &[0x40; 16], &[0x40; 16], &[0x40; 16]).ok();
     let ws = cortex_m::singleton!(: [u8; WORKSPACE] = [0; WORKSPACE]);
     let mut card = ModemCard {
         uart: Uart,

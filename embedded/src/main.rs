@@ -17,7 +17,7 @@ use cortex_m_semihosting::{debug, hio};
 use scboot::lwm2m::{accounts, SecurityMode};
 use scboot::monitor::{Monitor, Verdict};
 use scboot::procedure::{run, Bootstrap, Card, Config, Fault};
-use scboot::scp03::StaticKeys;
+use scboot::scp03::StaticKeyBytes;
 
 /// Two recorded runs: a bootstrap, then a check.
 static TRANSCRIPT: &[u8] = include_bytes!("../transcript.bin");
@@ -113,11 +113,12 @@ fn stack_peak() -> usize {
     }
 }
 
-/// The demo card's static keys, built in this function's own frame and
-/// returned into `main`'s (no second copy there).
+/// The demo card's static keys, as bytes: keyed at each handshake in the
+/// session's own slots, so that `main` holds 100 bytes of keys, not two
+/// AES schedules.
 #[inline(never)]
-fn demo_keys() -> StaticKeys {
-    match StaticKeys::new(0x30, &DEMO_KEY, &DEMO_KEY, &DEMO_KEY) {
+fn demo_keys() -> StaticKeyBytes {
+    match StaticKeyBytes::new(0x30, &DEMO_KEY, &DEMO_KEY, &DEMO_KEY) {
         Ok(k) => k,
         Err(_) => fail("keys"),
     }
@@ -127,7 +128,7 @@ fn demo_keys() -> StaticKeys {
 /// printed, the monitor told what was applied. Its own frame, so that
 /// `main`'s stays small while the procedure runs.
 #[inline(never)]
-fn bootstrap(keys: &StaticKeys, ws: &mut [u8], monitor: &mut Monitor) -> usize {
+fn bootstrap(keys: &StaticKeyBytes, ws: &mut [u8], monitor: &mut Monitor) -> usize {
     let mut card = Replay::at(5);
     let b = match run(&mut card, keys, Config::new([0x11; 16]), ws, None) {
         Ok(b) => b,
@@ -176,7 +177,7 @@ fn print_accounts(b: &Bootstrap<'_>) {
 
 /// The check at the next Register: the card must be unchanged.
 #[inline(never)]
-fn check(keys: &StaticKeys, ws: &mut [u8], monitor: &mut Monitor, pos: usize) {
+fn check(keys: &StaticKeyBytes, ws: &mut [u8], monitor: &mut Monitor, pos: usize) {
     let mut card = Replay::at(pos);
     let fresh = run(&mut card, keys, Config::new([0x22; 16]), ws, None);
     match monitor.check(fresh) {

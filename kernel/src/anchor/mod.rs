@@ -140,9 +140,9 @@ pub enum PackageError<E> {
 /// SHA-256(package) is verified here, and only then is the package handed
 /// out as a bootstrap file to apply.
 #[cfg(all(feature = "p256", feature = "keys"))]
-pub fn verify_package_with_card<'m, C: crate::procedure::Card>(
+pub fn verify_package_with_card<'k, 'm, C: crate::procedure::Card>(
     card: &mut C,
-    keys: &crate::scp03::StaticKeys,
+    keys: impl Into<crate::scp03::StaticKeyRef<'k>>,
     cfg: crate::procedure::Config,
     workspace: &mut [u8],
     label: &str,
@@ -150,6 +150,7 @@ pub fn verify_package_with_card<'m, C: crate::procedure::Card>(
     signature: &[u8],
 ) -> Result<BootstrapFile<'m>, PackageError<C::Error>> {
     let op = crate::procedure::KeyOperation::ReadPublicKey { label };
+    let keys: crate::scp03::StaticKeyRef<'_> = keys.into();
     let key = crate::procedure::run_operation(card, keys, cfg, workspace, op, None)
         .map_err(PackageError::Card)?;
     verified_by_signature(package, signature, key.output).map_err(PackageError::Rejected)
@@ -162,9 +163,9 @@ pub fn verify_package_with_card<'m, C: crate::procedure::Card>(
 /// [`crate::procedure::run_operation`] with the PIN, then
 /// [`verified_by_checksum`].)
 #[cfg(feature = "keys")]
-pub fn check_package_with_card<'m, C: crate::procedure::Card>(
+pub fn check_package_with_card<'k, 'm, C: crate::procedure::Card>(
     card: &mut C,
-    keys: &crate::scp03::StaticKeys,
+    keys: impl Into<crate::scp03::StaticKeyRef<'k>>,
     cfg: crate::procedure::Config,
     workspace: &mut [u8],
     label: &str,
@@ -175,6 +176,7 @@ pub fn check_package_with_card<'m, C: crate::procedure::Card>(
         label,
         data: package,
     };
+    let keys: crate::scp03::StaticKeyRef<'_> = keys.into();
     let mac = crate::procedure::run_operation(card, keys, cfg, workspace, op, None)
         .map_err(PackageError::Card)?;
     verified_by_checksum(package, checksum, mac.output).map_err(PackageError::Rejected)

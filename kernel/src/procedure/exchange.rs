@@ -14,7 +14,7 @@
 use zeroize::Zeroize;
 
 use crate::apdu::{class_on_channel, split_response, Command, StatusWord};
-use crate::scp03::{HostHandshake, HostSession, Scp03Error, SecurityLevel, StaticKeys};
+use crate::scp03::{HostHandshake, HostSession, Scp03Error, SecurityLevel, StaticKeyRef};
 
 /// The largest plain command staged: a short case-4 command (header, Lc,
 /// 255 bytes of data, Le), as a PERFORM SECURITY OPERATION link carries.
@@ -163,7 +163,7 @@ impl Exchange {
     pub(crate) fn authenticate(
         &mut self,
         handshake: &HostHandshake,
-        keys: &StaticKeys,
+        keys: StaticKeyRef<'_>,
         iu_response: &[u8],
     ) -> Result<(), Scp03Error> {
         self.secure = SecureChannel::Off;
@@ -542,7 +542,7 @@ mod tests {
     /// S16 C-MAC, in extended lengths; one byte less is refused.
     #[test]
     fn the_wire_buffer_fits_the_largest_wrapped_command() {
-        use crate::scp03::{CardChannel, CardConfig, HostConfig, Mode};
+        use crate::scp03::{CardChannel, CardConfig, HostConfig, Mode, StaticKeys};
         let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
         let aid = [0xA0, 0x00, 0x00, 0x00, 0x63];
         let mut card = CardChannel::new(k.clone(), CardConfig::new(0x71, &aid).unwrap());

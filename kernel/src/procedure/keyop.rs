@@ -235,7 +235,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
     /// A procedure that runs `op` with a card key instead of reading the
     /// bootstrap file (same walk, same channel and secure channel).
     pub fn with_operation(
-        keys: &'k crate::scp03::StaticKeys,
+        keys: impl Into<crate::scp03::StaticKeyRef<'k>>,
         cfg: super::Config,
         workspace: &'w mut [u8],
         op: KeyOperation<'k>,

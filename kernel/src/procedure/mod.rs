@@ -43,7 +43,7 @@
 //! # Ok::<(), scboot::scp03::Scp03Error>(())
 //! ```
 
-use crate::scp03::StaticKeys;
+use crate::scp03::StaticKeyRef;
 
 mod config;
 mod error;
@@ -66,11 +66,13 @@ pub use step::{PinRequest, Step};
 pub use transport::{Card, Fault, TransportError};
 pub use view::{CardFile, CommandView, FileKind, ResponseView};
 
-/// Run the whole procedure over `card`. `pin`: `(VERIFY reference, PIN)`
-/// for a private entry.
-pub fn run<'w, C: Card>(
+/// Run the whole procedure over `card` with the card's static keys
+/// ([`StaticKeys`](crate::scp03::StaticKeys) or
+/// [`StaticKeyBytes`](crate::scp03::StaticKeyBytes)). `pin`: `(VERIFY
+/// reference, PIN)` for a private entry.
+pub fn run<'k, 'w, C: Card>(
     card: &mut C,
-    keys: &StaticKeys,
+    keys: impl Into<StaticKeyRef<'k>>,
     cfg: Config,
     workspace: &'w mut [u8],
     pin: Option<(u8, &[u8])>,
@@ -119,7 +121,7 @@ fn drive<C: Card>(
 #[cfg(feature = "keys")]
 pub fn run_operation<'w, 'k, C: Card>(
     card: &mut C,
-    keys: &'k StaticKeys,
+    keys: impl Into<StaticKeyRef<'k>>,
     cfg: Config,
     workspace: &'w mut [u8],
     op: KeyOperation<'k>,

@@ -12,7 +12,7 @@ use crate::apdu::Command;
 use crate::bytes::{Bytes16, InlineBytes};
 use crate::dodf::BootstrapRule;
 use crate::path::IndexLength;
-use crate::scp03::StaticKeys;
+use crate::scp03::StaticKeyRef;
 
 /// DODFs followed (the first ones the ODF names).
 pub(super) const MAX_DODFS: usize = 4;
@@ -145,7 +145,7 @@ pub(super) struct Target {
 /// # Ok::<(), scboot::scp03::Scp03Error>(())
 /// ```
 pub struct Procedure<'k, 'w> {
-    pub(super) keys: &'k StaticKeys,
+    pub(super) keys: StaticKeyRef<'k>,
     pub(super) cfg: Config,
     pub(super) ws: &'w mut [u8],
     pub(super) phase: Phase,
@@ -191,10 +191,17 @@ impl<'k, 'w> Procedure<'k, 'w> {
     /// A procedure with the static keys of the card's security domain and a
     /// workspace for file contents (the largest file read: the bootstrap
     /// file is at most 32 KB).
+    /// The keys are [`StaticKeys`](crate::scp03::StaticKeys) or
+    /// [`StaticKeyBytes`](crate::scp03::StaticKeyBytes).
+    #[inline(always)]
+    pub fn new(keys: impl Into<StaticKeyRef<'k>>, cfg: Config, workspace: &'w mut [u8]) -> Self {
+        Self::build(keys.into(), cfg, workspace)
+    }
+
     // Not inlined: its temporaries stay in its own frame, gone before the
     // run goes deep (a microcontroller's peak stack).
     #[inline(never)]
-    pub fn new(keys: &'k StaticKeys, cfg: Config, workspace: &'w mut [u8]) -> Self {
+    fn build(keys: StaticKeyRef<'k>, cfg: Config, workspace: &'w mut [u8]) -> Self {
         Procedure {
             keys,
             cfg,

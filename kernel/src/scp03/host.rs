@@ -5,7 +5,7 @@ use zeroize::Zeroize;
 
 use super::error::Scp03Error;
 use super::iu::InitUpdateResponse;
-use super::keys::{pseudo_random_challenge_with, SessionKeys, StaticKeys};
+use super::keys::{pseudo_random_challenge_with, SessionKeys, StaticKeyRef};
 use super::params::{constants, Mode, SecurityLevel};
 use super::session::{Response, Session};
 use super::verify::ct_equal;
@@ -175,12 +175,13 @@ impl HostHandshake {
     /// Build INITIALIZE UPDATE (`80 50 KVN 00 Lc host_challenge 00`, class
     /// on the configured channel) into `out`. `host_challenge` must be fresh
     /// random bytes, 8 (S8) or 16 (S16) of them.
-    pub fn start(
-        keys: &StaticKeys,
+    pub fn start<'k>(
+        keys: impl Into<StaticKeyRef<'k>>,
         cfg: &HostConfig<'_>,
         host_challenge: &[u8],
         out: &mut [u8],
     ) -> Result<(HostHandshake, usize), Scp03Error> {
+        let keys = keys.into();
         let m = cfg.mode.size();
         if host_challenge.len() != m {
             return Err(Scp03Error::WrongChallengeLength {
@@ -233,9 +234,9 @@ impl HostHandshake {
     /// pseudo-random challenge when configured, and the card cryptogram
     /// (constant time). Then derive the session keys and build EXTERNAL
     /// AUTHENTICATE into `out`.
-    pub fn authenticate(
+    pub fn authenticate<'k>(
         self,
-        keys: &StaticKeys,
+        keys: impl Into<StaticKeyRef<'k>>,
         iu_response: &[u8],
         out: &mut [u8],
     ) -> Result<(PendingSession, usize), Scp03Error> {
@@ -273,9 +274,9 @@ impl HostHandshake {
     /// assert!(host.is_open() && host.level() == SecurityLevel::ALL);
     /// # Ok::<(), Scp03Error>(())
     /// ```
-    pub fn authenticate_into(
+    pub fn authenticate_into<'k>(
         &self,
-        keys: &StaticKeys,
+        keys: impl Into<StaticKeyRef<'k>>,
         iu_response: &[u8],
         out: &mut [u8],
         into: &mut HostSession,
@@ -296,16 +297,25 @@ impl HostHandshake {
         }
         let m = self.mode.size();
         let hc = self.host_challenge();
-        let session_keys = SessionKeys::derive_checked(keys, hc, r.card_challenge(), |enc| {
-            if let (Some(seq), true) = (r.sequence_counter, self.aid_len > 0) {
-                let aid = self.aid.get(..usize::from(self.aid_len)).unwrap_or(&[]);
-                let expected = pseudo_random_challenge_with(enc, self.mode, seq, aid)?;
-                if !ct_equal(expected.get(..m).unwrap_or(&[]), r.card_challenge()) {
-                    return Err(Scp03Error::CardChallengeMismatch);
+        let keys = keys.into();
+        // Static keys given as bytes are keyed in the closed session's own
+        // MAC slots, which the session keys then replace.
+        let (spare_enc, spare_mac) = into.session.spare_macs();
+        let derived = keys.macs(spare_enc, spare_mac).and_then(|(enc, mac)| {
+            SessionKeys::derive_checked(enc, mac, keys.key_len(), hc, r.card_challenge(), |enc| {
+                if let (Some(seq), true) = (r.sequence_counter, self.aid_len > 0) {
+                    let aid = self.aid.get(..usize::from(self.aid_len)).unwrap_or(&[]);
+                    let expected = pseudo_random_challenge_with(enc, self.mode, seq, aid)?;
+                    if !ct_equal(expected.get(..m).unwrap_or(&[]), r.card_challenge()) {
+                        return Err(Scp03Error::CardChallengeMismatch);
+                    }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            })
+        });
+        // No static schedule stays in the slots, whatever the outcome.
+        into.session.terminate();
+        let session_keys = derived?;
         // The session's S-MAC schedule computes both cryptograms and the C-MACs.
         let session = &mut into.session;
         session.open_with(&session_keys, self.level, self.mode, self.channel)?;

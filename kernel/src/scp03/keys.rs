@@ -77,15 +77,168 @@ impl StaticKeys {
     pub fn dek(&self) -> &[u8] {
         self.dek.as_bytes()
     }
+}
 
-    /// Key-ENC's CMAC, for one handshake's derivations.
-    pub(crate) const fn enc_mac(&self) -> &Mac {
-        &self.enc
+/// The static keys of one key set as their bytes only (about 100 bytes):
+/// Key-ENC and Key-MAC are keyed at each handshake, in the session's own
+/// key slots before the session keys replace them, so they cost no RAM
+/// between handshakes and no stack beyond what keying the session costs.
+/// For a device whose RAM is tighter than its time: [`StaticKeys`] keeps
+/// both AES schedules built (on a Cortex-M4 with software AES, 740 bytes
+/// for AES-128, 1 KB with AES-256 enabled) and saves two key expansions
+/// per handshake. Everything is zeroized on drop.
+///
+/// ```
+/// use scboot::scp03::{StaticKeyBytes, StaticKeyRef};
+/// let keys = StaticKeyBytes::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16])?;
+/// let r = StaticKeyRef::from(&keys);
+/// assert_eq!((r.kvn(), r.key_len()), (0x30, 16));
+/// # Ok::<(), scboot::scp03::Scp03Error>(())
+/// ```
+#[derive(Clone)]
+pub struct StaticKeyBytes {
+    kvn: u8,
+    enc: KeyBytes,
+    mac: KeyBytes,
+    dek: KeyBytes,
+}
+
+impl Drop for StaticKeyBytes {
+    fn drop(&mut self) {
+        self.enc.zeroize();
+        self.mac.zeroize();
+        self.dek.zeroize();
+    }
+}
+
+impl fmt::Debug for StaticKeyBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticKeyBytes")
+            .field("kvn", &self.kvn)
+            .field("len", &self.dek.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl StaticKeyBytes {
+    /// Key-ENC, Key-MAC, Key-DEK of one length (16, 24 or 32; 24 and 32
+    /// need features `aes192` and `aes256`) and their key version.
+    pub fn new(kvn: u8, enc: &[u8], mac: &[u8], dek: &[u8]) -> Result<StaticKeyBytes, Scp03Error> {
+        if enc.len() != mac.len() || enc.len() != dek.len() {
+            return Err(Scp03Error::InvalidKey);
+        }
+        // The same refusal as `StaticKeys::new` for a size left out.
+        let built = enc.len() == 16
+            || (cfg!(feature = "aes192") && enc.len() == 24)
+            || (cfg!(feature = "aes256") && enc.len() == 32);
+        if !built {
+            return Err(Scp03Error::InvalidKey);
+        }
+        Ok(StaticKeyBytes {
+            kvn,
+            enc: key_bytes(enc)?,
+            mac: key_bytes(mac)?,
+            dek: key_bytes(dek)?,
+        })
     }
 
-    /// Key-MAC's CMAC, for one handshake's derivations.
-    pub(crate) const fn mac_mac(&self) -> &Mac {
-        &self.mac
+    /// The key version number.
+    pub const fn kvn(&self) -> u8 {
+        self.kvn
+    }
+
+    /// The key length in bytes.
+    pub const fn key_len(&self) -> usize {
+        self.dek.len()
+    }
+
+    /// Key-DEK.
+    pub fn dek(&self) -> &[u8] {
+        self.dek.as_bytes()
+    }
+}
+
+/// The static keys a handshake uses, in either form: [`StaticKeys`] (both
+/// schedules built once) or [`StaticKeyBytes`] (keyed at each handshake).
+/// Every function that takes static keys takes `impl Into<StaticKeyRef>`,
+/// so `&StaticKeys` and `&StaticKeyBytes` both fit.
+#[derive(Clone, Copy)]
+pub struct StaticKeyRef<'k>(KeyForm<'k>);
+
+#[derive(Clone, Copy)]
+enum KeyForm<'k> {
+    Keyed(&'k StaticKeys),
+    Bytes(&'k StaticKeyBytes),
+}
+
+impl fmt::Debug for StaticKeyRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            KeyForm::Keyed(k) => k.fmt(f),
+            KeyForm::Bytes(k) => k.fmt(f),
+        }
+    }
+}
+
+impl<'k> From<&'k StaticKeys> for StaticKeyRef<'k> {
+    fn from(keys: &'k StaticKeys) -> Self {
+        StaticKeyRef(KeyForm::Keyed(keys))
+    }
+}
+
+impl<'k> From<&'k StaticKeyBytes> for StaticKeyRef<'k> {
+    fn from(keys: &'k StaticKeyBytes) -> Self {
+        StaticKeyRef(KeyForm::Bytes(keys))
+    }
+}
+
+impl<'k> StaticKeyRef<'k> {
+    /// The key version number.
+    pub const fn kvn(self) -> u8 {
+        match self.0 {
+            KeyForm::Keyed(k) => k.kvn,
+            KeyForm::Bytes(k) => k.kvn,
+        }
+    }
+
+    /// The key length in bytes.
+    pub const fn key_len(self) -> usize {
+        match self.0 {
+            KeyForm::Keyed(k) => k.dek.len(),
+            KeyForm::Bytes(k) => k.dek.len(),
+        }
+    }
+
+    /// Key-DEK.
+    pub fn dek(self) -> &'k [u8] {
+        match self.0 {
+            KeyForm::Keyed(k) => k.dek(),
+            KeyForm::Bytes(k) => k.dek(),
+        }
+    }
+
+    /// Key-ENC's and Key-MAC's CMACs: the keyed ones' own, or keyed from
+    /// the bytes into `spare_enc` and `spare_mac` (which then hold key
+    /// schedules: the caller drops them when done).
+    pub(crate) fn macs<'s>(
+        self,
+        spare_enc: &'s mut Option<Mac>,
+        spare_mac: &'s mut Option<Mac>,
+    ) -> Result<(&'s Mac, &'s Mac), Scp03Error>
+    where
+        'k: 's,
+    {
+        match self.0 {
+            KeyForm::Keyed(k) => Ok((&k.enc, &k.mac)),
+            KeyForm::Bytes(k) => {
+                Mac::key_into(spare_enc, k.enc.as_bytes())?;
+                Mac::key_into(spare_mac, k.mac.as_bytes())?;
+                match (spare_enc.as_ref(), spare_mac.as_ref()) {
+                    (Some(e), Some(m)) => Ok((e, m)),
+                    _ => Err(Scp03Error::InvalidKey),
+                }
+            }
+        }
     }
 }
 
@@ -113,25 +266,37 @@ impl fmt::Debug for SessionKeys {
 
 impl SessionKeys {
     /// Derive S-ENC, S-MAC, S-RMAC from the static keys and the two challenges.
-    pub fn derive(
-        keys: &StaticKeys,
+    pub fn derive<'k>(
+        keys: impl Into<StaticKeyRef<'k>>,
         host_challenge: &[u8],
         card_challenge: &[u8],
     ) -> Result<SessionKeys, Scp03Error> {
-        Self::derive_checked(keys, host_challenge, card_challenge, |_| Ok(()))
+        let keys = keys.into();
+        let (mut spare_enc, mut spare_mac) = (None, None);
+        let (enc, mac) = keys.macs(&mut spare_enc, &mut spare_mac)?;
+        Self::derive_checked(
+            enc,
+            mac,
+            keys.key_len(),
+            host_challenge,
+            card_challenge,
+            |_| Ok(()),
+        )
     }
 
-    /// [`SessionKeys::derive`], with `check` run first on Key-ENC's CMAC
-    /// (the pseudo-random challenge's check). The static keys' schedules
-    /// are used where they are: nothing is cloned.
+    /// [`SessionKeys::derive`] from Key-ENC's and Key-MAC's CMACs (keys of
+    /// `n` bytes), with `check` run first on Key-ENC's (the pseudo-random
+    /// challenge's check). The schedules are used where they are: nothing
+    /// is cloned.
     #[inline(never)]
     pub(crate) fn derive_checked(
-        keys: &StaticKeys,
+        enc: &Mac,
+        mac: &Mac,
+        n: usize,
         host_challenge: &[u8],
         card_challenge: &[u8],
         check: impl FnOnce(&Mac) -> Result<(), Scp03Error>,
     ) -> Result<SessionKeys, Scp03Error> {
-        let n = keys.key_len();
         let ctx: [&[u8]; 2] = [host_challenge, card_challenge];
         // Each key is derived where it is kept: no copy to wipe.
         let zeroed = || {
@@ -145,25 +310,10 @@ impl SessionKeys {
             s_mac: zeroed()?,
             s_rmac: zeroed()?,
         };
-        check(keys.enc_mac())?;
-        kdf_with(
-            keys.enc_mac(),
-            constants::S_ENC,
-            &ctx,
-            out.s_enc.as_mut_bytes(),
-        )?;
-        kdf_with(
-            keys.mac_mac(),
-            constants::S_MAC,
-            &ctx,
-            out.s_mac.as_mut_bytes(),
-        )?;
-        kdf_with(
-            keys.mac_mac(),
-            constants::S_RMAC,
-            &ctx,
-            out.s_rmac.as_mut_bytes(),
-        )?;
+        check(enc)?;
+        kdf_with(enc, constants::S_ENC, &ctx, out.s_enc.as_mut_bytes())?;
+        kdf_with(mac, constants::S_MAC, &ctx, out.s_mac.as_mut_bytes())?;
+        kdf_with(mac, constants::S_RMAC, &ctx, out.s_rmac.as_mut_bytes())?;
         Ok(out)
     }
 
@@ -251,13 +401,15 @@ pub fn kdf(key: &[u8], constant: u8, context: &[u8], out: &mut [u8]) -> Result<(
 
 /// The pseudo-random card challenge (Amendment D 6.2.2.1):
 /// KDF(Key-ENC, 02, L, sequence counter (3 bytes) || AID).
-pub fn pseudo_random_challenge(
-    keys: &StaticKeys,
+pub fn pseudo_random_challenge<'k>(
+    keys: impl Into<StaticKeyRef<'k>>,
     mode: Mode,
     sequence_counter: [u8; 3],
     aid: &[u8],
 ) -> Result<[u8; 16], Scp03Error> {
-    pseudo_random_challenge_with(keys.enc_mac(), mode, sequence_counter, aid)
+    let (mut spare_enc, mut spare_mac) = (None, None);
+    let (enc, _) = keys.into().macs(&mut spare_enc, &mut spare_mac)?;
+    pseudo_random_challenge_with(enc, mode, sequence_counter, aid)
 }
 
 /// [`pseudo_random_challenge`] with Key-ENC's CMAC at hand.

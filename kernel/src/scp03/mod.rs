@@ -52,7 +52,9 @@ pub use card::{CardChannel, CardConfig};
 pub use error::Scp03Error;
 pub use host::{HostConfig, HostHandshake, HostSession, PendingSession};
 pub use iu::InitUpdateResponse;
-pub use keys::{kdf, pseudo_random_challenge, SessionKeys, StaticKeys};
+pub use keys::{
+    kdf, pseudo_random_challenge, SessionKeys, StaticKeyBytes, StaticKeyRef, StaticKeys,
+};
 pub use params::{constants, i_param, Mode, SecurityLevel};
 pub use session::Response;
 #[cfg(scboot_ct_audit)]

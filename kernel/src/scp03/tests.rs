@@ -652,3 +652,107 @@ fn handshake_in_place() {
     );
     assert!(!host.is_open());
 }
+
+/// The static keys as bytes give the same handshake as the keyed ones, in
+/// every key size and mode, with the pseudo-random challenge checked: the
+/// same EXTERNAL AUTHENTICATE, the same session keys, the same wrapped
+/// command; a wrong card cryptogram or challenge leaves no key behind.
+#[test]
+fn static_key_bytes_agree_with_static_keys() {
+    let mut sizes = std::vec![16usize];
+    if cfg!(feature = "aes192") {
+        sizes.push(24);
+    }
+    if cfg!(feature = "aes256") {
+        sizes.push(32);
+    }
+    for len in sizes {
+        let (enc, mac, dek) = ([0x41u8; 32], [0x42u8; 32], [0x43u8; 32]);
+        let keyed = StaticKeys::new(0x30, &enc[..len], &mac[..len], &dek[..len]).unwrap();
+        let bytes = StaticKeyBytes::new(0x30, &enc[..len], &mac[..len], &dek[..len]).unwrap();
+        let (r1, r2) = (StaticKeyRef::from(&keyed), StaticKeyRef::from(&bytes));
+        assert_eq!(
+            (r1.kvn(), r1.key_len(), r1.dek()),
+            (r2.kvn(), r2.key_len(), r2.dek())
+        );
+        let (s1, s2) = (
+            SessionKeys::derive(&keyed, &[5; 8], &[6; 8]).unwrap(),
+            SessionKeys::derive(&bytes, &[5; 8], &[6; 8]).unwrap(),
+        );
+        assert_eq!(
+            (s1.s_enc(), s1.s_mac(), s1.s_rmac()),
+            (s2.s_enc(), s2.s_mac(), s2.s_rmac())
+        );
+        assert_eq!(s1.s_enc().len(), len);
+        assert_eq!(
+            pseudo_random_challenge(&keyed, Mode::S16, [0, 0, 7], AID),
+            pseudo_random_challenge(&bytes, Mode::S16, [0, 0, 7], AID)
+        );
+        for (mode, i, hc) in [(Mode::S8, 0x70, &[9u8; 8][..]), (Mode::S16, 0x71, &[9; 16])] {
+            let cfg = HostConfig::default().mode(mode).card_aid(Some(AID));
+            let m = mode.size();
+            let mut out = [[0u8; 300]; 2];
+            let mut hosts = [HostSession::closed(), HostSession::closed()];
+            for (k, key) in [r1, r2].into_iter().enumerate() {
+                let mut card = CardChannel::new(keyed.clone(), CardConfig::new(i, AID).unwrap());
+                let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+                let (hs, n) = HostHandshake::start(key, &cfg, hc, &mut a).unwrap();
+                let got = card.initialize_update(&a[..n], &[], &mut b).unwrap();
+                // A tampered card cryptogram, then a tampered challenge: no key stays.
+                for (at, want) in [
+                    (13 + m, Scp03Error::CardCryptogramMismatch),
+                    (13, Scp03Error::CardChallengeMismatch),
+                ] {
+                    let mut bad = b;
+                    bad[at] ^= 1;
+                    let mut h = HostSession::closed();
+                    let e = hs.authenticate_into(key, &bad[..got], &mut a, &mut h);
+                    assert_eq!(e.map(|_| ()), Err(want), "{len} {mode:?}");
+                    assert!(!h.is_open());
+                    assert_eq!(h.confirm(0x9000), Err(Scp03Error::SessionTerminated));
+                }
+                let (n, _) = hs
+                    .authenticate_into(key, &b[..got], &mut a, &mut hosts[k])
+                    .unwrap();
+                card.external_authenticate(&a[..n]).unwrap();
+                hosts[k].confirm(0x9000).unwrap();
+                let w = hosts[k]
+                    .wrap(
+                        &[0x00, 0xB0, 0x00, 0x00, 0x04, 0x01, 0x02, 0x03, 0x04],
+                        &mut out[k],
+                    )
+                    .unwrap();
+                let mut plain = [0u8; 64];
+                let p = card.unwrap_command(&out[k][..w], &mut plain).unwrap();
+                assert_eq!(
+                    &plain[..p],
+                    &[0x00, 0xB0, 0x00, 0x00, 0x04, 0x01, 0x02, 0x03, 0x04]
+                );
+            }
+            assert_eq!(out[0], out[1], "{len} {mode:?}");
+        }
+    }
+    // The same refusals as the keyed form.
+    for (e, m, d) in [
+        (&[0u8; 16][..], &[0u8; 24][..], &[0u8; 16][..]),
+        (&[0; 15], &[0; 15], &[0; 15]),
+    ] {
+        assert_eq!(
+            StaticKeyBytes::new(1, e, m, d).unwrap_err(),
+            Scp03Error::InvalidKey
+        );
+        assert_eq!(
+            StaticKeys::new(1, e, m, d).unwrap_err(),
+            Scp03Error::InvalidKey
+        );
+    }
+    let k = StaticKeyBytes::new(1, &[0xAB; 16], &[0xAB; 16], &[0xAB; 16]).unwrap();
+    assert_eq!(
+        std::format!("{k:?}"),
+        "StaticKeyBytes { kvn: 1, len: 16, .. }"
+    );
+    assert_eq!(
+        std::format!("{:?}", StaticKeyRef::from(&k)),
+        "StaticKeyBytes { kvn: 1, len: 16, .. }"
+    );
+}
