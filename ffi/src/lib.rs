@@ -36,7 +36,7 @@ use scboot::monitor::{Monitor, Verdict};
 use scboot::procedure::{
     Bootstrap, Config, Fault, Procedure, ProcedureError, RunError, SecurePolicy, Step,
 };
-use scboot::scp03::{Mode, SecurityLevel, StaticKeys};
+use scboot::scp03::{Mode, SecurityLevel, StaticKeyBytes};
 
 // ------------------------------------------------------------------ codes
 
@@ -261,10 +261,12 @@ enum Outcome {
 }
 
 /// What lives in the caller's memory: the keys, the procedure that borrows
-/// them (and the caller's workspace), and the outcome.
+/// them (and the caller's workspace), and the outcome. The keys are kept
+/// as bytes: a procedure makes one handshake, so keying them there costs
+/// what keying them at init would, and the block holds no AES schedules.
 struct State {
     magic: u32,
-    keys: StaticKeys,
+    keys: StaticKeyBytes,
     procedure: Option<Procedure<'static, 'static>>,
     outcome: Outcome,
 }
@@ -447,7 +449,7 @@ pub unsafe extern "C" fn scboot_procedure_init(
     let (Some(enc), Some(mac), Some(dek)) = (enc, mac, dek) else {
         return SCBOOT_ERR_NULL;
     };
-    let Ok(static_keys) = StaticKeys::new(k.kvn, enc, mac, dek) else {
+    let Ok(static_keys) = StaticKeyBytes::new(k.kvn, enc, mac, dek) else {
         return SCBOOT_ERR_ARGUMENT;
     };
     let Some(cfg) = kernel_config(c) else {
@@ -473,7 +475,7 @@ pub unsafe extern "C" fn scboot_procedure_init(
     // the last call (documented above), and `scboot_procedure_clear` drops
     // the procedure before the keys. The 'static lifetimes only stand for
     // that promise; nothing gives the references out beyond the block.
-    let (keys_ref, ws): (&'static StaticKeys, &'static mut [u8]) = unsafe {
+    let (keys_ref, ws): (&'static StaticKeyBytes, &'static mut [u8]) = unsafe {
         (
             &*core::ptr::addr_of!(st.keys),
             core::slice::from_raw_parts_mut(workspace, workspace_len),

@@ -199,6 +199,7 @@ impl Mac {
 
 /// The SCP03 KDF: `out.len()` bytes derived with derivation `constant`
 /// over `context` (its parts concatenated), with `mac` as the PRF.
+#[inline]
 pub(crate) fn kdf_with(
     mac: &Mac,
     constant: u8,

@@ -299,7 +299,7 @@ impl HostHandshake {
         let hc = self.host_challenge();
         let keys = keys.into();
         // Static keys given as bytes are keyed in the closed session's own
-        // MAC slots, which the session keys then replace.
+        // MAC slots (closed above), which the session keys then replace.
         let (spare_enc, spare_mac) = into.session.spare_macs();
         let derived = keys.macs(spare_enc, spare_mac).and_then(|(enc, mac)| {
             SessionKeys::derive_checked(enc, mac, keys.key_len(), hc, r.card_challenge(), |enc| {
@@ -313,9 +313,15 @@ impl HostHandshake {
                 Ok(())
             })
         });
-        // No static schedule stays in the slots, whatever the outcome.
-        into.session.terminate();
-        let session_keys = derived?;
+        // No static schedule stays in the slots: a failure ends the session
+        // here, and `open_with` ends it before keying the session keys.
+        let session_keys = match derived {
+            Ok(k) => k,
+            Err(e) => {
+                into.session.terminate();
+                return Err(e);
+            }
+        };
         // The session's S-MAC schedule computes both cryptograms and the C-MACs.
         let session = &mut into.session;
         session.open_with(&session_keys, self.level, self.mode, self.channel)?;

@@ -3,7 +3,10 @@
 //! authentication, and command/response protection, for both roles.
 //!
 //! * [`StaticKeys`]: Key-ENC, Key-MAC, Key-DEK (AES-128/192/256) and their
-//!   key version number; zeroized on drop.
+//!   key version number, Key-ENC and Key-MAC keyed once; zeroized on drop.
+//!   [`StaticKeyBytes`]: the same keys as bytes only, keyed at each
+//!   handshake (for a device short of RAM). Either fits wherever static
+//!   keys are taken ([`StaticKeyRef`]).
 //! * Host role: [`HostHandshake`] → [`PendingSession`] → [`HostSession`].
 //! * Card role: [`CardChannel`].
 //!

@@ -160,11 +160,10 @@ impl Session {
     }
 
     /// End the session: keys and chaining value are zeroized now.
-    /// The two MAC slots, as scratch for a handshake's static keys: empty
-    /// (the session is closed first); [`Session::open_with`] or
+    /// The two MAC slots, as scratch for a handshake's static keys (call
+    /// it on a closed session); [`Session::open_with`] or
     /// [`Session::terminate`] drops what was put there.
     pub(crate) fn spare_macs(&mut self) -> (&mut Option<Mac>, &mut Option<Mac>) {
-        self.terminate();
         (&mut self.keys.cmac, &mut self.keys.rmac)
     }
 
