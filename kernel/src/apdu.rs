@@ -192,6 +192,37 @@ impl<'a> Command<'a> {
     }
 }
 
+/// Give the command in `buf[..len]` the expected length `le`, where it
+/// lies (the same header and data, the Le field rewritten, added or
+/// removed); the new length. As `Command { le, ..parsed }.encode`, without
+/// a second buffer.
+pub(crate) fn set_le_in_place(
+    buf: &mut [u8],
+    len: usize,
+    le: Option<u32>,
+) -> Result<usize, ApduError> {
+    let c = Command::parse(buf.get(..len).ok_or(ApduError::TooShort)?)?;
+    let new = Command { le, ..c };
+    // The same form before and after (a parsed command keeps its own), so
+    // the header and data stay and only the tail changes.
+    let needed = new.encoded_len();
+    if le.is_some_and(|l| l == 0 || l > 65536 || (!c.extended && l > 256)) {
+        return Err(ApduError::TooLong);
+    }
+    let f = Framing {
+        extended: c.extended,
+    };
+    let n = c.data.len();
+    let (_, old_len) = f.le(c.le, n);
+    let (bytes, new_len) = f.le(le, n);
+    let prefix = len - old_len;
+    let dst = buf
+        .get_mut(prefix..prefix + new_len)
+        .ok_or(ApduError::BufferTooSmall { needed })?;
+    dst.copy_from_slice(bytes.get(..new_len).unwrap_or(&[]));
+    Ok(prefix + new_len)
+}
+
 /// The length fields of a command in one form, short or extended
 /// (ISO/IEC 7816-3 12.1.3): the one place that writes Lc and Le, for
 /// commands, for the SCP03 MAC input and for wrapped commands.
@@ -431,6 +462,8 @@ pub fn split_response(resp: &[u8]) -> Option<(&[u8], StatusWord)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use std::format;
     use std::vec;
     use std::vec::Vec;
 
@@ -675,5 +708,45 @@ mod tests {
         assert!(!StatusWord(0x6A83).not_found());
         assert_eq!(std::format!("{:?}", StatusWord(0x63C2)), "StatusWord(63C2)");
         assert_eq!(u16::from(StatusWord::from(0x6982)), 0x6982);
+    }
+
+    proptest::proptest! {
+        /// The Le rewritten in place equals the command encoded anew with
+        /// that Le, in every case and form; nothing past the new length is
+        /// touched, and a buffer too small is refused, not overrun.
+        #[test]
+        fn set_le_in_place_equals_encoding_anew(
+            data in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            old_le in proptest::option::of(1u32..=65536),
+            new_le in proptest::option::of(1u32..=65536),
+            extended in proptest::bool::ANY,
+            room in 0usize..4,
+        ) {
+            let extended = extended || data.len() > 255 || old_le.is_some_and(|l| l > 256);
+            let c = Command { cla: 0x00, ins: 0xB0, p1: 1, p2: 2, data: &data, le: old_le, extended };
+            let plain = enc(&c);
+            // What the exchange re-sent before: the parsed command (a case 1
+            // command is short whatever it was built as) with the new Le.
+            let parsed = Command::parse(&plain).unwrap();
+            let extended = parsed.extended;
+            let want = Command { le: new_le, ..parsed };
+            let mut buf = vec![0xEEu8; plain.len() + 3 + room];
+            buf[..plain.len()].copy_from_slice(&plain);
+            let got = set_le_in_place(&mut buf, plain.len(), new_le);
+            if new_le.is_some_and(|l| !extended && l > 256) {
+                proptest::prop_assert_eq!(got, Err(ApduError::TooLong));
+            } else {
+                let n = got.unwrap();
+                proptest::prop_assert_eq!(&buf[..n], &enc(&want)[..]);
+                proptest::prop_assert!(buf[n.max(plain.len())..].iter().all(|&b| b == 0xEE));
+                let mut tight = plain.clone();
+                let r = set_le_in_place(&mut tight, plain.len(), new_le);
+                if n > plain.len() {
+                    proptest::prop_assert_eq!(r, Err(ApduError::BufferTooSmall { needed: n }));
+                } else {
+                    proptest::prop_assert_eq!(r, Ok(n));
+                }
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@
 
 use zeroize::Zeroize;
 
-use crate::apdu::{class_on_channel, split_response, Command, StatusWord};
+use crate::apdu::{class_on_channel, set_le_in_place, split_response, Command, StatusWord};
 use crate::scp03::{HostHandshake, HostSession, Scp03Error, SecurityLevel, StaticKeyRef};
 
 /// The largest plain command staged: a short case-4 command (header, Lc,
@@ -63,6 +63,29 @@ enum Next {
     Resend(u16),
 }
 
+/// Where the APDU to send lies, after [`Exchange::transmit_in_place`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outgoing {
+    Nothing,
+    /// `cmd[..n]`: the staged command, plain or wrapped where it lies.
+    Staged(usize),
+    /// `ctl[..n]`: a GET RESPONSE.
+    Control(usize),
+}
+
+/// A buffer too small for the command, as the exchange reports it.
+fn too_small(_: crate::apdu::ApduError) -> ExchangeError {
+    ExchangeError::BufferTooSmall
+}
+
+/// A refusal of the secure channel to wrap, as the exchange reports it.
+fn secure_channel(e: Scp03Error) -> ExchangeError {
+    match e {
+        Scp03Error::BufferTooSmall { .. } => ExchangeError::BufferTooSmall,
+        e => ExchangeError::SecureChannel(e),
+    }
+}
+
 /// The secure channel's state. The session itself is
 /// [`Exchange`]'s `session`, keyed where it lies by the handshake.
 pub(crate) enum SecureChannel {
@@ -86,8 +109,16 @@ pub(crate) struct Reply {
 /// One command and its response, with the continuations and the secure
 /// channel in between.
 pub(crate) struct Exchange {
-    cmd: [u8; CMD_MAX],
+    /// The staged plain command (at most `CMD_MAX` bytes), with room to
+    /// wrap it where it lies (`WIRE_MAX`).
+    cmd: [u8; WIRE_MAX],
     cmd_len: usize,
+    /// `cmd` still holds the plain command (not wrapped over it).
+    plain_kept: bool,
+    /// A GET RESPONSE built in place (the staged command stays).
+    ctl: [u8; 5],
+    /// What [`Exchange::transfer_buffers`] hands out to send.
+    outgoing: Outgoing,
     protect: bool,
     next: Next,
     awaiting: bool,
@@ -119,8 +150,11 @@ impl Exchange {
     #[inline(always)]
     pub(crate) const fn new() -> Exchange {
         Exchange {
-            cmd: [0; CMD_MAX],
+            cmd: [0; WIRE_MAX],
             cmd_len: 0,
+            plain_kept: true,
+            ctl: [0; 5],
+            outgoing: Outgoing::Nothing,
             protect: false,
             next: Next::Idle,
             awaiting: false,
@@ -222,6 +256,8 @@ impl Exchange {
     /// `n` bytes of the command buffer are the next command.
     pub(crate) fn staged(&mut self, n: usize, protect: bool) {
         self.cmd_len = n.min(CMD_MAX);
+        self.plain_kept = true;
+        self.outgoing = Outgoing::Nothing;
         self.protect = protect && matches!(self.secure, SecureChannel::Open);
         self.next = Next::Command;
         self.get_responses = 0;
@@ -238,12 +274,13 @@ impl Exchange {
 
     /// The plain form of the last command sent (a continuation's own bytes
     /// for GET RESPONSE), and whether it went through the secure channel.
+    /// (Empty when the command was wrapped over its plain form.)
     pub(crate) fn last_command(&self) -> (&[u8], bool, bool) {
-        (
-            self.cmd.get(..self.cmd_len).unwrap_or(&[]),
-            self.protect && !self.continuation,
-            self.continuation,
-        )
+        let plain = match self.plain_kept {
+            true => self.cmd.get(..self.cmd_len).unwrap_or(&[]),
+            false => &[],
+        };
+        (plain, self.protect && !self.continuation, self.continuation)
     }
 
     /// The data of the last complete response (plain).
@@ -265,54 +302,113 @@ impl Exchange {
         self.secure = SecureChannel::Off;
     }
 
-    /// The next APDU to send, into `out`; its length.
+    /// The next APDU to send, into `out`; its length. The staged plain
+    /// command stays as it is.
     pub(crate) fn transmit(&mut self, out: &mut [u8]) -> Result<usize, ExchangeError> {
-        if self.awaiting {
-            return Err(ExchangeError::OutOfOrder);
-        }
-        let n = match self.next {
+        let next = self.next_transmission()?;
+        let plain = self.cmd.get(..self.cmd_len).unwrap_or(&[]);
+        let n = match next {
             Next::Idle => return Err(ExchangeError::OutOfOrder),
-            Next::GetResponse(le) => {
-                let cla = class_on_channel(0x00, self.channel, false).unwrap_or(0);
-                let c = Command::new(cla, 0xC0, 0x00, 0x00, &[], Some(u32::from(le)));
-                self.continuation = true;
-                c.encode(out).map_err(|_| ExchangeError::BufferTooSmall)?
-            }
+            Next::GetResponse(le) => self.get_response(le).encode(out).map_err(too_small)?,
             Next::Resend(le) => {
                 // Only plain commands are re-sent: the same bytes, another Le.
-                let c = Command::parse(self.cmd.get(..self.cmd_len).unwrap_or(&[]))
-                    .map_err(|_| ExchangeError::OutOfOrder)?;
-                let c = Command {
-                    le: Some(u32::from(le)),
-                    ..c
-                };
-                self.continuation = true;
-                c.encode(out).map_err(|_| ExchangeError::BufferTooSmall)?
+                let dst = out
+                    .get_mut(..plain.len())
+                    .ok_or(ExchangeError::BufferTooSmall)?;
+                dst.copy_from_slice(plain);
+                set_le_in_place(out, plain.len(), Some(u32::from(le))).map_err(too_small)?
+            }
+            Next::Command => match (&self.secure, self.protect) {
+                (SecureChannel::Open, true) => {
+                    self.session.wrap(plain, out).map_err(secure_channel)?
+                }
+                _ => {
+                    let dst = out
+                        .get_mut(..plain.len())
+                        .ok_or(ExchangeError::BufferTooSmall)?;
+                    dst.copy_from_slice(plain);
+                    plain.len()
+                }
+            },
+        };
+        self.outgoing = Outgoing::Nothing;
+        Ok(self.sent(next, n))
+    }
+
+    /// The next APDU to send, built in the exchange's own buffers: a
+    /// protected command is wrapped over its plain form (which is then
+    /// gone), a re-send gets its new Le where it lies, a GET RESPONSE goes
+    /// beside the staged command. Its length; the bytes are
+    /// [`Exchange::transfer_buffers`]' first half.
+    pub(crate) fn transmit_in_place(&mut self) -> Result<usize, ExchangeError> {
+        let next = self.next_transmission()?;
+        let (n, outgoing) = match next {
+            Next::Idle => return Err(ExchangeError::OutOfOrder),
+            Next::GetResponse(le) => {
+                let n = self
+                    .get_response(le)
+                    .encode(&mut self.ctl)
+                    .map_err(too_small)?;
+                (n, Outgoing::Control(n))
+            }
+            Next::Resend(le) => {
+                let n = set_le_in_place(&mut self.cmd, self.cmd_len, Some(u32::from(le)))
+                    .map_err(too_small)?;
+                self.cmd_len = n.min(CMD_MAX);
+                (n, Outgoing::Staged(n))
             }
             Next::Command => {
-                self.continuation = false;
-                let cmd = self.cmd.get(..self.cmd_len).unwrap_or(&[]);
-                match (&self.secure, self.protect) {
-                    (SecureChannel::Open, true) => match self.session.wrap(cmd, out) {
-                        Ok(n) => n,
-                        Err(Scp03Error::BufferTooSmall { .. }) => {
-                            return Err(ExchangeError::BufferTooSmall)
-                        }
-                        Err(e) => return Err(ExchangeError::SecureChannel(e)),
-                    },
-                    _ => {
-                        let dst = out
-                            .get_mut(..cmd.len())
-                            .ok_or(ExchangeError::BufferTooSmall)?;
-                        dst.copy_from_slice(cmd);
-                        cmd.len()
+                let n = match (&self.secure, self.protect) {
+                    (SecureChannel::Open, true) => {
+                        self.plain_kept = false;
+                        self.session
+                            .wrap_in_place(&mut self.cmd, self.cmd_len)
+                            .map_err(secure_channel)?
                     }
-                }
+                    _ => self.cmd_len,
+                };
+                (n, Outgoing::Staged(n))
             }
         };
+        self.outgoing = outgoing;
+        Ok(self.sent(next, n))
+    }
+
+    /// The APDU [`Exchange::transmit_in_place`] built, and where the
+    /// transport writes the answer ([`Exchange::response_buffer`]).
+    pub(crate) fn transfer_buffers(&mut self) -> (&[u8], &mut [u8]) {
+        let command = match self.outgoing {
+            Outgoing::Staged(n) if self.awaiting => self.cmd.get(..n).unwrap_or(&[]),
+            Outgoing::Control(n) if self.awaiting => self.ctl.get(..n).unwrap_or(&[]),
+            _ => &[],
+        };
+        let response = match self.awaiting {
+            true => self.buf.get_mut(self.len..).unwrap_or(&mut []),
+            false => &mut [],
+        };
+        (command, response)
+    }
+
+    /// What the next transmission carries, if one may be sent now.
+    fn next_transmission(&self) -> Result<Next, ExchangeError> {
+        match (self.awaiting, self.next) {
+            (true, _) | (_, Next::Idle) => Err(ExchangeError::OutOfOrder),
+            (false, next) => Ok(next),
+        }
+    }
+
+    /// GET RESPONSE with `le`, on the channel.
+    fn get_response(&self, le: u16) -> Command<'static> {
+        let cla = class_on_channel(0x00, self.channel, false).unwrap_or(0);
+        Command::new(cla, 0xC0, 0x00, 0x00, &[], Some(u32::from(le)))
+    }
+
+    /// `next` went out as `n` bytes: now an answer is awaited.
+    fn sent(&mut self, next: Next, n: usize) -> usize {
+        self.continuation = !matches!(next, Next::Command);
         self.awaiting = true;
         self.apdus = self.apdus.saturating_add(1);
-        Ok(n)
+        n
     }
 
     /// The card's answer to the last APDU. `Ok(None)`: a continuation is
@@ -564,5 +660,85 @@ mod tests {
             host.wrap(&plain, &mut [0u8; WIRE_MAX - 1]),
             Err(Scp03Error::BufferTooSmall { .. })
         ));
+    }
+
+    /// The exchange's own buffers give the bytes a caller's buffer gets:
+    /// a command wrapped where it lies (the largest one too), a re-send
+    /// with its new Le, a GET RESPONSE beside the staged command; the
+    /// transport sees the command and the room for the answer together.
+    #[test]
+    fn in_place_transmissions_equal_the_copied_ones() {
+        use crate::scp03::{CardChannel, CardConfig, StaticKeys};
+        let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
+        let aid = [0xA0, 0x00, 0x00, 0x00, 0x63];
+        let open = |x: &mut Exchange| {
+            let mut card = CardChannel::new(k.clone(), CardConfig::new(0x70, &aid).unwrap());
+            let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+            let cfg = crate::scp03::HostConfig::default();
+            let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 8], &mut a).unwrap();
+            let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
+            x.authenticate(&hs, (&k).into(), &b[..m]).unwrap();
+            let n = x.transmit(&mut a).unwrap();
+            card.external_authenticate(&a[..n]).unwrap();
+            x.receive(&[0x90, 0x00]).unwrap();
+            x.confirm(StatusWord::SUCCESS).unwrap();
+            card
+        };
+        let (mut copied, mut in_place) = (Exchange::new(), Exchange::new());
+        assert_eq!(in_place.transmit_in_place(), Err(ExchangeError::OutOfOrder));
+        assert!(in_place.transfer_buffers().0.is_empty());
+        let mut out = [0u8; WIRE_MAX];
+        // Plain: 6Cxx (a re-send with Le 8), then 61xx (GET RESPONSE).
+        for (answer, what) in [
+            (&[0x6C, 0x08][..], "re-send"),
+            (&[0x61, 0x05], "GET RESPONSE"),
+        ] {
+            for x in [&mut copied, &mut in_place] {
+                x.stage(&read_binary(), false).unwrap();
+            }
+            for answer in [answer, &[0x90, 0x00]] {
+                let n = copied.transmit(&mut out).unwrap();
+                let m = in_place.transmit_in_place().unwrap();
+                let (command, response) = in_place.transfer_buffers();
+                assert_eq!(command, &out[..n], "{what}");
+                assert_eq!(response.len(), RESP_MAX);
+                assert_eq!(m, n);
+                for x in [&mut copied, &mut in_place] {
+                    x.receive(answer).unwrap();
+                }
+            }
+            assert!(in_place.last_command().2, "a continuation");
+        }
+        // Protected: the largest command and a READ, wrapped where they lie.
+        let mut cards = [open(&mut copied), open(&mut in_place)];
+        let data = [0x5A; 255];
+        for c in [
+            Command::new(0x00, 0x2A, 0x9E, 0x9A, &data, Some(256)),
+            read_binary(),
+        ] {
+            for x in [&mut copied, &mut in_place] {
+                x.stage(&c, true).unwrap();
+            }
+            let n = copied.transmit(&mut out).unwrap();
+            in_place.transmit_in_place().unwrap();
+            assert_eq!(in_place.transfer_buffers().0, &out[..n]);
+            let mut plain = [0u8; 300];
+            let m = cards[1].unwrap_command(&out[..n], &mut plain).unwrap();
+            assert_eq!(Command::parse(&plain[..m]).unwrap().data, c.data);
+            cards[0].unwrap_command(&out[..n], &mut plain).unwrap();
+            // The plain form is gone where it was wrapped over.
+            assert!(!copied.last_command().0.is_empty());
+            assert!(in_place.last_command().0.is_empty());
+            for (x, card) in [&mut copied, &mut in_place]
+                .into_iter()
+                .zip(cards.iter_mut())
+            {
+                let mut r = [0u8; 64];
+                let w = card.wrap_response(&[0x42], 0x9000, &mut r).unwrap();
+                let reply = x.receive(&r[..w]).unwrap().unwrap();
+                assert_eq!((reply.len, x.data()), (1, &[0x42][..]));
+            }
+        }
+        assert!(in_place.transfer_buffers().0.is_empty(), "answered");
     }
 }

@@ -78,10 +78,9 @@ pub fn run<'k, 'w, C: Card>(
     pin: Option<(u8, &[u8])>,
 ) -> Result<Bootstrap<'w>, RunError<C::Error>> {
     let mut p = Procedure::new(keys, cfg, workspace);
-    // Commands are at most `WIRE_MAX` bytes wrapped; responses are written
-    // into the procedure's own buffer.
-    let mut cmd = [0u8; exchange::WIRE_MAX];
-    drive(&mut p, card, pin, &mut cmd)?;
+    // Commands are built and wrapped, and responses written, in the
+    // procedure's own buffers.
+    drive(&mut p, card, pin)?;
     p.take_bootstrap().map_err(RunError::Procedure)
 }
 
@@ -92,14 +91,12 @@ fn drive<C: Card>(
     p: &mut Procedure<'_, '_>,
     card: &mut C,
     pin: Option<(u8, &[u8])>,
-    cmd: &mut [u8],
 ) -> Result<(), RunError<C::Error>> {
     loop {
-        match p.next(cmd).map_err(RunError::Procedure)? {
-            Step::Transmit(n) => {
-                let m = card
-                    .transmit(cmd.get(..n).unwrap_or(&[]), p.response_buffer())
-                    .map_err(RunError::Card)?;
+        match p.next_in_place().map_err(RunError::Procedure)? {
+            Step::Transmit(_) => {
+                let (command, response) = p.transfer_buffers();
+                let m = card.transmit(command, response).map_err(RunError::Card)?;
                 p.on_response_written(m).map_err(RunError::Procedure)?;
             }
             Step::NeedPin(request) => match pin {
@@ -128,7 +125,6 @@ pub fn run_operation<'w, 'k, C: Card>(
     pin: Option<(u8, &[u8])>,
 ) -> Result<KeyResult<'w>, RunError<C::Error>> {
     let mut p = Procedure::with_operation(keys, cfg, workspace, op);
-    let mut cmd = [0u8; exchange::WIRE_MAX];
-    drive(&mut p, card, pin, &mut cmd)?;
+    drive(&mut p, card, pin)?;
     p.take_operation().map_err(RunError::Procedure)
 }

@@ -106,6 +106,49 @@ impl<'k, 'w> Procedure<'k, 'w> {
     /// reads), or what else the caller must do.
     #[inline(never)]
     pub fn next<'p>(&'p mut self, out: &mut [u8]) -> Result<Step<'p, 'k, 'w>, ProcedureError> {
+        self.advance(Some(out))
+    }
+
+    /// [`Procedure::next`] without a buffer of the caller's: the command is
+    /// built, and wrapped under the secure channel, in the procedure's own
+    /// buffer. After [`Step::Transmit`], [`Procedure::transfer_buffers`]
+    /// gives the command to send and the room for the card's answer; then
+    /// [`Procedure::on_response_written`]. (A command wrapped over its
+    /// plain form no longer has one: [`Procedure::last_command`] shows it
+    /// empty.) `run` drives the procedure this way; on a microcontroller
+    /// it saves the 281-byte wire buffer.
+    ///
+    /// ```
+    /// use scboot::procedure::{Config, Procedure, Step};
+    /// use scboot::scp03::StaticKeyBytes;
+    /// let keys = StaticKeyBytes::new(0x30, &[1; 16], &[2; 16], &[3; 16])?;
+    /// let mut workspace = [0u8; 1024];
+    /// let mut p = Procedure::new(&keys, Config::new([9; 16]), &mut workspace);
+    /// assert!(matches!(p.next_in_place(), Ok(Step::Transmit(8))));
+    /// let (command, response) = p.transfer_buffers();
+    /// assert_eq!(command, &[0x00, 0xA4, 0x08, 0x04, 0x02, 0x2F, 0x00, 0x00]);
+    /// response[..2].copy_from_slice(&[0x6A, 0x82]); // the card: no EF.DIR
+    /// assert!(p.on_response_written(2).unwrap_err().data_removed());
+    /// # Ok::<(), scboot::scp03::Scp03Error>(())
+    /// ```
+    #[inline(never)]
+    pub fn next_in_place(&mut self) -> Result<Step<'_, 'k, 'w>, ProcedureError> {
+        self.advance(None)
+    }
+
+    /// The command [`Procedure::next_in_place`] built (empty before one
+    /// is sent, or after its answer) and where the transport writes the
+    /// card's answer ([`Procedure::response_buffer`]).
+    pub fn transfer_buffers(&mut self) -> (&[u8], &mut [u8]) {
+        self.x.transfer_buffers()
+    }
+
+    /// The next command into `out`, or into the procedure's own buffer.
+    #[inline(always)]
+    fn advance<'p>(
+        &'p mut self,
+        out: Option<&mut [u8]>,
+    ) -> Result<Step<'p, 'k, 'w>, ProcedureError> {
         self.completed = None;
         if let Phase::Failed(e) = self.phase {
             return Err(e);
@@ -118,7 +161,11 @@ impl<'k, 'w> Procedure<'k, 'w> {
             }
         }
         self.sent_step = self.phase.step();
-        match self.x.transmit(out) {
+        let sent = match out {
+            Some(out) => self.x.transmit(out),
+            None => self.x.transmit_in_place(),
+        };
+        match sent {
             Ok(n) => Ok(Step::Transmit(n)),
             Err(e) => self.exchange_error(e),
         }

@@ -418,6 +418,33 @@ impl HostSession {
         self.session.wrap_command(command, out)
     }
 
+    /// [`HostSession::wrap`] in place: `buf[..len]` holds the plain command
+    /// and `buf` has room for the wire one, which replaces it; its length.
+    /// No second buffer is needed.
+    ///
+    /// ```
+    /// # use scboot::scp03::*;
+    /// # let keys = StaticKeys::new(0x30, &[0x40; 16], &[0x41; 16], &[0x42; 16])?;
+    /// # let mut card = CardChannel::new(keys.clone(), CardConfig::new(0x70, &[0xA0, 0, 0, 0, 0x63])?);
+    /// # let (mut cmd, mut resp) = ([0u8; 64], [0u8; 64]);
+    /// # let mut host = HostSession::closed();
+    /// # let (hs, n) = HostHandshake::start(&keys, &HostConfig::default(), &[7; 8], &mut cmd)?;
+    /// # let m = card.initialize_update(&cmd[..n], &[0; 8], &mut resp)?;
+    /// # let (n, _) = hs.authenticate_into(&keys, &resp[..m], &mut cmd, &mut host)?;
+    /// # card.external_authenticate(&cmd[..n])?;
+    /// # host.confirm(0x9000)?;
+    /// let mut buf = [0u8; 64];
+    /// buf[..9].copy_from_slice(&[0x00, 0xD6, 0x00, 0x00, 0x03, 1, 2, 3, 0x00]);
+    /// let n = host.wrap_in_place(&mut buf, 9)?; // header, 16 encrypted bytes, C-MAC, Le
+    /// assert_eq!(n, 5 + 16 + 8 + 1);
+    /// let m = card.unwrap_command(&buf[..n], &mut resp)?;
+    /// assert_eq!(&resp[..m], &[0x00, 0xD6, 0x00, 0x00, 0x03, 1, 2, 3, 0x00]);
+    /// # Ok::<(), Scp03Error>(())
+    /// ```
+    pub fn wrap_in_place(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Scp03Error> {
+        self.session.wrap_command_in_place(buf, len)
+    }
+
     /// Verify (R-MAC, constant time) then decrypt (R-ENC) a whole response
     /// (data, R-MAC, SW) into `out`. Any failure terminates the session and
     /// leaves no decrypted byte in `out`. Bare error status words are

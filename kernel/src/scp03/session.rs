@@ -99,6 +99,25 @@ fn pad_len(n: usize) -> usize {
     (n / 16 + 1) * 16
 }
 
+/// The wire layout of one command to wrap, worked out from its plain form.
+struct WrapPlan {
+    /// Secure messaging (C-MAC) applies; without it only the class changes.
+    sm: bool,
+    wire_cla: u8,
+    encrypt: bool,
+    /// Where the plain data starts, and its length.
+    data_at: usize,
+    n: usize,
+    /// The data's length on the wire (padded when encrypted).
+    data_len: usize,
+    /// The header as the MAC sees it, with Lc.
+    header: [u8; 7],
+    hdr_len: usize,
+    le: [u8; 3],
+    le_len: usize,
+    total: usize,
+}
+
 /// The ICV for command (`response = false`) or response encryption: the
 /// counter block (byte 0 = `80` for responses) encrypted under S-ENC.
 fn icv(enc: &Cipher, counter: u32, response: bool) -> [u8; 16] {
@@ -263,31 +282,69 @@ impl Session {
         plain: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Scp03Error> {
+        let plan = self.plan_wrap(plain)?;
+        let dst = out
+            .get_mut(..plan.total)
+            .ok_or(Scp03Error::BufferTooSmall { needed: plan.total })?;
+        dst.get_mut(..plain.len())
+            .ok_or(Scp03Error::BufferTooSmall { needed: plan.total })?
+            .copy_from_slice(plain);
+        self.wrap_planned(&plan, dst)
+    }
+
+    /// Protect the plain command APDU in `buf[..len]` where it lies: the
+    /// wire APDU replaces it (its length is returned); `buf` must have room
+    /// for it. The plain command is gone afterwards.
+    pub(crate) fn wrap_command_in_place(
+        &mut self,
+        buf: &mut [u8],
+        len: usize,
+    ) -> Result<usize, Scp03Error> {
+        let plain = buf
+            .get(..len)
+            .ok_or(Scp03Error::MalformedCommand("not a command APDU"))?;
+        let plan = self.plan_wrap(plain)?;
+        let dst = buf
+            .get_mut(..plan.total)
+            .ok_or(Scp03Error::BufferTooSmall { needed: plan.total })?;
+        self.wrap_planned(&plan, dst)
+    }
+
+    /// Parse a plain command and lay out its wire form.
+    fn plan_wrap(&self, plain: &[u8]) -> Result<WrapPlan, Scp03Error> {
         self.check_open()?;
         let cmd = Command::parse(plain)
             .map_err(|_| Scp03Error::MalformedCommand("not a command APDU"))?;
         let sm = self.level.c_mac();
         let wire_cla = class_on_channel(cmd.cla, self.channel, sm)
             .ok_or(Scp03Error::InvalidChannel(self.channel))?;
+        let n = cmd.data.len();
+        // Where the data starts in the plain command: behind Lc, 1 or 3 bytes.
+        let data_at = match (n, cmd.extended) {
+            (0, _) => 0,
+            (_, false) => 5,
+            (_, true) => 7,
+        };
         if !sm {
-            let c = Command {
-                cla: wire_cla,
-                ..cmd
-            };
-            return c.encode(out).map_err(|e| match e {
-                crate::apdu::ApduError::BufferTooSmall { needed } => {
-                    Scp03Error::BufferTooSmall { needed }
-                }
-                _ => Scp03Error::MalformedCommand("command too long"),
+            // The class byte alone changes (a parsed command re-encodes to
+            // the same bytes).
+            return Ok(WrapPlan {
+                sm,
+                wire_cla,
+                encrypt: false,
+                data_at,
+                n,
+                data_len: n,
+                header: [0; 7],
+                hdr_len: 0,
+                le: [0; 3],
+                le_len: 0,
+                total: plain.len(),
             });
         }
         let m = self.mode.size();
-        let encrypt = self.level.c_dec() && !cmd.data.is_empty();
-        let data_len = if encrypt {
-            pad_len(cmd.data.len())
-        } else {
-            cmd.data.len()
-        };
+        let encrypt = self.level.c_dec() && n > 0;
+        let data_len = if encrypt { pad_len(n) } else { n };
         let lc = data_len + m;
         if lc > crate::apdu::MAX_EXTENDED_DATA {
             return Err(Scp03Error::MalformedCommand(
@@ -299,23 +356,59 @@ impl Session {
         let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
         let (header, hdr_len) = framing.header(mac_cla, cmd.ins, cmd.p1, cmd.p2, lc);
         let (le, le_len) = framing.le(cmd.le, lc);
-        let total = hdr_len + lc + le_len;
-        let out = out
-            .get_mut(..total)
-            .ok_or(Scp03Error::BufferTooSmall { needed: total })?;
+        Ok(WrapPlan {
+            sm,
+            wire_cla,
+            encrypt,
+            data_at,
+            n,
+            data_len,
+            header,
+            hdr_len,
+            le,
+            le_len,
+            total: hdr_len + lc + le_len,
+        })
+    }
+
+    /// Write the wire form `plan` describes over the plain command at the
+    /// start of `out` (exactly `plan.total` bytes).
+    fn wrap_planned(&mut self, plan: &WrapPlan, out: &mut [u8]) -> Result<usize, Scp03Error> {
+        if !plan.sm {
+            if let Some(c) = out.first_mut() {
+                *c = plan.wire_cla;
+            }
+            return Ok(plan.total);
+        }
+        let m = self.mode.size();
+        let hdr_len = plan.hdr_len;
         self.next_counter()?;
         let counter = self.counter;
+        // The data moves to where the wire header ends (never to the left:
+        // the wire header is at least as long as the plain one).
+        if plan.n > 0 && plan.data_at != hdr_len {
+            // Only a short command whose wire form needs extended lengths
+            // moves: its data goes 2 bytes right (Lc grows from 1 to 3).
+            // One pass with a 2-byte carry (no `memmove` linked on a
+            // microcontroller for it); the two bytes it leaves behind are
+            // the wire header's, written below.
+            let region = out.get_mut(plan.data_at..hdr_len + plan.n);
+            let Some(region) = region.filter(|_| hdr_len == plan.data_at + 2) else {
+                return Err(Scp03Error::MalformedCommand("not a command APDU"));
+            };
+            let (mut a, mut b) = (0u8, 0u8);
+            for slot in region.iter_mut() {
+                let here = *slot;
+                *slot = a;
+                a = b;
+                b = here;
+            }
+        }
         let (head, rest) = out.split_at_mut(hdr_len);
-        let (data, _) = rest.split_at_mut(data_len);
-        data.get_mut(..cmd.data.len())
-            .unwrap_or(&mut [])
-            .copy_from_slice(cmd.data);
+        let (data, _) = rest.split_at_mut(plan.data_len);
         let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
-        if encrypt {
-            if let Some((first, zeros)) = data
-                .get_mut(cmd.data.len()..)
-                .and_then(|p| p.split_first_mut())
-            {
+        if plan.encrypt {
+            if let Some((first, zeros)) = data.get_mut(plan.n..).and_then(|p| p.split_first_mut()) {
                 *first = 0x80;
                 zeros.fill(0);
             }
@@ -324,18 +417,18 @@ impl Session {
         // The header as the MAC sees it goes where the wire header goes, so
         // that header and data reach the MAC as one run of bytes; then the
         // wire's class byte replaces the MAC's.
-        head.copy_from_slice(header.get(..hdr_len).unwrap_or(&[]));
-        let signed = out.get(..hdr_len + data_len).unwrap_or(&[]);
+        head.copy_from_slice(plan.header.get(..hdr_len).unwrap_or(&[]));
+        let signed = out.get(..hdr_len + plan.data_len).unwrap_or(&[]);
         let mac = k.cmac.mac(&[&self.chain, signed]);
         self.chain = mac;
         if let Some(c) = out.first_mut() {
-            *c = wire_cla;
+            *c = plan.wire_cla;
         }
-        let tail = out.get_mut(hdr_len + data_len..).unwrap_or(&mut []);
+        let tail = out.get_mut(hdr_len + plan.data_len..).unwrap_or(&mut []);
         let (mac_out, le_out) = tail.split_at_mut(m);
         mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[]));
-        le_out.copy_from_slice(le.get(..le_len).unwrap_or(&[]));
-        Ok(total)
+        le_out.copy_from_slice(plan.le.get(..plan.le_len).unwrap_or(&[]));
+        Ok(plan.total)
     }
 
     /// Verify and decrypt a response; data goes to `out`.
