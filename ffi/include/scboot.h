@@ -273,6 +273,23 @@ int32_t scboot_procedure_next(scboot_procedure *p,
                               size_t command_cap,
                               size_t *command_len);
 
+// As `scboot_procedure_next`, with the command built in the procedure's
+// own memory instead of a buffer of the caller's: after
+// `SCBOOT_TRANSMIT`, `*command` points at its `*command_len` bytes, valid
+// until the response is given (`scboot_procedure_response`,
+// `scboot_procedure_response_written`, `scboot_procedure_transport_failed`)
+// or `p` is cleared; `scboot_procedure_response_buffer` leaves it in
+// place, so the transport may hold both at once. With it a
+// microcontroller then needs no APDU buffer at all. (`scboot_run` drives
+// the procedure this way.)
+//
+// # Safety
+// `p` comes from `scboot_procedure_init`; `command` and `command_len` are
+// writable.
+int32_t scboot_procedure_next_in_place(scboot_procedure *p,
+                                       const uint8_t **command,
+                                       size_t *command_len);
+
 // The card's response to the last command (data and SW1 SW2).
 //
 // # Safety

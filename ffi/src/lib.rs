@@ -563,28 +563,98 @@ pub unsafe extern "C" fn scboot_procedure_next(
             _ => SCBOOT_ERR_ORDER,
         };
     };
-    match proc_.next(out) {
-        Ok(Step::Transmit(n)) => {
-            // SAFETY: checked non-NULL; writable (caller's promise).
-            unsafe { *command_len = n };
-            SCBOOT_TRANSMIT
-        }
-        Ok(Step::NeedPin(_)) => SCBOOT_NEED_PIN,
-        Ok(Step::Done) => {
-            let Some(done) = s.procedure.take() else {
-                return SCBOOT_ERR_ORDER;
-            };
-            match done.finish() {
-                Ok(b) => {
-                    s.outcome = Outcome::Done(b);
-                    SCBOOT_DONE
+    let step = plain_step(proc_.next(out));
+    let (r, n) = s.stepped(step);
+    if r == SCBOOT_TRANSMIT {
+        // SAFETY: checked non-NULL; writable (caller's promise).
+        unsafe { *command_len = n };
+    }
+    r
+}
+
+/// As `scboot_procedure_next`, with the command built in the procedure's
+/// own memory instead of a buffer of the caller's: after
+/// `SCBOOT_TRANSMIT`, `*command` points at its `*command_len` bytes, valid
+/// until the response is given (`scboot_procedure_response`,
+/// `scboot_procedure_response_written`, `scboot_procedure_transport_failed`)
+/// or `p` is cleared; `scboot_procedure_response_buffer` leaves it in
+/// place, so the transport may hold both at once. With it a
+/// microcontroller then needs no APDU buffer at all. (`scboot_run` drives
+/// the procedure this way.)
+///
+/// # Safety
+/// `p` comes from `scboot_procedure_init`; `command` and `command_len` are
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn scboot_procedure_next_in_place(
+    p: *mut scboot_procedure,
+    command: *mut *const u8,
+    command_len: *mut usize,
+) -> i32 {
+    // SAFETY: as documented, `p` comes from init.
+    let s = or_return!(unsafe { state(p) });
+    // SAFETY: the caller's promise.
+    let command = or_return!(unsafe { writable(command) });
+    // SAFETY: the caller's promise.
+    let command_len = or_return!(unsafe { writable(command_len) });
+    let Some(proc_) = s.procedure.as_mut() else {
+        return match s.outcome {
+            Outcome::Done(_) => SCBOOT_DONE,
+            _ => SCBOOT_ERR_ORDER,
+        };
+    };
+    let step = plain_step(proc_.next_in_place());
+    let (r, n) = s.stepped(step);
+    if r == SCBOOT_TRANSMIT {
+        let Some(proc_) = s.procedure.as_mut() else {
+            return SCBOOT_ERR_ORDER;
+        };
+        *command = proc_.transfer_buffers().0.as_ptr();
+        *command_len = n;
+    }
+    r
+}
+
+/// A step of the procedure, without its borrow of the procedure.
+enum Stepped {
+    Transmit(usize),
+    NeedPin,
+    Done,
+    Unknown,
+}
+
+fn plain_step(step: Result<Step<'_, '_, '_>, ProcedureError>) -> Result<Stepped, ProcedureError> {
+    step.map(|s| match s {
+        Step::Transmit(n) => Stepped::Transmit(n),
+        Step::NeedPin(_) => Stepped::NeedPin,
+        Step::Done => Stepped::Done,
+        _ => Stepped::Unknown,
+    })
+}
+
+impl State {
+    /// The code of a step, and the command's length for `SCBOOT_TRANSMIT`.
+    fn stepped(&mut self, step: Result<Stepped, ProcedureError>) -> (i32, usize) {
+        let code = match step {
+            Ok(Stepped::Transmit(n)) => return (SCBOOT_TRANSMIT, n),
+            Ok(Stepped::NeedPin) => SCBOOT_NEED_PIN,
+            Ok(Stepped::Done) => {
+                let Some(done) = self.procedure.take() else {
+                    return (SCBOOT_ERR_ORDER, 0);
+                };
+                match done.finish() {
+                    Ok(b) => {
+                        self.outcome = Outcome::Done(b);
+                        SCBOOT_DONE
+                    }
+                    Err(e) => self.fail(e),
                 }
-                Err(e) => s.fail(e),
             }
-        }
-        Ok(_) => s.fail(ProcedureError::OutOfOrder),
-        Err(ProcedureError::BufferTooSmall) => SCBOOT_ERR_BUFFER,
-        Err(e) => s.fail(e),
+            Ok(Stepped::Unknown) => self.fail(ProcedureError::OutOfOrder),
+            Err(ProcedureError::BufferTooSmall) => SCBOOT_ERR_BUFFER,
+            Err(e) => self.fail(e),
+        };
+        (code, 0)
     }
 }
 
@@ -876,11 +946,13 @@ pub unsafe extern "C" fn scboot_run(
     }
     // SAFETY: init succeeded, so `out` holds a valid procedure pointer.
     let p = unsafe { *out };
-    let mut cmd = [0u8; 300];
     loop {
+        let mut cmd: *const u8 = core::ptr::null();
         let mut n = 0usize;
-        // SAFETY: `p` is valid; `cmd` and `n` are local and writable.
-        let step = unsafe { scboot_procedure_next(p, cmd.as_mut_ptr(), cmd.len(), &mut n) };
+        // SAFETY: `p` is valid; `cmd` and `n` are local and writable. The
+        // command stays in the procedure's memory until the response is
+        // given (asking for the response buffer leaves it in place).
+        let step = unsafe { scboot_procedure_next_in_place(p, &mut cmd, &mut n) };
         match step {
             SCBOOT_TRANSMIT => {
                 // The response is written into the procedure's own buffer.
@@ -892,10 +964,10 @@ pub unsafe extern "C" fn scboot_run(
                     return r;
                 }
                 // SAFETY: the callback's contract: it reads `n` command bytes
-                // and writes at most `cap` response bytes at `resp`, which
-                // points into the procedure's memory, valid until the next
-                // call on `p`.
-                let m = unsafe { transmit(ctx, cmd.as_ptr(), n, resp, cap) };
+                // at `cmd` and writes at most `cap` response bytes at `resp`;
+                // both point into the procedure's memory, at disjoint
+                // buffers, valid until the response is given.
+                let m = unsafe { transmit(ctx, cmd, n, resp, cap) };
                 if m < 0 {
                     let fault = i32::try_from(-m).unwrap_or(SCBOOT_FAULT_PROTOCOL);
                     // SAFETY: `p` is valid.

@@ -132,6 +132,25 @@ static void call_order(void) {
           SCBOOT_ERR_NO_BOOTSTRAP_DATA);
   }
   CHECK(scboot_procedure_clear(p) == SCBOOT_OK);
+  /* The same with the command in the procedure's memory too: no buffer. */
+  p = start();
+  {
+    const uint8_t *command = NULL;
+    uint8_t *room = NULL;
+    size_t cap = 0;
+    CHECK(scboot_procedure_next_in_place(p, NULL, &n) == SCBOOT_ERR_NULL);
+    CHECK(scboot_procedure_next_in_place(p, &command, NULL) == SCBOOT_ERR_NULL);
+    CHECK(scboot_procedure_next_in_place(p, &command, &n) == SCBOOT_TRANSMIT);
+    CHECK(scboot_procedure_response_buffer(p, &room, &cap) == SCBOOT_OK);
+    /* Both at once, apart: the SELECT EF.DIR and the room for its answer. */
+    CHECK(command != NULL && n == 8 && command[1] == 0xa4 && command[5] == 0x2f);
+    CHECK(command + n <= room || room + cap <= command);
+    memcpy(room, not_found, 2);
+    CHECK(scboot_procedure_response_written(p, 2) ==
+          SCBOOT_ERR_NO_BOOTSTRAP_DATA);
+    CHECK(scboot_procedure_next_in_place(p, &command, &n) == SCBOOT_ERR_ORDER);
+  }
+  CHECK(scboot_procedure_clear(p) == SCBOOT_OK);
   /* A transport failure that is not an absent card changes nothing. */
   p = start();
   CHECK(scboot_procedure_transport_failed(p, 99) == SCBOOT_ERR_ARGUMENT);
