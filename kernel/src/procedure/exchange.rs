@@ -191,16 +191,20 @@ impl Exchange {
         self.apdus
     }
 
-    /// Check the INITIALIZE UPDATE response and key the session in place
-    /// (see [`HostHandshake::authenticate_into`]); EXTERNAL AUTHENTICATE is
-    /// the staged command.
+    /// Check the INITIALIZE UPDATE response (the last reply's data, read
+    /// where it lies) and key the session in place (see
+    /// [`HostHandshake::authenticate_into`]); EXTERNAL AUTHENTICATE is the
+    /// staged command.
     pub(crate) fn authenticate(
         &mut self,
         handshake: &HostHandshake,
         keys: StaticKeyRef<'_>,
-        iu_response: &[u8],
     ) -> Result<(), Scp03Error> {
         self.secure = SecureChannel::Off;
+        let iu_response = match self.reply {
+            Some(r) => self.buf.get(..r.len).unwrap_or(&[]),
+            None => &[],
+        };
         let (n, _) =
             handshake.authenticate_into(keys, iu_response, &mut self.cmd, &mut self.session)?;
         self.secure = SecureChannel::Pending;
@@ -676,8 +680,15 @@ mod tests {
             let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
             let cfg = crate::scp03::HostConfig::default();
             let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 8], &mut a).unwrap();
-            let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
-            x.authenticate(&hs, (&k).into(), &b[..m]).unwrap();
+            // INITIALIZE UPDATE through the exchange: its answer is the reply.
+            let mut iu = [0u8; 64];
+            x.command_buffer()[..n].copy_from_slice(&a[..n]);
+            x.staged(n, false);
+            let n = x.transmit(&mut iu).unwrap();
+            let m = card.initialize_update(&iu[..n], &[], &mut b).unwrap();
+            b[m..m + 2].copy_from_slice(&[0x90, 0x00]);
+            x.receive(&b[..m + 2]).unwrap().unwrap();
+            x.authenticate(&hs, (&k).into()).unwrap();
             let n = x.transmit(&mut a).unwrap();
             card.external_authenticate(&a[..n]).unwrap();
             x.receive(&[0x90, 0x00]).unwrap();

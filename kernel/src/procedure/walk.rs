@@ -494,17 +494,8 @@ impl<'k, 'w> Procedure<'k, 'w> {
             }
             return self.fail(ProcedureError::Status { step, sw });
         }
-        let mut resp = [0u8; 64];
-        let data = self.x.data();
-        let Some(r) = resp.get_mut(..data.len()) else {
-            return self.fail(ProcedureError::MalformedResponse {
-                step,
-                what: "IU response too long",
-            });
-        };
-        r.copy_from_slice(data);
-        let r = &resp[..data.len()];
-        let result = match self.x.authenticate(&hs, self.keys, r) {
+        // The response is read where it lies, in the exchange's buffer.
+        let result = match self.x.authenticate(&hs, self.keys) {
             Err(Scp03Error::LevelNotOffered { i, .. })
                 if self.cfg.policy == SecurePolicy::IfOffered =>
             {
@@ -522,9 +513,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
                 match fallback {
                     Some(level) => self.start_handshake(level, false).and_then(|()| {
                         match core::mem::replace(&mut self.x.secure, SecureChannel::Off) {
-                            SecureChannel::Handshake(hs2) => {
-                                self.x.authenticate(&hs2, self.keys, r)
-                            }
+                            SecureChannel::Handshake(hs2) => self.x.authenticate(&hs2, self.keys),
                             _ => Err(Scp03Error::SessionTerminated),
                         }
                     }),

@@ -178,7 +178,6 @@ impl Session {
         Ok(())
     }
 
-    /// End the session: keys and chaining value are zeroized now.
     /// The two MAC slots, as scratch for a handshake's static keys (call
     /// it on a closed session); [`Session::open_with`] or
     /// [`Session::terminate`] drops what was put there.
@@ -186,6 +185,7 @@ impl Session {
         (&mut self.keys.cmac, &mut self.keys.rmac)
     }
 
+    /// End the session: keys and chaining value are zeroized now.
     pub(crate) fn terminate(&mut self) {
         self.keys.clear();
         self.chain.zeroize();
