@@ -14,6 +14,16 @@ fn demo() -> CardConfig {
     CardConfig::parse(DEMO_CONFIG).unwrap()
 }
 
+/// The demo card with the `i` parameter `i` and all three keys `key_hex`.
+fn demo_with_keys(i: u8, key_hex: &str) -> CardConfig {
+    let mut cfg = demo();
+    cfg.keys.i = i;
+    cfg.keys.enc = key_hex.into();
+    cfg.keys.mac = key_hex.into();
+    cfg.keys.dek = key_hex.into();
+    cfg
+}
+
 fn keys(cfg: &CardConfig) -> StaticKeys {
     let h = |s: &str| scboot_card::from_hex(s).unwrap();
     StaticKeys::new(
@@ -132,12 +142,8 @@ fn every_dodf_form_s8_and_s16_and_key_sizes() {
                 "404142434445464748494a4b4c4d4e4f404142434445464748494a4b4c4d4e4f",
             ),
         ] {
-            let mut cfg = demo();
+            let mut cfg = demo_with_keys(i, key_hex);
             cfg.dodf_form = form;
-            cfg.keys.i = i;
-            cfg.keys.enc = key_hex.into();
-            cfg.keys.mac = key_hex.into();
-            cfg.keys.dek = key_hex.into();
             let mut c = card(&cfg);
             let mut ws = [0u8; 4096];
             let b = run(
@@ -841,11 +847,7 @@ fn static_key_bytes_run_the_same_procedure() {
             "404142434445464748494a4b4c4d4e4f404142434445464748494a4b4c4d4e4f",
         ),
     ] {
-        let mut cfg = demo();
-        cfg.keys.i = i;
-        cfg.keys.enc = key_hex.into();
-        cfg.keys.mac = key_hex.into();
-        cfg.keys.dek = key_hex.into();
+        let cfg = demo_with_keys(i, key_hex);
         let h = |s: &str| scboot_card::from_hex(s).unwrap();
         let bytes = StaticKeyBytes::new(
             cfg.keys.kvn,

@@ -13,6 +13,27 @@ use crate::bytes::InlineBytes;
 /// A key of 16, 24 or 32 bytes.
 type KeyBytes = InlineBytes<32>;
 
+/// Key-ENC, Key-MAC and Key-DEK of one length that this build keys: 16,
+/// and 24 and 32 with features `aes192` and `aes256`.
+fn check_lengths(enc: &[u8], mac: &[u8], dek: &[u8]) -> Result<(), Scp03Error> {
+    let n = enc.len();
+    let built =
+        n == 16 || (cfg!(feature = "aes192") && n == 24) || (cfg!(feature = "aes256") && n == 32);
+    if !built || mac.len() != n || dek.len() != n {
+        return Err(Scp03Error::InvalidKey);
+    }
+    Ok(())
+}
+
+/// What either form of static keys shows: its version and key length,
+/// never a key byte.
+fn debug_keys(f: &mut fmt::Formatter<'_>, name: &str, kvn: u8, len: usize) -> fmt::Result {
+    f.debug_struct(name)
+        .field("kvn", &kvn)
+        .field("len", &len)
+        .finish_non_exhaustive()
+}
+
 fn key_bytes(key: &[u8]) -> Result<KeyBytes, Scp03Error> {
     if !matches!(key.len(), 16 | 24 | 32) {
         return Err(Scp03Error::InvalidKey);
@@ -42,19 +63,14 @@ impl Drop for StaticKeys {
 
 impl fmt::Debug for StaticKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StaticKeys")
-            .field("kvn", &self.kvn)
-            .field("len", &self.dek.len())
-            .finish_non_exhaustive()
+        debug_keys(f, "StaticKeys", self.kvn, self.dek.len())
     }
 }
 
 impl StaticKeys {
     /// Key-ENC, Key-MAC, Key-DEK of one length (16, 24 or 32) and their key version.
     pub fn new(kvn: u8, enc: &[u8], mac: &[u8], dek: &[u8]) -> Result<StaticKeys, Scp03Error> {
-        if enc.len() != mac.len() || enc.len() != dek.len() {
-            return Err(Scp03Error::InvalidKey);
-        }
+        check_lengths(enc, mac, dek)?;
         Ok(StaticKeys {
             kvn,
             enc: Mac::new(enc)?,
@@ -113,10 +129,7 @@ impl Drop for StaticKeyBytes {
 
 impl fmt::Debug for StaticKeyBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StaticKeyBytes")
-            .field("kvn", &self.kvn)
-            .field("len", &self.dek.len())
-            .finish_non_exhaustive()
+        debug_keys(f, "StaticKeyBytes", self.kvn, self.dek.len())
     }
 }
 
@@ -124,16 +137,7 @@ impl StaticKeyBytes {
     /// Key-ENC, Key-MAC, Key-DEK of one length (16, 24 or 32; 24 and 32
     /// need features `aes192` and `aes256`) and their key version.
     pub fn new(kvn: u8, enc: &[u8], mac: &[u8], dek: &[u8]) -> Result<StaticKeyBytes, Scp03Error> {
-        if enc.len() != mac.len() || enc.len() != dek.len() {
-            return Err(Scp03Error::InvalidKey);
-        }
-        // The same refusal as `StaticKeys::new` for a size left out.
-        let built = enc.len() == 16
-            || (cfg!(feature = "aes192") && enc.len() == 24)
-            || (cfg!(feature = "aes256") && enc.len() == 32);
-        if !built {
-            return Err(Scp03Error::InvalidKey);
-        }
+        check_lengths(enc, mac, dek)?;
         Ok(StaticKeyBytes {
             kvn,
             enc: key_bytes(enc)?,
