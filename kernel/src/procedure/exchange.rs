@@ -671,6 +671,9 @@ mod tests {
     /// with its new Le, a GET RESPONSE beside the staged command; the
     /// transport sees the command and the room for the answer together.
     #[test]
+    // AES-heavy safe code: run natively only (under Miri, software AES is
+    // interpreted; the other handshake tests cover its unsafe there).
+    #[cfg_attr(miri, ignore)]
     fn in_place_transmissions_equal_the_copied_ones() {
         use crate::scp03::{CardChannel, CardConfig, StaticKeys};
         let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();

@@ -658,6 +658,9 @@ fn handshake_in_place() {
 /// same EXTERNAL AUTHENTICATE, the same session keys, the same wrapped
 /// command; a wrong card cryptogram or challenge leaves no key behind.
 #[test]
+// AES-heavy safe code: run natively only (under Miri, software AES is
+// interpreted; the other handshake tests cover its unsafe there).
+#[cfg_attr(miri, ignore)]
 fn static_key_bytes_agree_with_static_keys() {
     let mut sizes = std::vec![16usize];
     if cfg!(feature = "aes192") {
@@ -764,6 +767,9 @@ fn static_key_bytes_agree_with_static_keys() {
 /// extended lengths (their data moves two bytes). Too little room is
 /// refused with the size needed, before the counter moves.
 #[test]
+// AES-heavy safe code: run natively only (under Miri, software AES is
+// interpreted; the other handshake tests cover its unsafe there).
+#[cfg_attr(miri, ignore)]
 fn wrap_in_place_equals_wrap() {
     for level in SecurityLevel::VALID {
         let (mut a, mut card) = pair(level);
