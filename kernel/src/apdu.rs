@@ -710,6 +710,25 @@ mod tests {
         assert_eq!(u16::from(StatusWord::from(0x6982)), 0x6982);
     }
 
+    /// An Le no encoding carries is refused, whatever the form: 0, above
+    /// 65536, and above 256 in a short command.
+    #[test]
+    fn set_le_in_place_refuses_impossible_le() {
+        let mut buf = [0x00, 0xB0, 0x00, 0x00, 0x10, 0, 0, 0];
+        for le in [0, 65537] {
+            assert_eq!(
+                set_le_in_place(&mut buf, 5, Some(le)),
+                Err(ApduError::TooLong)
+            );
+        }
+        assert_eq!(
+            set_le_in_place(&mut buf, 5, Some(257)),
+            Err(ApduError::TooLong)
+        );
+        assert_eq!(set_le_in_place(&mut buf, 5, Some(256)), Ok(5));
+        assert_eq!(buf[4], 0x00);
+    }
+
     proptest::proptest! {
         /// The Le rewritten in place equals the command encoded anew with
         /// that Le, in every case and form; nothing past the new length is

@@ -495,6 +495,21 @@ fn reference_bytes(r: u32) -> ([u8; 2], usize) {
 mod tests {
     use super::reference_bytes;
 
+    /// The data one short command carries: all 255 bytes in the clear,
+    /// less the MAC under C-MAC, whole padded blocks under C-DECRYPTION.
+    #[cfg(feature = "keys")]
+    #[test]
+    fn short_writes_per_level() {
+        use super::short_write;
+        use crate::scp03::SecurityLevel;
+        assert_eq!(short_write(None, 8), 255);
+        assert_eq!(short_write(Some(SecurityLevel::AUTHENTICATED), 8), 255);
+        assert_eq!(short_write(Some(SecurityLevel::C_MAC), 8), 247);
+        assert_eq!(short_write(Some(SecurityLevel::C_MAC), 16), 239);
+        assert_eq!(short_write(Some(SecurityLevel::ALL), 8), 239);
+        assert_eq!(short_write(Some(SecurityLevel::C_DEC), 16), 223);
+    }
+
     #[test]
     fn key_references_take_one_byte_up_to_255() {
         assert_eq!(reference_bytes(0), ([0x00, 0], 1));
