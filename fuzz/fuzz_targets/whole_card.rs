@@ -14,7 +14,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use scboot::procedure::{run, Config, SecurePolicy};
-use scboot::scp03::{SecurityLevel, StaticKeys};
+use scboot::scp03::{SecurityLevel, StaticKeyBytes, StaticKeys};
 use scboot_card::config::{build, CardConfig, DEMO_CONFIG};
 use scboot_card::image::Structure;
 use scboot_card::{from_hex, to_hex, VirtualCard};
@@ -115,8 +115,19 @@ fuzz_target!(|input: Input| {
         .read_everything(input.read_chunk & 1 == 1);
     let mut workspace = vec![0u8; 40 * 1024];
     let pin: Option<(u8, &[u8])> = (v & 0x40 != 0).then_some((0x81, b"1234".as_slice()));
+    // `run` takes the keys in either form: as bytes (keyed at each
+    // handshake) when the read size's bit 1 says so.
+    let key_bytes = StaticKeyBytes::new(
+        cfg.keys.kvn,
+        &h(&cfg.keys.enc),
+        &h(&cfg.keys.mac),
+        &h(&cfg.keys.dek),
+    )
+    .expect("keys");
     let outcome = if v & 0x80 != 0 {
         scboot_fuzz::run_by_hand(&mut card, &keys, config, &mut workspace, pin)
+    } else if input.read_chunk & 2 != 0 {
+        run(&mut card, &key_bytes, config, &mut workspace, pin)
     } else {
         run(&mut card, &keys, config, &mut workspace, pin)
     };
