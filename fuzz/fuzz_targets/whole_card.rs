@@ -93,13 +93,8 @@ fuzz_target!(|input: Input| {
         return;
     };
     let h = |s: &str| from_hex(s).expect("hex");
-    let keys = StaticKeys::new(
-        cfg.keys.kvn,
-        &h(&cfg.keys.enc),
-        &h(&cfg.keys.mac),
-        &h(&cfg.keys.dek),
-    )
-    .expect("keys");
+    let (enc, mac, dek) = (h(&cfg.keys.enc), h(&cfg.keys.mac), h(&cfg.keys.dek));
+    let keys = StaticKeys::new(cfg.keys.kvn, &enc, &mac, &dek).expect("keys");
     let level = SecurityLevel::VALID[usize::from(input.level) % SecurityLevel::VALID.len()];
     let policy = [
         SecurePolicy::Required,
@@ -117,13 +112,7 @@ fuzz_target!(|input: Input| {
     let pin: Option<(u8, &[u8])> = (v & 0x40 != 0).then_some((0x81, b"1234".as_slice()));
     // `run` takes the keys in either form: as bytes (keyed at each
     // handshake) when the read size's bit 1 says so.
-    let key_bytes = StaticKeyBytes::new(
-        cfg.keys.kvn,
-        &h(&cfg.keys.enc),
-        &h(&cfg.keys.mac),
-        &h(&cfg.keys.dek),
-    )
-    .expect("keys");
+    let key_bytes = StaticKeyBytes::new(cfg.keys.kvn, &enc, &mac, &dek).expect("keys");
     let outcome = if v & 0x80 != 0 {
         scboot_fuzz::run_by_hand(&mut card, &keys, config, &mut workspace, pin)
     } else if input.read_chunk & 2 != 0 {
