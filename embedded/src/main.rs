@@ -16,7 +16,7 @@ use cortex_m_semihosting::{debug, hio};
 
 use scboot::lwm2m::{accounts, SecurityMode};
 use scboot::monitor::{Monitor, Verdict};
-use scboot::procedure::{run, Bootstrap, Card, Config, Fault};
+use scboot::procedure::{run, Bootstrap, Card, Config, Fault, RunError};
 use scboot::scp03::StaticKeyBytes;
 
 /// Two recorded runs: a bootstrap, then a check.
@@ -26,6 +26,11 @@ static TRANSCRIPT: &[u8] = include_bytes!("../transcript.bin");
 const DEMO_KEY: [u8; 16] = [
     0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F,
 ];
+
+/// The keys as bytes, in flash: keyed at each handshake in the session's
+/// own slots, so that RAM holds no copy of them and no AES schedule of
+/// them between handshakes.
+static DEMO_KEYS: StaticKeyBytes = StaticKeyBytes::from_arrays(0x30, DEMO_KEY, DEMO_KEY, DEMO_KEY);
 
 /// The largest file the demo card holds (the bootstrap EF is 512 bytes).
 const WORKSPACE: usize = 1024;
@@ -113,29 +118,18 @@ fn stack_peak() -> usize {
     }
 }
 
-/// The demo card's static keys, as bytes: keyed at each handshake in the
-/// session's own slots, so that `main` holds 100 bytes of keys, not two
-/// AES schedules.
-#[inline(never)]
-fn demo_keys() -> StaticKeyBytes {
-    match StaticKeyBytes::new(0x30, &DEMO_KEY, &DEMO_KEY, &DEMO_KEY) {
-        Ok(k) => k,
-        Err(_) => fail("keys"),
-    }
-}
-
 /// The bootstrap: the procedure over the recorded card, the accounts
 /// printed, the monitor told what was applied. Its own frame, so that
 /// `main`'s stays small while the procedure runs.
 #[inline(never)]
 fn bootstrap(keys: &StaticKeyBytes, ws: &mut [u8], monitor: &mut Monitor) -> usize {
     let mut card = Replay::at(5);
-    let b = match run(&mut card, keys, Config::new([0x11; 16]), ws, None) {
-        Ok(b) => b,
-        Err(_) => fail("bootstrap"),
-    };
-    print_accounts(&b);
-    monitor.applied(&b);
+    // The outcome is read where `run` wrote it: moving the `Bootstrap`
+    // out of its `Result` would copy it into a second place on the stack.
+    let outcome = run(&mut card, keys, Config::new([0x11; 16]), ws, None);
+    let Ok(b) = &outcome else { fail("bootstrap") };
+    print_accounts(b);
+    monitor.applied(b);
     if card.left != 0 {
         fail("the bootstrap sent fewer commands than recorded");
     }
@@ -180,17 +174,22 @@ fn print_accounts(b: &Bootstrap<'_>) {
 fn check(keys: &StaticKeyBytes, ws: &mut [u8], monitor: &mut Monitor, pos: usize) {
     let mut card = Replay::at(pos);
     let fresh = run(&mut card, keys, Config::new([0x22; 16]), ws, None);
-    match monitor.check(fresh) {
-        Ok(Verdict::Unchanged) => {
-            if let Ok(mut out) = hio::hstdout() {
-                let _ = writeln!(out, "check: unchanged");
-            }
-        }
-        _ => fail("the check did not find the card unchanged"),
+    if !unchanged(monitor, fresh) {
+        fail("the check did not find the card unchanged");
+    }
+    if let Ok(mut out) = hio::hstdout() {
+        let _ = writeln!(out, "check: unchanged");
     }
     if card.left != 0 {
         fail("the check sent fewer commands than recorded");
     }
+}
+
+/// The monitor's verdict on a fresh run. Its own frame: the verdict is
+/// not beside the fresh run's outcome while the procedure runs.
+#[inline(never)]
+fn unchanged(monitor: &mut Monitor, fresh: Result<Bootstrap<'_>, RunError<Fault>>) -> bool {
+    matches!(monitor.check(fresh), Ok(Verdict::Unchanged))
 }
 
 #[entry]
@@ -198,15 +197,15 @@ fn main() -> ! {
     if &TRANSCRIPT[..4] != b"SCBT" || TRANSCRIPT[4] != 2 {
         fail("not a transcript of two runs");
     }
-    let keys = demo_keys();
+    let keys = &DEMO_KEYS;
     let ws: &'static mut [u8; WORKSPACE] = match cortex_m::singleton!(: [u8; WORKSPACE] = [0; WORKSPACE])
     {
         Some(w) => w,
         None => fail("workspace"),
     };
     let mut monitor = Monitor::new();
-    let pos = bootstrap(&keys, &mut ws[..], &mut monitor);
-    check(&keys, &mut ws[..], &mut monitor, pos);
+    let pos = bootstrap(keys, &mut ws[..], &mut monitor);
+    check(keys, &mut ws[..], &mut monitor, pos);
     let peak = stack_peak();
     if let Ok(mut out) = hio::hstdout() {
         let _ = writeln!(out, "stack_peak={peak}");

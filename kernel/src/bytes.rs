@@ -39,6 +39,22 @@ impl<const N: usize> InlineBytes<N> {
         Some(out)
     }
 
+    /// The `M` bytes of `a`, at compile time when wanted: an `M` above `N`
+    /// or 255 does not compile.
+    pub(crate) const fn from_array<const M: usize>(a: [u8; M]) -> Self {
+        const { assert!(M <= N && M <= 255, "more bytes than the string holds") };
+        let mut bytes = [0u8; N];
+        let mut i = 0;
+        while i < M {
+            bytes[i] = a[i];
+            i += 1;
+        }
+        InlineBytes {
+            bytes,
+            len: M as u8,
+        }
+    }
+
     /// `len` zero bytes, to be written in place (`None` above `N` or 255).
     pub(crate) fn zeroed(len: usize) -> Option<Self> {
         (len <= N).then_some(())?;

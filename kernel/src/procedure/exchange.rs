@@ -88,6 +88,8 @@ fn secure_channel(e: Scp03Error) -> ExchangeError {
 
 /// The secure channel's state. The session itself is
 /// [`Exchange`]'s `session`, keyed where it lies by the handshake.
+/// `repr(u8)`: `Off` is a zero tag, so an idle exchange is all zero bytes.
+#[repr(u8)]
 pub(crate) enum SecureChannel {
     /// None (yet, or by policy).
     Off,
@@ -113,8 +115,8 @@ pub(crate) struct Exchange {
     /// wrap it where it lies (`WIRE_MAX`).
     cmd: [u8; WIRE_MAX],
     cmd_len: usize,
-    /// `cmd` still holds the plain command (not wrapped over it).
-    plain_kept: bool,
+    /// `cmd` holds the wire form, wrapped over the plain command.
+    wrapped: bool,
     /// A GET RESPONSE built in place (the staged command stays).
     ctl: [u8; 5],
     /// What [`Exchange::transfer_buffers`] hands out to send.
@@ -152,7 +154,7 @@ impl Exchange {
         Exchange {
             cmd: [0; WIRE_MAX],
             cmd_len: 0,
-            plain_kept: true,
+            wrapped: false,
             ctl: [0; 5],
             outgoing: Outgoing::Nothing,
             protect: false,
@@ -192,21 +194,28 @@ impl Exchange {
     }
 
     /// Check the INITIALIZE UPDATE response (the last reply's data, read
-    /// where it lies) and key the session in place (see
+    /// where it lies) against the handshake in progress, read where it
+    /// lies too, and key the session in place (see
     /// [`HostHandshake::authenticate_into`]); EXTERNAL AUTHENTICATE is the
-    /// staged command.
-    pub(crate) fn authenticate(
-        &mut self,
-        handshake: &HostHandshake,
-        keys: StaticKeyRef<'_>,
-    ) -> Result<(), Scp03Error> {
-        self.secure = SecureChannel::Off;
+    /// staged command. Whatever the outcome, the handshake is over: the
+    /// channel is pending on success, off on failure.
+    pub(crate) fn authenticate(&mut self, keys: StaticKeyRef<'_>) -> Result<(), Scp03Error> {
+        let SecureChannel::Handshake(handshake) = &self.secure else {
+            return Err(Scp03Error::SessionTerminated);
+        };
         let iu_response = match self.reply {
             Some(r) => self.buf.get(..r.len).unwrap_or(&[]),
             None => &[],
         };
-        let (n, _) =
-            handshake.authenticate_into(keys, iu_response, &mut self.cmd, &mut self.session)?;
+        let done = handshake.authenticate_session(
+            keys,
+            iu_response,
+            &mut self.cmd,
+            &mut self.session,
+            None,
+        );
+        self.secure = SecureChannel::Off;
+        let n = done?;
         self.secure = SecureChannel::Pending;
         self.staged(n, false);
         Ok(())
@@ -260,7 +269,7 @@ impl Exchange {
     /// `n` bytes of the command buffer are the next command.
     pub(crate) fn staged(&mut self, n: usize, protect: bool) {
         self.cmd_len = n.min(CMD_MAX);
-        self.plain_kept = true;
+        self.wrapped = false;
         self.outgoing = Outgoing::Nothing;
         self.protect = protect && matches!(self.secure, SecureChannel::Open);
         self.next = Next::Command;
@@ -280,7 +289,7 @@ impl Exchange {
     /// for GET RESPONSE), and whether it went through the secure channel.
     /// (Empty when the command was wrapped over its plain form.)
     pub(crate) fn last_command(&self) -> (&[u8], bool, bool) {
-        let plain = match self.plain_kept {
+        let plain = match !self.wrapped {
             true => self.cmd.get(..self.cmd_len).unwrap_or(&[]),
             false => &[],
         };
@@ -364,7 +373,7 @@ impl Exchange {
             Next::Command => {
                 let n = match (&self.secure, self.protect) {
                     (SecureChannel::Open, true) => {
-                        self.plain_kept = false;
+                        self.wrapped = true;
                         self.session
                             .wrap_in_place(&mut self.cmd, self.cmd_len)
                             .map_err(secure_channel)?
@@ -691,7 +700,8 @@ mod tests {
             let m = card.initialize_update(&iu[..n], &[], &mut b).unwrap();
             b[m..m + 2].copy_from_slice(&[0x90, 0x00]);
             x.receive(&b[..m + 2]).unwrap().unwrap();
-            x.authenticate(&hs, (&k).into()).unwrap();
+            x.secure = SecureChannel::Handshake(hs);
+            x.authenticate((&k).into()).unwrap();
             let n = x.transmit(&mut a).unwrap();
             card.external_authenticate(&a[..n]).unwrap();
             x.receive(&[0x90, 0x00]).unwrap();

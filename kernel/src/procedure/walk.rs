@@ -482,12 +482,13 @@ impl<'k, 'w> Procedure<'k, 'w> {
     #[inline(never)]
     fn on_initialize_update(&mut self, sw: StatusWord) -> Result<(), ProcedureError> {
         let step = StepName::InitializeUpdate;
-        let SecureChannel::Handshake(hs) =
-            core::mem::replace(&mut self.x.secure, SecureChannel::Off)
-        else {
+        // The handshake is read where it lies, in the exchange.
+        if !matches!(self.x.secure, SecureChannel::Handshake(_)) {
+            self.x.secure = SecureChannel::Off;
             return self.fail(ProcedureError::OutOfOrder);
-        };
+        }
         if !sw.is_success() {
+            self.x.secure = SecureChannel::Off;
             if self.cfg.policy == SecurePolicy::IfOffered {
                 self.phase = Phase::SelectOdf;
                 return Ok(());
@@ -495,7 +496,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
             return self.fail(ProcedureError::Status { step, sw });
         }
         // The response is read where it lies, in the exchange's buffer.
-        let result = match self.x.authenticate(&hs, self.keys) {
+        let result = match self.x.authenticate(self.keys) {
             Err(Scp03Error::LevelNotOffered { i, .. })
                 if self.cfg.policy == SecurePolicy::IfOffered =>
             {
@@ -511,12 +512,9 @@ impl<'k, 'w> Procedure<'k, 'w> {
                 .into_iter()
                 .find(|l| l.bits() & wanted == l.bits() && l.offered_by(i));
                 match fallback {
-                    Some(level) => self.start_handshake(level, false).and_then(|()| {
-                        match core::mem::replace(&mut self.x.secure, SecureChannel::Off) {
-                            SecureChannel::Handshake(hs2) => self.x.authenticate(&hs2, self.keys),
-                            _ => Err(Scp03Error::SessionTerminated),
-                        }
-                    }),
+                    Some(level) => self
+                        .start_handshake(level, false)
+                        .and_then(|()| self.x.authenticate(self.keys)),
                     None => Err(Scp03Error::LevelNotOffered { level: wanted, i }),
                 }
             }

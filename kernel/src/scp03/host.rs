@@ -3,9 +3,10 @@
 
 use zeroize::Zeroize;
 
+use super::crypto::Mac;
 use super::error::Scp03Error;
 use super::iu::InitUpdateResponse;
-use super::keys::{pseudo_random_challenge_with, SessionKeys, StaticKeyRef};
+use super::keys::{pseudo_random_challenge_with, StaticKeyRef};
 use super::params::{constants, Mode, SecurityLevel};
 use super::session::{Response, Session};
 use super::verify::ct_equal;
@@ -281,75 +282,131 @@ impl HostHandshake {
         out: &mut [u8],
         into: &mut HostSession,
     ) -> Result<(usize, zeroize::Zeroizing<[u8; 16]>), Scp03Error> {
+        let mut host_cryptogram = zeroize::Zeroizing::new([0u8; 16]);
+        let n =
+            self.authenticate_session(keys, iu_response, out, into, Some(&mut host_cryptogram))?;
+        Ok((n, host_cryptogram))
+    }
+
+    /// [`HostHandshake::authenticate_into`], the host cryptogram copied to
+    /// `keep` when given (a procedure does not keep it).
+    pub(crate) fn authenticate_session<'k>(
+        &self,
+        keys: impl Into<StaticKeyRef<'k>>,
+        iu_response: &[u8],
+        out: &mut [u8],
+        into: &mut HostSession,
+        keep: Option<&mut [u8; 16]>,
+    ) -> Result<usize, Scp03Error> {
         into.session.terminate();
-        let r = InitUpdateResponse::parse(iu_response, self.mode)?;
-        if self.kvn != 0 && r.kvn != self.kvn {
+        let done = self.authenticate_in(keys.into(), iu_response, out, into, keep);
+        if done.is_err() {
+            // No key stays, and no response of a handshake that failed.
+            into.session.terminate();
+            into.response = InitUpdateResponse::EMPTY;
+        }
+        done
+    }
+
+    /// [`HostHandshake::authenticate_into`]'s work in three parts, each
+    /// with its own frame, so that only the keying's is under the key
+    /// schedules being built (a microcontroller's peak stack): the
+    /// response, parsed where the session keeps it; the session keys,
+    /// derived and keyed one at a time where they live; the cryptograms
+    /// and EXTERNAL AUTHENTICATE.
+    fn authenticate_in(
+        &self,
+        keys: StaticKeyRef<'_>,
+        iu_response: &[u8],
+        out: &mut [u8],
+        into: &mut HostSession,
+        keep: Option<&mut [u8; 16]>,
+    ) -> Result<usize, Scp03Error> {
+        self.accept_response(iu_response, &mut into.response)?;
+        let r = &into.response;
+        let m = self.mode.size();
+        let cc = r.card_challenge();
+        let sequence_counter = r.sequence_counter;
+        let mut check = |enc: &Mac| {
+            if let (Some(seq), true) = (sequence_counter, self.aid_len > 0) {
+                let aid = self.aid.get(..usize::from(self.aid_len)).unwrap_or(&[]);
+                let expected = pseudo_random_challenge_with(enc, self.mode, seq, aid)?;
+                if !ct_equal(expected.get(..m).unwrap_or(&[]), cc) {
+                    return Err(Scp03Error::CardChallengeMismatch);
+                }
+            }
+            Ok(())
+        };
+        let context = [self.host_challenge(), cc];
+        into.session.open_derived(
+            keys,
+            context,
+            self.level,
+            self.mode,
+            self.channel,
+            &mut check,
+        )?;
+        self.external_authenticate(into, out, keep)
+    }
+
+    /// The INITIALIZE UPDATE response parsed into `response`, with its key
+    /// version and `i` checked against what was asked for.
+    #[inline(never)]
+    fn accept_response(
+        &self,
+        iu_response: &[u8],
+        response: &mut InitUpdateResponse,
+    ) -> Result<(), Scp03Error> {
+        *response = InitUpdateResponse::parse(iu_response, self.mode)?;
+        if self.kvn != 0 && response.kvn != self.kvn {
             return Err(Scp03Error::KvnMismatch {
                 expected: self.kvn,
-                found: r.kvn,
+                found: response.kvn,
             });
         }
-        if !self.level.offered_by(r.i) {
+        if !self.level.offered_by(response.i) {
             return Err(Scp03Error::LevelNotOffered {
                 level: self.level.bits(),
-                i: r.i,
+                i: response.i,
             });
         }
+        Ok(())
+    }
+
+    /// With the session keyed: the card cryptogram checked (constant
+    /// time), the host cryptogram computed, EXTERNAL AUTHENTICATE built
+    /// into `out` (its S-MAC schedule computes both cryptograms and the
+    /// C-MAC).
+    #[inline(never)]
+    fn external_authenticate(
+        &self,
+        into: &mut HostSession,
+        out: &mut [u8],
+        keep: Option<&mut [u8; 16]>,
+    ) -> Result<usize, Scp03Error> {
         let m = self.mode.size();
         let hc = self.host_challenge();
-        let keys = keys.into();
-        // Static keys given as bytes are keyed in the closed session's own
-        // MAC slots (closed above), which the session keys then replace.
-        let (spare_enc, spare_mac) = into.session.spare_macs();
-        let derived = keys.macs(spare_enc, spare_mac).and_then(|(enc, mac)| {
-            SessionKeys::derive_checked(enc, mac, keys.key_len(), hc, r.card_challenge(), |enc| {
-                if let (Some(seq), true) = (r.sequence_counter, self.aid_len > 0) {
-                    let aid = self.aid.get(..usize::from(self.aid_len)).unwrap_or(&[]);
-                    let expected = pseudo_random_challenge_with(enc, self.mode, seq, aid)?;
-                    if !ct_equal(expected.get(..m).unwrap_or(&[]), r.card_challenge()) {
-                        return Err(Scp03Error::CardChallengeMismatch);
-                    }
-                }
-                Ok(())
-            })
-        });
-        // No static schedule stays in the slots: a failure ends the session
-        // here, and `open_with` ends it before keying the session keys.
-        let session_keys = match derived {
-            Ok(k) => k,
-            Err(e) => {
-                into.session.terminate();
-                return Err(e);
-            }
-        };
-        // The session's S-MAC schedule computes both cryptograms and the C-MACs.
+        let r = &into.response;
+        let cc = r.card_challenge();
         let session = &mut into.session;
-        session.open_with(&session_keys, self.level, self.mode, self.channel)?;
-        drop(session_keys);
-        let mut card_cg = session.cryptogram(constants::CARD_CRYPTOGRAM, hc, r.card_challenge())?;
+        let mut card_cg = session.cryptogram(constants::CARD_CRYPTOGRAM, hc, cc)?;
         let ok = ct_equal(card_cg.get(..m).unwrap_or(&[]), r.card_cryptogram());
         card_cg.zeroize();
         if !ok {
-            session.terminate();
             return Err(Scp03Error::CardCryptogramMismatch);
         }
-        let host_cryptogram = zeroize::Zeroizing::new(session.cryptogram(
-            constants::HOST_CRYPTOGRAM,
-            hc,
-            r.card_challenge(),
-        )?);
+        let host_cryptogram =
+            zeroize::Zeroizing::new(session.cryptogram(constants::HOST_CRYPTOGRAM, hc, cc)?);
 
         // EXTERNAL AUTHENTICATE: 84 82 level 00 Lc host_cryptogram C-MAC (chain 16 x 00).
         let total = 5 + 2 * m;
         let Some(dst) = out.get_mut(..total) else {
-            session.terminate();
             return Err(Scp03Error::BufferTooSmall { needed: total });
         };
         let header = [0x84, 0x82, self.level.bits(), 0x00, (2 * m) as u8];
         let cg = host_cryptogram.get(..m).unwrap_or(&[]);
         let mac = session.external_authenticate_mac(&header, cg)?;
         let Some(wire_cla) = class_on_channel(0x80, self.channel, true) else {
-            session.terminate();
             return Err(Scp03Error::InvalidChannel(self.channel));
         };
         let (head, rest) = dst.split_at_mut(5);
@@ -357,8 +414,10 @@ impl HostHandshake {
         let (c, mac_out) = rest.split_at_mut(m);
         c.copy_from_slice(cg);
         mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[]));
-        into.response = r;
-        Ok((total, host_cryptogram))
+        if let Some(keep) = keep {
+            keep.copy_from_slice(&*host_cryptogram);
+        }
+        Ok(total)
     }
 }
 

@@ -146,6 +146,43 @@ impl StaticKeyBytes {
         })
     }
 
+    /// [`StaticKeyBytes::new`] at compile time, for keys a firmware holds
+    /// in read-only memory: as a `static`, they are neither copied to RAM
+    /// nor held on the stack. A length other than 16, 24 or 32 bytes (24
+    /// and 32 with features `aes192` and `aes256`) does not compile.
+    ///
+    /// ```
+    /// use scboot::scp03::{StaticKeyBytes, StaticKeyRef};
+    /// static KEYS: StaticKeyBytes = StaticKeyBytes::from_arrays(0x30, [0x40; 16], [0x41; 16], [0x42; 16]);
+    /// assert_eq!(StaticKeyRef::from(&KEYS).key_len(), 16);
+    /// ```
+    ///
+    /// ```compile_fail
+    /// use scboot::scp03::StaticKeyBytes;
+    /// static KEYS: StaticKeyBytes = StaticKeyBytes::from_arrays(0x30, [0; 20], [0; 20], [0; 20]);
+    /// ```
+    pub const fn from_arrays<const N: usize>(
+        kvn: u8,
+        enc: [u8; N],
+        mac: [u8; N],
+        dek: [u8; N],
+    ) -> StaticKeyBytes {
+        const {
+            assert!(
+                N == 16
+                    || (cfg!(feature = "aes192") && N == 24)
+                    || (cfg!(feature = "aes256") && N == 32),
+                "static keys are 16 bytes, or 24 or 32 with their features"
+            )
+        };
+        StaticKeyBytes {
+            kvn,
+            enc: KeyBytes::from_array(enc),
+            mac: KeyBytes::from_array(mac),
+            dek: KeyBytes::from_array(dek),
+        }
+    }
+
     /// The key version number.
     pub const fn kvn(&self) -> u8 {
         self.kvn
@@ -232,15 +269,28 @@ impl<'k> StaticKeyRef<'k> {
     where
         'k: 's,
     {
+        if let Some(keyed) = self.keyed_or_key_into(spare_enc, spare_mac)? {
+            return Ok(keyed);
+        }
+        match (spare_enc.as_ref(), spare_mac.as_ref()) {
+            (Some(e), Some(m)) => Ok((e, m)),
+            _ => Err(Scp03Error::InvalidKey),
+        }
+    }
+
+    /// [`StaticKeys`]' own CMACs; or `None`, [`StaticKeyBytes`] having been
+    /// keyed into `spare_enc` (Key-ENC) and `spare_mac` (Key-MAC).
+    pub(crate) fn keyed_or_key_into(
+        self,
+        spare_enc: &mut Option<Mac>,
+        spare_mac: &mut Option<Mac>,
+    ) -> Result<Option<(&'k Mac, &'k Mac)>, Scp03Error> {
         match self.0 {
-            KeyForm::Keyed(k) => Ok((&k.enc, &k.mac)),
+            KeyForm::Keyed(k) => Ok(Some((&k.enc, &k.mac))),
             KeyForm::Bytes(k) => {
                 Mac::key_into(spare_enc, k.enc.as_bytes())?;
                 Mac::key_into(spare_mac, k.mac.as_bytes())?;
-                match (spare_enc.as_ref(), spare_mac.as_ref()) {
-                    (Some(e), Some(m)) => Ok((e, m)),
-                    _ => Err(Scp03Error::InvalidKey),
-                }
+                Ok(None)
             }
         }
     }
@@ -416,7 +466,9 @@ pub fn pseudo_random_challenge<'k>(
     pseudo_random_challenge_with(enc, mode, sequence_counter, aid)
 }
 
-/// [`pseudo_random_challenge`] with Key-ENC's CMAC at hand.
+/// [`pseudo_random_challenge`] with Key-ENC's CMAC at hand. Out of line:
+/// a handshake's frame does not carry its temporaries.
+#[inline(never)]
 pub(crate) fn pseudo_random_challenge_with(
     enc: &Mac,
     mode: Mode,

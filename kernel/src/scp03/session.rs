@@ -9,11 +9,12 @@
 //! whole keyed session is ever made (a microcontroller's stack holds one
 //! key schedule in passing, not three).
 
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::crypto::{kdf_with, Cipher, Mac};
 use super::error::Scp03Error;
-use super::keys::SessionKeys;
+use super::keys::{SessionKeys, StaticKeyRef};
+use super::params::constants;
 use super::params::{Mode, SecurityLevel};
 use super::verify::{ct_equal, unpadded_len};
 use crate::apdu::{channel_of, class_on_channel, split_response, Command, Framing, StatusWord};
@@ -66,6 +67,42 @@ impl SessionCrypto {
         self.enc = None;
         self.cmac = None;
         self.rmac = None;
+    }
+
+    /// Derive the session keys from the static keys (Amendment D 6.2.1,
+    /// `context` = host challenge, card challenge) and key each where it
+    /// lives as soon as it is derived: one derived key (at most 32 bytes,
+    /// wiped) is on the stack at a time. `check` runs first, on Key-ENC's
+    /// CMAC. Static keys given as bytes are keyed in the two MAC slots,
+    /// each replaced by its session key once it has served: Key-ENC (in
+    /// `cmac`) derives S-ENC only, Key-MAC (in `rmac`) S-MAC then S-RMAC.
+    /// On failure some slots may be keyed: the caller clears them.
+    fn key_derived(
+        &mut self,
+        keys: StaticKeyRef<'_>,
+        context: &[&[u8]; 2],
+        check: &mut dyn FnMut(&Mac) -> Result<(), Scp03Error>,
+    ) -> Result<(), Scp03Error> {
+        let n = keys.key_len();
+        if !matches!(n, 16 | 24 | 32) {
+            return Err(Scp03Error::InvalidKey);
+        }
+        let mut derived = Zeroizing::new([0u8; 32]);
+        let key = derived.get_mut(..n).ok_or(Scp03Error::InvalidKey)?;
+        let (enc, mac) = match keys.keyed_or_key_into(&mut self.cmac, &mut self.rmac)? {
+            Some((enc, mac)) => (Some(enc), Some(mac)),
+            None => (None, None),
+        };
+        let key_enc = enc.or(self.cmac.as_ref()).ok_or(Scp03Error::InvalidKey)?;
+        check(key_enc)?;
+        kdf_with(key_enc, constants::S_ENC, context, key)?;
+        Cipher::key_into(&mut self.enc, key)?;
+        let key_mac = mac.or(self.rmac.as_ref()).ok_or(Scp03Error::InvalidKey)?;
+        kdf_with(key_mac, constants::S_MAC, context, key)?;
+        Mac::key_into(&mut self.cmac, key)?;
+        kdf_with(key_mac, constants::S_RMAC, context, key)?;
+        Mac::key_into(&mut self.rmac, key)?;
+        Ok(())
     }
 
     /// Key all three from `keys`, each in its place.
@@ -178,11 +215,32 @@ impl Session {
         Ok(())
     }
 
-    /// The two MAC slots, as scratch for a handshake's static keys (call
-    /// it on a closed session); [`Session::open_with`] or
-    /// [`Session::terminate`] drops what was put there.
-    pub(crate) fn spare_macs(&mut self) -> (&mut Option<Mac>, &mut Option<Mac>) {
-        (&mut self.keys.cmac, &mut self.keys.rmac)
+    /// [`Session::open_with`] the session keys derived from `keys` (see
+    /// `SessionCrypto::key_derived`), with `check` run on Key-ENC's CMAC
+    /// first. On failure the session is closed and holds no key. Out of
+    /// line: its frame, not the handshake's, is under each key schedule
+    /// being built; `check` is called through a reference, so that its
+    /// temporaries are in its own frame, not in this one.
+    #[inline(never)]
+    pub(crate) fn open_derived(
+        &mut self,
+        keys: StaticKeyRef<'_>,
+        context: [&[u8]; 2],
+        level: SecurityLevel,
+        mode: Mode,
+        channel: u8,
+        check: &mut dyn FnMut(&Mac) -> Result<(), Scp03Error>,
+    ) -> Result<(), Scp03Error> {
+        self.terminate();
+        self.counter = 0;
+        self.level = level;
+        self.mode = mode;
+        self.channel = channel;
+        let keyed = self.keys.key_derived(keys, &context, check);
+        if keyed.is_err() {
+            self.keys.clear();
+        }
+        keyed
     }
 
     /// End the session: keys and chaining value are zeroized now.
