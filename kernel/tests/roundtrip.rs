@@ -716,6 +716,13 @@ fn label_and_attribute_limits_in_encoders() {
         d.common.user_consent = Some(u);
         cases.push((d, ok, "userConsent"));
     }
+    // A URL value: ASCII, at most 1024 bytes (MAX_URL_LEN).
+    let url = "u".repeat(1025);
+    let not_ascii = "\u{e9}".repeat(8);
+    for (u, ok) in [(&url[..1024], true), (&url[..], false), (&not_ascii[..], false)] {
+        cases.push((plain_object(ObjectValue::Url(u)), ok, "url"));
+    }
+    let mut buf = vec![0u8; 2048];
     for (d, ok, what) in cases {
         let r = d.encode(&mut buf);
         assert!(

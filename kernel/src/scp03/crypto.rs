@@ -24,6 +24,15 @@ use zeroize::Zeroize;
 
 use super::error::Scp03Error;
 
+/// Key `slot` with a `C` schedule of `key` (whose length the caller
+/// matched to `C`), as `wrap` makes it a slot's value. One copy per key
+/// size, out of line: keying an AES-128 key takes an AES-128-sized
+/// temporary even where the slot is sized for AES-256.
+#[inline(never)]
+fn key_sized<C: KeyInit, T>(slot: &mut Option<T>, key: &[u8], wrap: impl FnOnce(C) -> T) {
+    *slot = Some(wrap(C::new(GenericArray::from_slice(key))));
+}
+
 /// AES with a key of 16, 24 or 32 bytes (24 with feature `aes192`, 32
 /// with `aes256`; other lengths are `InvalidKey`), for encryption and
 /// decryption. The enum is as large as its largest key schedule, so a
@@ -53,11 +62,11 @@ impl Cipher {
     pub(crate) fn key_into(slot: &mut Option<Cipher>, key: &[u8]) -> Result<(), Scp03Error> {
         *slot = None;
         match key.len() {
-            16 => *slot = Some(Cipher::A128(Aes128::new(GenericArray::from_slice(key)))),
+            16 => key_sized(slot, key, Cipher::A128),
             #[cfg(feature = "aes192")]
-            24 => *slot = Some(Cipher::A192(Aes192::new(GenericArray::from_slice(key)))),
+            24 => key_sized(slot, key, Cipher::A192),
             #[cfg(feature = "aes256")]
-            32 => *slot = Some(Cipher::A256(Aes256::new(GenericArray::from_slice(key)))),
+            32 => key_sized(slot, key, Cipher::A256),
             _ => return Err(Scp03Error::InvalidKey),
         }
         Ok(())
@@ -159,11 +168,11 @@ impl Mac {
     pub(crate) fn key_into(slot: &mut Option<Mac>, key: &[u8]) -> Result<(), Scp03Error> {
         *slot = None;
         match key.len() {
-            16 => *slot = Some(Mac::A128(Aes128Enc::new(GenericArray::from_slice(key)))),
+            16 => key_sized(slot, key, Mac::A128),
             #[cfg(feature = "aes192")]
-            24 => *slot = Some(Mac::A192(Aes192Enc::new(GenericArray::from_slice(key)))),
+            24 => key_sized(slot, key, Mac::A192),
             #[cfg(feature = "aes256")]
-            32 => *slot = Some(Mac::A256(Aes256Enc::new(GenericArray::from_slice(key)))),
+            32 => key_sized(slot, key, Mac::A256),
             _ => return Err(Scp03Error::InvalidKey),
         }
         Ok(())
