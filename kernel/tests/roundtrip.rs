@@ -719,7 +719,11 @@ fn label_and_attribute_limits_in_encoders() {
     // A URL value: ASCII, at most 1024 bytes (MAX_URL_LEN).
     let url = "u".repeat(1025);
     let not_ascii = "\u{e9}".repeat(8);
-    for (u, ok) in [(&url[..1024], true), (&url[..], false), (&not_ascii[..], false)] {
+    for (u, ok) in [
+        (&url[..1024], true),
+        (&url[..], false),
+        (&not_ascii[..], false),
+    ] {
         cases.push((plain_object(ObjectValue::Url(u)), ok, "url"));
     }
     let mut buf = vec![0u8; 2048];
@@ -737,6 +741,27 @@ fn label_and_attribute_limits_in_encoders() {
             let dodf = Dodf::parse(&buf[..n]).unwrap();
             assert_eq!((dodf.len(), dodf.is_empty()), (1, false));
         }
+    }
+}
+
+/// A URL value is a PrintableString when every character allows it
+/// (letters, digits and ` '()+,-./:=?`), an IA5String otherwise; either
+/// parses back to the same URL.
+#[test]
+fn url_value_string_type() {
+    for (url, tag) in [
+        ("coaps://lwm2m.example.com:5684", 0x13u8),
+        ("abc123", 0x13),
+        ("coaps://a_b.example", 0x16),
+        ("coaps://x.example/~p", 0x16),
+    ] {
+        let enc = encode(&plain_object(ObjectValue::Url(url)));
+        let at = enc.len() - url.len();
+        assert_eq!(&enc[at..], url.as_bytes(), "{url}");
+        assert_eq!(enc[at - 2..at], [tag, url.len() as u8], "{url}");
+        let dodf = Dodf::parse(&enc).unwrap();
+        let entry = dodf.entries().next().unwrap();
+        assert_eq!(entry.value, ObjectValue::Url(url), "{url}");
     }
 }
 

@@ -105,3 +105,18 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_everything_sets_and_clears_both_reads() {
+        let c = Config::new([0; 16]);
+        assert!(!c.read_token_info && !c.read_every_dodf);
+        let all = c.read_everything(true);
+        assert!(all.read_token_info && all.read_every_dodf);
+        let none = all.read_everything(false);
+        assert!(!none.read_token_info && !none.read_every_dodf);
+    }
+}

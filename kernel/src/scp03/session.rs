@@ -192,6 +192,16 @@ impl Session {
         }
     }
 
+    /// Ended (keys dropped, chain wiped), then set up for a new session
+    /// with these parameters and counter 0, not yet keyed.
+    fn restart(&mut self, level: SecurityLevel, mode: Mode, channel: u8) {
+        self.terminate();
+        self.counter = 0;
+        self.level = level;
+        self.mode = mode;
+        self.channel = channel;
+    }
+
     /// Key this session in place (the schedules are built where the
     /// session lives, not moved into it) with a fresh chain and counter.
     /// Whatever it held before is dropped (zeroized) first.
@@ -203,11 +213,7 @@ impl Session {
         mode: Mode,
         channel: u8,
     ) -> Result<(), Scp03Error> {
-        self.terminate();
-        self.counter = 0;
-        self.level = level;
-        self.mode = mode;
-        self.channel = channel;
+        self.restart(level, mode, channel);
         if let Err(e) = self.keys.key(keys) {
             self.keys.clear();
             return Err(e);
@@ -231,11 +237,7 @@ impl Session {
         channel: u8,
         check: &mut dyn FnMut(&Mac) -> Result<(), Scp03Error>,
     ) -> Result<(), Scp03Error> {
-        self.terminate();
-        self.counter = 0;
-        self.level = level;
-        self.mode = mode;
-        self.channel = channel;
+        self.restart(level, mode, channel);
         let keyed = self.keys.key_derived(keys, &context, check);
         if keyed.is_err() {
             self.keys.clear();

@@ -678,6 +678,10 @@ fn static_key_bytes_agree_with_static_keys() {
             (r1.kvn(), r1.key_len(), r1.dek()),
             (r2.kvn(), r2.key_len(), r2.dek())
         );
+        assert_eq!(
+            (bytes.kvn(), bytes.key_len(), bytes.dek()),
+            (0x30, len, &dek[..len])
+        );
         let (s1, s2) = (
             SessionKeys::derive(&keyed, &[5; 8], &[6; 8]).unwrap(),
             SessionKeys::derive(&bytes, &[5; 8], &[6; 8]).unwrap(),
@@ -807,4 +811,41 @@ fn wrap_in_place_equals_wrap() {
             }
         }
     }
+}
+
+/// Static keys built at compile time are the keys built at run time:
+/// same version, same Key-DEK, same session keys.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn static_key_bytes_from_arrays_equal_new() {
+    fn same(a: &StaticKeyBytes, b: &StaticKeyBytes) {
+        assert_eq!(
+            (a.kvn(), a.key_len(), a.dek()),
+            (b.kvn(), b.key_len(), b.dek())
+        );
+        let (sa, sb) = (
+            SessionKeys::derive(a, &[5; 8], &[6; 8]).unwrap(),
+            SessionKeys::derive(b, &[5; 8], &[6; 8]).unwrap(),
+        );
+        assert_eq!(
+            (sa.s_enc(), sa.s_mac(), sa.s_rmac()),
+            (sb.s_enc(), sb.s_mac(), sb.s_rmac())
+        );
+    }
+    const K16: StaticKeyBytes =
+        StaticKeyBytes::from_arrays(0x31, [0x41; 16], [0x42; 16], [0x43; 16]);
+    same(
+        &K16,
+        &StaticKeyBytes::new(0x31, &[0x41; 16], &[0x42; 16], &[0x43; 16]).unwrap(),
+    );
+    #[cfg(feature = "aes192")]
+    same(
+        &StaticKeyBytes::from_arrays(0x32, [0x41; 24], [0x42; 24], [0x43; 24]),
+        &StaticKeyBytes::new(0x32, &[0x41; 24], &[0x42; 24], &[0x43; 24]).unwrap(),
+    );
+    #[cfg(feature = "aes256")]
+    same(
+        &StaticKeyBytes::from_arrays(0x33, [0x41; 32], [0x42; 32], [0x43; 32]),
+        &StaticKeyBytes::new(0x33, &[0x41; 32], &[0x42; 32], &[0x43; 32]).unwrap(),
+    );
 }
