@@ -111,8 +111,18 @@ fuzz_target!(|input: Input| {
     let mut workspace = vec![0u8; 40 * 1024];
     let pin: Option<(u8, &[u8])> = (v & 0x40 != 0).then_some((0x81, b"1234".as_slice()));
     // `run` takes the keys in either form: as bytes (keyed at each
-    // handshake) when the read size's bit 1 says so.
-    let key_bytes = StaticKeyBytes::new(cfg.keys.kvn, &enc, &mac, &dek).expect("keys");
+    // handshake) when the read size's bit 1 says so; 16-byte keys as
+    // bytes are built as a firmware builds them in flash
+    // (`from_arrays`) when bit 2 says so too.
+    let key_bytes = match (
+        input.read_chunk & 4 != 0,
+        <[u8; 16]>::try_from(&enc[..]),
+        <[u8; 16]>::try_from(&mac[..]),
+        <[u8; 16]>::try_from(&dek[..]),
+    ) {
+        (true, Ok(e), Ok(m), Ok(d)) => StaticKeyBytes::from_arrays(cfg.keys.kvn, e, m, d),
+        _ => StaticKeyBytes::new(cfg.keys.kvn, &enc, &mac, &dek).expect("keys"),
+    };
     let outcome = if v & 0x80 != 0 {
         scboot_fuzz::run_by_hand(&mut card, &keys, config, &mut workspace, pin)
     } else if input.read_chunk & 2 != 0 {

@@ -149,30 +149,30 @@ pub(crate) struct Exchange {
 const CLOSED: HostSession = HostSession::closed();
 
 impl Exchange {
-    #[inline(always)]
-    pub(crate) const fn new() -> Exchange {
-        Exchange {
-            cmd: [0; WIRE_MAX],
-            cmd_len: 0,
-            wrapped: false,
-            ctl: [0; 5],
-            outgoing: Outgoing::Nothing,
-            protect: false,
-            next: Next::Idle,
-            awaiting: false,
-            buf: [0; RESP_MAX],
-            len: 0,
-            get_responses: 0,
-            resent: false,
-            secure: SecureChannel::Off,
-            session: CLOSED,
-            channel: 0,
-            apdus: 0,
-            reply: None,
-            continuation: false,
-            level_used: None,
-        }
-    }
+    /// An idle exchange, as a constant: a procedure is built with it
+    /// written straight into place (no staging frame; with AES-128 only
+    /// it is all zero bytes, and the copy is a `memset`).
+    pub(crate) const IDLE: Exchange = Exchange {
+        cmd: [0; WIRE_MAX],
+        cmd_len: 0,
+        wrapped: false,
+        ctl: [0; 5],
+        outgoing: Outgoing::Nothing,
+        protect: false,
+        next: Next::Idle,
+        awaiting: false,
+        buf: [0; RESP_MAX],
+        len: 0,
+        get_responses: 0,
+        resent: false,
+        secure: SecureChannel::Off,
+        session: CLOSED,
+        channel: 0,
+        apdus: 0,
+        reply: None,
+        continuation: false,
+        level_used: None,
+    };
 
     /// The logical channel in use (0: basic).
     pub(crate) const fn channel(&self) -> u8 {
@@ -533,7 +533,7 @@ mod tests {
     /// the same command, or `61xx` answers without end, are errors.
     #[test]
     fn continuation_loops_are_bounded() {
-        let mut x = Exchange::new();
+        let mut x = Exchange::IDLE;
         let mut out = [0u8; 64];
         x.stage(&read_binary(), false).unwrap();
         let n = x.transmit(&mut out).unwrap();
@@ -551,7 +551,7 @@ mod tests {
             ))
         );
         // 61xx with no data, forever: cut off after MAX_GET_RESPONSES.
-        let mut x = Exchange::new();
+        let mut x = Exchange::IDLE;
         x.stage(&read_binary(), false).unwrap();
         let mut answered = 0;
         let err = loop {
@@ -571,7 +571,7 @@ mod tests {
     /// are joined; GET RESPONSE asks for what the card announced.
     #[test]
     fn data_with_61xx_is_kept_and_joined() {
-        let mut x = Exchange::new();
+        let mut x = Exchange::IDLE;
         let mut out = [0u8; 64];
         x.set_channel(2);
         x.stage(&read_binary(), false).unwrap();
@@ -600,7 +600,7 @@ mod tests {
     /// buffer are errors, not panics.
     #[test]
     fn misuse_and_malformed_responses() {
-        let mut x = Exchange::new();
+        let mut x = Exchange::IDLE;
         let mut out = [0u8; 64];
         assert_eq!(x.transmit(&mut out), Err(ExchangeError::OutOfOrder));
         assert_eq!(x.receive(&[0x90, 0x00]), Err(ExchangeError::OutOfOrder));
@@ -708,7 +708,7 @@ mod tests {
             x.confirm(StatusWord::SUCCESS).unwrap();
             card
         };
-        let (mut copied, mut in_place) = (Exchange::new(), Exchange::new());
+        let (mut copied, mut in_place) = (Exchange::IDLE, Exchange::IDLE);
         assert_eq!(in_place.transmit_in_place(), Err(ExchangeError::OutOfOrder));
         assert!(in_place.transfer_buffers().0.is_empty());
         let mut out = [0u8; WIRE_MAX];

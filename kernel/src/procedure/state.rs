@@ -187,9 +187,6 @@ impl fmt::Debug for Procedure<'_, '_> {
     }
 }
 
-/// A fresh exchange, as a constant: written straight into the procedure.
-const IDLE_EXCHANGE: Exchange = Exchange::new();
-
 impl<'k, 'w> Procedure<'k, 'w> {
     /// A procedure with the static keys of the card's security domain and a
     /// workspace for file contents (the largest file read: the bootstrap
@@ -210,7 +207,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
             cfg,
             ws: workspace,
             phase: Phase::SelectDir,
-            x: IDLE_EXCHANGE,
+            x: Exchange::IDLE,
             aid: Bytes16::default(),
             app_path: Bytes16::default(),
             dodfs: [Bytes16::default(); MAX_DODFS],
