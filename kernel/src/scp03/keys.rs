@@ -328,28 +328,20 @@ impl SessionKeys {
         let keys = keys.into();
         let (mut spare_enc, mut spare_mac) = (None, None);
         let (enc, mac) = keys.macs(&mut spare_enc, &mut spare_mac)?;
-        Self::derive_checked(
-            enc,
-            mac,
-            keys.key_len(),
-            host_challenge,
-            card_challenge,
-            |_| Ok(()),
-        )
+        Self::derive_with(enc, mac, keys.key_len(), host_challenge, card_challenge)
     }
 
     /// [`SessionKeys::derive`] from Key-ENC's and Key-MAC's CMACs (keys of
-    /// `n` bytes), with `check` run first on Key-ENC's (the pseudo-random
-    /// challenge's check). The schedules are used where they are: nothing
-    /// is cloned.
+    /// `n` bytes). The schedules are used where they are: nothing is
+    /// cloned. (A host handshake derives and keys each session key in turn
+    /// instead: `Session::open_derived`.)
     #[inline(never)]
-    pub(crate) fn derive_checked(
+    fn derive_with(
         enc: &Mac,
         mac: &Mac,
         n: usize,
         host_challenge: &[u8],
         card_challenge: &[u8],
-        check: impl FnOnce(&Mac) -> Result<(), Scp03Error>,
     ) -> Result<SessionKeys, Scp03Error> {
         let ctx: [&[u8]; 2] = [host_challenge, card_challenge];
         // Each key is derived where it is kept: no copy to wipe.
@@ -364,7 +356,6 @@ impl SessionKeys {
             s_mac: zeroed()?,
             s_rmac: zeroed()?,
         };
-        check(enc)?;
         kdf_with(enc, constants::S_ENC, &ctx, out.s_enc.as_mut_bytes())?;
         kdf_with(mac, constants::S_MAC, &ctx, out.s_mac.as_mut_bytes())?;
         kdf_with(mac, constants::S_RMAC, &ctx, out.s_rmac.as_mut_bytes())?;

@@ -612,6 +612,11 @@ fn handshake_in_place() {
         .authenticate_into(&k, &b[..m], &mut a, &mut host)
         .unwrap();
     assert_eq!(&a[5..13], &cg[..8], "the host cryptogram is in EA");
+    // The response is kept as parsed, where the session lives.
+    assert_eq!(
+        *host.init_update_response(),
+        InitUpdateResponse::parse(&b[..m], Mode::S8).unwrap()
+    );
     card.external_authenticate(&a[..n]).unwrap();
     host.confirm(StatusWord::SUCCESS).unwrap();
     let plain = [0x00, 0xB0, 0x00, 0x00, 0x10];
@@ -633,6 +638,7 @@ fn handshake_in_place() {
         Err(Scp03Error::CardCryptogramMismatch)
     );
     assert!(!open.is_open());
+    assert_eq!(*open.init_update_response(), InitUpdateResponse::EMPTY);
     assert_eq!(
         open.wrap(&plain, &mut w1),
         Err(Scp03Error::SessionTerminated)
