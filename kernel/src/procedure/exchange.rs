@@ -289,9 +289,10 @@ impl Exchange {
     /// for GET RESPONSE), and whether it went through the secure channel.
     /// (Empty when the command was wrapped over its plain form.)
     pub(crate) fn last_command(&self) -> (&[u8], bool, bool) {
-        let plain = match !self.wrapped {
-            true => self.cmd.get(..self.cmd_len).unwrap_or(&[]),
-            false => &[],
+        let plain = if self.wrapped {
+            &[]
+        } else {
+            self.cmd.get(..self.cmd_len).unwrap_or(&[])
         };
         (plain, self.protect && !self.continuation, self.continuation)
     }

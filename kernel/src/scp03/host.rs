@@ -298,7 +298,7 @@ impl HostHandshake {
         into: &mut HostSession,
         keep: Option<&mut [u8; 16]>,
     ) -> Result<usize, Scp03Error> {
-        into.session.terminate();
+        // The old session ends when the new one is keyed, or on failure below.
         let done = self.authenticate_in(keys.into(), iu_response, out, into, keep);
         if done.is_err() {
             // No key stays, and no response of a handshake that failed.
