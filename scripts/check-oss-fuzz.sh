@@ -7,6 +7,8 @@ command -v zip >/dev/null || { echo "zip is needed (apt-get install zip)" >&2; e
 grep -q 'oss-fuzz/build.sh' "$ROOT/.clusterfuzzlite/build.sh"
 SRC=$(mktemp -d)
 OUT=$(mktemp -d)
+scratch=()
+trap 'rm -rf "$SRC" "$OUT" "${scratch[@]}"' EXIT
 ln -s "$ROOT" "$SRC/scboot"
 # base-builder-rust puts cargo-fuzz on PATH and the nightly first; do the same.
 if [ "${FUZZ_CARGO[1]:-}" = "+nightly" ]; then
@@ -25,8 +27,9 @@ for t in $TARGETS; do
   [ "${n:-0}" -gt 0 ] || { echo "empty corpus zip for $t"; missing=1; }
   # The binary runs its corpus.
   d=$(mktemp -d)
+  scratch+=("$d")
   (cd "$d" && unzip -q "$OUT/${t}_seed_corpus.zip")
   "$OUT/$t" -runs=0 "$d" >/dev/null 2>&1 || { echo "$t fails on its corpus"; missing=1; }
 done
-[ $missing = 0 ] && echo "oss-fuzz build OK: $(echo $TARGETS | wc -w) targets in $OUT"
+[ $missing = 0 ] && echo "oss-fuzz build OK: $(echo $TARGETS | wc -w) targets"
 exit $missing

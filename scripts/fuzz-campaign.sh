@@ -30,6 +30,7 @@ cd "$ROOT/fuzz"
 # The binaries just built run directly: nothing rebuilds them mid-campaign.
 BIN="$ROOT/fuzz/target/x86_64-unknown-linux-gnu/release"
 WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
 OUT="$ROOT/target/fuzz-campaign.md"
 mkdir -p "$ROOT/target"
 

@@ -15,6 +15,7 @@ ONLY=${2:-}
 cd "$ROOT/fuzz"
 "${FUZZ_CARGO[@]}" fuzz build -O >&2
 WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
 status=0
 printf '%-22s %12s %10s %8s\n' target executions exec/s result
 for t in $TARGETS; do
