@@ -9,8 +9,6 @@
 #![no_std]
 #![no_main]
 
-use core::fmt::Write;
-
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hio};
 
@@ -34,6 +32,47 @@ static DEMO_KEYS: StaticKeyBytes = StaticKeyBytes::from_arrays(0x30, DEMO_KEY, D
 
 /// The largest file the demo card holds (the bootstrap EF is 512 bytes).
 const WORKSPACE: usize = 1024;
+
+/// Semihosting output without `core::fmt`: text and decimal numbers are
+/// all this firmware prints, and the formatting machinery would be a fifth
+/// of its flash.
+struct Out(Option<hio::HostStream>);
+
+impl Out {
+    fn new() -> Out {
+        Out(hio::hstdout().ok())
+    }
+
+    fn text(&mut self, s: &str) -> &mut Out {
+        if let Some(o) = self.0.as_mut() {
+            let _ = o.write_all(s.as_bytes());
+        }
+        self
+    }
+
+    fn number(&mut self, n: usize) -> &mut Out {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut n = n;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.text(core::str::from_utf8(&digits[at..]).unwrap_or("?"))
+    }
+
+    /// `Some(n)` or `None`, as `{:?}` writes an optional number.
+    fn optional(&mut self, n: Option<usize>) -> &mut Out {
+        match n {
+            Some(n) => self.text("Some(").number(n).text(")"),
+            None => self.text("None"),
+        }
+    }
+}
 
 /// Replays the recorded card: each command must be the recorded one.
 struct Replay {
@@ -75,10 +114,10 @@ impl Card for Replay {
         self.sent += 1;
         let want = self.take();
         if want != command {
-            let mut out = hio::hstdout().ok();
-            if let Some(o) = out.as_mut() {
-                let _ = writeln!(o, "command {} differs from the transcript", self.sent);
-            }
+            Out::new()
+                .text("command ")
+                .number(self.sent as usize)
+                .text(" differs from the transcript\n");
             fail("mismatch");
         }
         let r = self.take();
@@ -88,9 +127,7 @@ impl Card for Replay {
 }
 
 fn fail(why: &str) -> ! {
-    if let Ok(mut o) = hio::hstdout() {
-        let _ = writeln!(o, "FAILED: {why}");
-    }
+    Out::new().text("FAILED: ").text(why).text("\n");
     debug::exit(debug::EXIT_FAILURE);
     #[allow(clippy::empty_loop)]
     loop {}
@@ -138,9 +175,7 @@ fn bootstrap(keys: &StaticKeyBytes, ws: &mut [u8], monitor: &mut Monitor) -> usi
 
 #[inline(never)]
 fn print_accounts(b: &Bootstrap<'_>) {
-    let Ok(mut out) = hio::hstdout() else {
-        fail("no semihosting")
-    };
+    let mut out = Out::new();
     for a in accounts(&b.file) {
         let Ok(a) = a else {
             fail("an account does not decode")
@@ -151,22 +186,27 @@ fn print_accounts(b: &Bootstrap<'_>) {
             Some(_) => "other",
             None => "-",
         };
-        let _ = writeln!(
-            out,
-            "account: uri={} bootstrap={} mode={} ssid={:?} lifetime={:?}",
-            a.security.server_uri.unwrap_or("-"),
-            a.security.bootstrap_server.unwrap_or(false),
-            mode,
-            a.security.short_server_id,
-            a.server.and_then(|s| s.lifetime),
-        );
+        let bootstrap = a.security.bootstrap_server.unwrap_or(false);
+        out.text("account: uri=")
+            .text(a.security.server_uri.unwrap_or("-"))
+            .text(if bootstrap {
+                " bootstrap=true"
+            } else {
+                " bootstrap=false"
+            })
+            .text(" mode=")
+            .text(mode)
+            .text(" ssid=")
+            .optional(a.security.short_server_id.map(usize::from))
+            .text(" lifetime=")
+            .optional(a.server.and_then(|s| s.lifetime).map(|l| l as usize))
+            .text("\n");
     }
-    let _ = writeln!(
-        out,
-        "bootstrap: {} APDUs, level {:?}",
-        b.provenance.apdus,
-        b.provenance.level.map(|l| l.bits())
-    );
+    out.text("bootstrap: ")
+        .number(b.provenance.apdus as usize)
+        .text(" APDUs, level ")
+        .optional(b.provenance.level.map(|l| usize::from(l.bits())))
+        .text("\n");
 }
 
 /// The check at the next Register: the card must be unchanged.
@@ -177,9 +217,7 @@ fn check(keys: &StaticKeyBytes, ws: &mut [u8], monitor: &mut Monitor, pos: usize
     if !unchanged(monitor, fresh) {
         fail("the check did not find the card unchanged");
     }
-    if let Ok(mut out) = hio::hstdout() {
-        let _ = writeln!(out, "check: unchanged");
-    }
+    Out::new().text("check: unchanged\n");
     if card.left != 0 {
         fail("the check sent fewer commands than recorded");
     }
@@ -207,9 +245,7 @@ fn main() -> ! {
     let pos = bootstrap(keys, &mut ws[..], &mut monitor);
     check(keys, &mut ws[..], &mut monitor, pos);
     let peak = stack_peak();
-    if let Ok(mut out) = hio::hstdout() {
-        let _ = writeln!(out, "stack_peak={peak}");
-    }
+    Out::new().text("stack_peak=").number(peak).text("\n");
     debug::exit(debug::EXIT_SUCCESS);
     #[allow(clippy::empty_loop)]
     loop {}
