@@ -224,11 +224,31 @@ pub(crate) fn kdf_with(
         fixed[13] = l_hi;
         fixed[14] = l_lo;
         fixed[15] = (i + 1) as u8;
-        let mut parts: [&[u8]; 4] = [&fixed, &[], &[], &[]];
-        for (slot, c) in parts.iter_mut().skip(1).zip(context.iter()) {
-            *slot = c;
+        // The derivation data in one piece when it fits (always, in SCP03:
+        // two challenges of 8 or 16 bytes, or a counter and an AID): one
+        // CMAC update instead of one per part.
+        let mut data = [0u8; 64];
+        let mut n = 16;
+        let mut fits = true;
+        data[..16].copy_from_slice(&fixed);
+        for c in context {
+            match data.get_mut(n..n + c.len()) {
+                Some(d) => {
+                    d.copy_from_slice(c);
+                    n += c.len();
+                }
+                None => fits = false,
+            }
         }
-        let mut block = mac.mac(&parts);
+        let mut block = if fits {
+            mac.mac(&[&data[..n]])
+        } else {
+            let mut parts: [&[u8]; 4] = [&fixed, &[], &[], &[]];
+            for (slot, c) in parts.iter_mut().skip(1).zip(context.iter()) {
+                *slot = c;
+            }
+            mac.mac(&parts)
+        };
         chunk.copy_from_slice(block.get(..chunk.len()).unwrap_or(&[]));
         block.zeroize();
     }
@@ -324,6 +344,36 @@ mod tests {
             let whole = mac.mac(&[&msg]);
             prop_assert_eq!(mac.mac(&parts), whole);
             prop_assert_eq!(Mac::new(&key).unwrap().mac(&[&msg]), whole);
+        }
+    }
+
+    /// The KDF is its definition (SP 800-108 in counter mode, the counter
+    /// last, as SCP03 lays it out) whether its derivation data fits the
+    /// one-piece buffer or not: contexts of 0 to 100 bytes, in one part and
+    /// in two, one block and two blocks of output.
+    #[test]
+    fn kdf_is_its_definition_at_every_context_length() {
+        let mac = Mac::new(&[0x5A; 16]).unwrap();
+        let context: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37)).collect();
+        for len in [0usize, 8, 16, 19, 32, 47, 48, 49, 64, 100] {
+            let ctx = &context[..len];
+            for out_len in [16usize, 32] {
+                let mut want = std::vec![0u8; out_len];
+                for (i, chunk) in want.chunks_mut(16).enumerate() {
+                    let mut fixed = [0u8; 16];
+                    fixed[11] = 0x04;
+                    fixed[13..15].copy_from_slice(&((out_len * 8) as u16).to_be_bytes());
+                    fixed[15] = i as u8 + 1;
+                    chunk.copy_from_slice(&mac.mac(&[&fixed, ctx]));
+                }
+                let mut whole = std::vec![0u8; out_len];
+                kdf_with(&mac, 0x04, &[ctx], &mut whole).unwrap();
+                assert_eq!(whole, want, "context of {len} bytes, {out_len} out");
+                let (a, b) = ctx.split_at(len / 2);
+                let mut split = std::vec![0u8; out_len];
+                kdf_with(&mac, 0x04, &[a, b], &mut split).unwrap();
+                assert_eq!(split, want, "context of {len} bytes in two parts");
+            }
         }
     }
 
