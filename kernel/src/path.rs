@@ -56,15 +56,23 @@ pub struct Path<'a> {
 /// length [0] INTEGER OPTIONAL }`, index and length both or neither; the
 /// value of the SEQUENCE.
 fn path(input: Span<'_>) -> PResult<'_, Path<'_>> {
-    let (rest, (path, index, length)) = (
-        decoded(
-            required(Tag::OCTET_STRING, "efidOrPath OCTET STRING (04)"),
-            |e| check_path(e, "path").map(|()| e.value()),
-        ),
-        optional(Tag::INTEGER),
-        optional(Tag::context(0, false)),
+    let (rest, path) = decoded(
+        required(Tag::OCTET_STRING, "efidOrPath OCTET STRING (04)"),
+        |e| check_path(e, "path").map(|()| e.value()),
     )
-        .parse(input)?;
+    .parse(input)?;
+    if rest.is_empty() {
+        // The common Path: a file, no index and length.
+        return Ok((
+            rest,
+            Path {
+                path,
+                index_length: None,
+            },
+        ));
+    }
+    let (rest, (index, length)) =
+        (optional(Tag::INTEGER), optional(Tag::context(0, false))).parse(rest)?;
     let index_length = match (index, length) {
         (None, None) => None,
         (Some(i), Some(l)) => Some(IndexLength {

@@ -252,8 +252,12 @@ pub(crate) fn end(input: Span<'_>) -> PResult<'_, ()> {
 
 /// The extension marker (`...`): whatever follows must be well-formed and
 /// is otherwise ignored.
-#[inline]
+#[inline(always)]
 pub(crate) fn extensions(input: Span<'_>) -> PResult<'_, ()> {
+    if input.is_empty() {
+        // The common case: no extension follows.
+        return Ok((input, ()));
+    }
     match validate_span(input, MAX_DEPTH) {
         Ok(()) => Ok((input.skip(input.len()), ())),
         Err(e) => Err(nom::Err::Error(e)),
