@@ -4,7 +4,7 @@
 //! role and replayed in the card role; and the KDF vectors.
 
 mod common;
-use common::hex;
+use common::{hex, key_size_built};
 
 use aes::cipher::{BlockEncrypt, KeyInit};
 use scboot::scp03::*;
@@ -90,6 +90,9 @@ fn kdf_vectors() {
             hex(&line[2]),
             hex(&line[3]),
         );
+        if !key_size_built(key.len()) {
+            continue;
+        }
         let mut out = vec![0u8; expected.len()];
         kdf(&key, constant, &ctx, &mut out).unwrap();
         assert_eq!(out, expected, "kdf constant {constant:02x}");
@@ -98,7 +101,10 @@ fn kdf_vectors() {
 
 #[test]
 fn host_role_reproduces_every_session() {
-    for v in load().into_iter().filter(|v| v.name != "kdf") {
+    for v in load()
+        .into_iter()
+        .filter(|v| v.name != "kdf" && key_size_built(v.f("key_enc").len()))
+    {
         let name = &v.name;
         // The host asks with the KVN it sent (GlobalPlatformPro sent 00: "first available").
         let keys = StaticKeys::new(
@@ -226,7 +232,10 @@ fn host_role_reproduces_every_session() {
 
 #[test]
 fn card_role_replays_every_session() {
-    for v in load().into_iter().filter(|v| v.name != "kdf") {
+    for v in load()
+        .into_iter()
+        .filter(|v| v.name != "kdf" && key_size_built(v.f("key_enc").len()))
+    {
         let name = &v.name;
         let iu_resp = v.f("iu_resp");
         let keys = StaticKeys::new(

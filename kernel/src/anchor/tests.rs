@@ -4,21 +4,27 @@
 //! curve), and the checksum comparison.
 
 use super::*;
+#[cfg(feature = "p256")]
 use p256::ecdsa::signature::hazmat::PrehashSigner;
+#[cfg(feature = "p256")]
 use p256::ecdsa::{Signature, SigningKey};
+#[cfg(feature = "p256")]
 use sha2::{Digest, Sha256};
 use std::vec::Vec;
 
 /// The group order n of P-256.
+#[cfg(feature = "p256")]
 const N: [u8; 32] = [
     0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
     0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51,
 ];
 
+#[cfg(feature = "p256")]
 fn key() -> SigningKey {
     SigningKey::from_slice(&[0x17; 32]).unwrap()
 }
 
+#[cfg(feature = "p256")]
 fn point() -> Vec<u8> {
     key()
         .verifying_key()
@@ -27,6 +33,7 @@ fn point() -> Vec<u8> {
         .to_vec()
 }
 
+#[cfg(feature = "p256")]
 fn sign(msg: &[u8]) -> ([u8; 32], [u8; 64]) {
     let digest: [u8; 32] = Sha256::digest(msg).into();
     let sig: Signature = key().sign_prehash(&digest).unwrap();
@@ -34,6 +41,7 @@ fn sign(msg: &[u8]) -> ([u8; 32], [u8; 64]) {
 }
 
 /// `n - s` as 32 big-endian bytes.
+#[cfg(feature = "p256")]
 fn negate(s: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     let mut borrow = 0i16;
@@ -45,6 +53,7 @@ fn negate(s: &[u8]) -> [u8; 32] {
     out
 }
 
+#[cfg(feature = "p256")]
 #[test]
 #[cfg_attr(
     miri,
@@ -81,6 +90,7 @@ fn valid_signature_verifies_and_any_change_does_not() {
     );
 }
 
+#[cfg(feature = "p256")]
 #[test]
 #[cfg_attr(
     miri,
@@ -96,6 +106,7 @@ fn high_s_is_accepted_as_ecdsa_defines_it() {
     assert_eq!(verify_p256(&point(), &digest, &sig), Ok(()));
 }
 
+#[cfg(feature = "p256")]
 #[test]
 #[cfg_attr(
     miri,
@@ -126,6 +137,7 @@ fn r_or_s_out_of_range_is_malformed() {
     }
 }
 
+#[cfg(feature = "p256")]
 #[test]
 #[cfg_attr(
     miri,
@@ -151,6 +163,7 @@ fn wrong_lengths_and_der_are_malformed() {
     );
 }
 
+#[cfg(feature = "p256")]
 #[test]
 #[cfg_attr(
     miri,
@@ -203,6 +216,7 @@ fn package() -> Vec<u8> {
     f
 }
 
+#[cfg(feature = "p256")]
 #[test]
 #[cfg_attr(
     miri,

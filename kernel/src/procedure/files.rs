@@ -202,7 +202,7 @@ impl Procedure<'_, '_> {
             Ok(o) => o,
             Err(error) => return self.fail(ProcedureError::Parse { step, error }),
         };
-        if let Some(op) = self.op {
+        if let Some(op) = self.keyop.op() {
             let path = super::keyop::key_directory_in(&odf, &op);
             return self.odf_to_key_directory(path);
         }

@@ -195,6 +195,71 @@ pub(super) struct KeyTarget {
     pub(super) needs_pin: bool,
 }
 
+/// A key operation's state in the procedure. Without the `keys` feature
+/// there is none, and the procedure carries no room for it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KeyState<'k> {
+    /// The operation asked for, instead of the bootstrap file.
+    #[cfg(feature = "keys")]
+    pub(super) op: Option<KeyOperation<'k>>,
+    /// The key directory's path (from the ODF).
+    #[cfg(feature = "keys")]
+    pub(super) dir: Bytes16,
+    /// The key found in it.
+    #[cfg(feature = "keys")]
+    pub(super) key: Option<KeyTarget>,
+    /// The operation's output: `ws[..output]`.
+    #[cfg(feature = "keys")]
+    pub(super) output: usize,
+    /// A checksum verification's verdict.
+    #[cfg(feature = "keys")]
+    pub(super) verified: Option<bool>,
+    #[cfg(not(feature = "keys"))]
+    none: core::marker::PhantomData<KeyOperation<'k>>,
+}
+
+impl<'k> KeyState<'k> {
+    /// No operation: the bootstrap.
+    pub(super) const NONE: KeyState<'k> = KeyState {
+        #[cfg(feature = "keys")]
+        op: None,
+        #[cfg(feature = "keys")]
+        dir: Bytes16::from_array([]),
+        #[cfg(feature = "keys")]
+        key: None,
+        #[cfg(feature = "keys")]
+        output: 0,
+        #[cfg(feature = "keys")]
+        verified: None,
+        #[cfg(not(feature = "keys"))]
+        none: core::marker::PhantomData,
+    };
+
+    /// The operation, if the procedure runs one.
+    pub(super) const fn op(&self) -> Option<KeyOperation<'k>> {
+        #[cfg(feature = "keys")]
+        return self.op;
+        #[cfg(not(feature = "keys"))]
+        None
+    }
+
+    /// The key directory's path (empty until the ODF names it).
+    pub(super) const fn dir(&self) -> Option<&Bytes16> {
+        #[cfg(feature = "keys")]
+        return Some(&self.dir);
+        #[cfg(not(feature = "keys"))]
+        None
+    }
+
+    /// The key found in the directory.
+    pub(super) const fn key(&self) -> Option<&KeyTarget> {
+        #[cfg(feature = "keys")]
+        return self.key.as_ref();
+        #[cfg(not(feature = "keys"))]
+        None
+    }
+}
+
 /// The outcome of a key operation.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,7 +306,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
         op: KeyOperation<'k>,
     ) -> Self {
         let mut p = Procedure::new(keys, cfg, workspace);
-        p.op = Some(op);
+        p.keyop.op = Some(op);
         p
     }
 
@@ -252,7 +317,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
     ) -> Result<(), ProcedureError> {
         match path {
             Some(p) => {
-                self.key_dir = p;
+                self.keyop.dir = p;
                 self.phase = Phase::SelectKeyDirectory;
                 Ok(())
             }
@@ -263,7 +328,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
     /// The key directory is in `ws[..len]`: find the key.
     pub(super) fn key_directory_read(&mut self, len: usize) -> Result<(), ProcedureError> {
         let step = StepName::ReadKeyDirectory;
-        let Some(op) = self.op else {
+        let Some(op) = self.keyop.op else {
             return self.fail(ProcedureError::OutOfOrder);
         };
         let bytes = self.ws.get(..len).unwrap_or(&[]);
@@ -300,15 +365,15 @@ impl<'k, 'w> Procedure<'k, 'w> {
             let start = d.as_ptr() as usize - bytes.as_ptr() as usize;
             let n = d.len();
             self.ws.copy_within(start..start + n, 0);
-            self.key = Some(target);
-            self.output = n;
+            self.keyop.key = Some(target);
+            self.keyop.output = n;
             self.phase = Phase::CloseChannel;
             return Ok(());
         }
         if matches!(op, KeyOperation::ReadPublicKey { .. }) && file.as_bytes().is_empty() {
             return self.fail(ProcedureError::KeyNotUsable);
         }
-        self.key = Some(target);
+        self.keyop.key = Some(target);
         self.phase = if target.needs_pin {
             Phase::NeedPin
         } else {
@@ -319,7 +384,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
 
     /// What follows the key's PIN (or the key, when it has none).
     pub(super) fn after_key_pin(&self) -> Phase {
-        match (self.op, self.key) {
+        match (self.keyop.op, self.keyop.key) {
             (Some(KeyOperation::ReadPublicKey { .. }), _) => Phase::SelectKeyFile,
             (_, Some(k)) if !k.file.as_bytes().is_empty() => Phase::SelectKeyFile,
             _ => Phase::ManageSecurityEnvironment,
@@ -328,7 +393,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
 
     /// Stage MSE SET.
     pub(super) fn stage_mse(&mut self) -> Result<(), ProcedureError> {
-        let (Some(op), Some(k)) = (self.op, self.key) else {
+        let (Some(op), Some(k)) = (self.keyop.op, self.keyop.key) else {
             return self.fail(ProcedureError::OutOfOrder);
         };
         let cla = self.x.cla();
@@ -357,7 +422,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
 
     /// Stage the PSO link that starts at byte `at` of its data.
     pub(super) fn stage_pso(&mut self, at: usize) -> Result<(), ProcedureError> {
-        let Some(op) = self.op else {
+        let Some(op) = self.keyop.op else {
             return self.fail(ProcedureError::OutOfOrder);
         };
         let total = op.stream_len();
@@ -386,7 +451,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
         sw: crate::apdu::StatusWord,
     ) -> Result<(), ProcedureError> {
         let step = StepName::PerformSecurityOperation;
-        let Some(op) = self.op else {
+        let Some(op) = self.keyop.op else {
             return self.fail(ProcedureError::OutOfOrder);
         };
         let next = at + len;
@@ -398,12 +463,12 @@ impl<'k, 'w> Procedure<'k, 'w> {
         }
         match op {
             KeyOperation::VerifyChecksum { .. } => {
-                self.verified = Some(match sw.0 {
+                self.keyop.verified = Some(match sw.0 {
                     0x9000 => true,
                     0x6300 | 0x6988 => false,
                     _ => return self.fail(ProcedureError::Status { step, sw }),
                 });
-                self.output = 0;
+                self.keyop.output = 0;
             }
             _ => {
                 if !sw.is_success() {
@@ -425,7 +490,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
                     return self.fail(ProcedureError::BufferTooSmall);
                 };
                 dst.copy_from_slice(self.x.data());
-                self.output = n;
+                self.keyop.output = n;
             }
         }
         self.phase = Phase::CloseChannel;
@@ -434,7 +499,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
 
     /// The public key's EF is in `ws[..len]`.
     pub(super) fn public_key_read(&mut self, f: FileRead) -> Result<(), ProcedureError> {
-        self.output = f.len;
+        self.keyop.output = f.len;
         self.phase = Phase::CloseChannel;
         Ok(())
     }
@@ -451,12 +516,12 @@ impl<'k, 'w> Procedure<'k, 'w> {
         if let Phase::Failed(e) = self.phase {
             return Err(e);
         }
-        let (Phase::Done, Some(op), Some(k)) = (self.phase, self.op, self.key) else {
+        let (Phase::Done, Some(op), Some(k)) = (self.phase, self.keyop.op, self.keyop.key) else {
             return Err(ProcedureError::OutOfOrder);
         };
         let ws: &'w mut [u8] = core::mem::take(&mut self.ws);
         let ws: &'w [u8] = ws;
-        let mut output = ws.get(..self.output).unwrap_or(&[]);
+        let mut output = ws.get(..self.keyop.output).unwrap_or(&[]);
         if let KeyOperation::ReadPublicKey { .. } = op {
             output = match crate::keys::ec_point(output) {
                 Ok(p) => p,
@@ -470,7 +535,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
         }
         Ok(KeyResult {
             output,
-            verified: self.verified,
+            verified: self.keyop.verified,
             key_id: k.id,
             key_reference: k.reference,
             level: self.x.level_used(),

@@ -162,18 +162,8 @@ pub struct Procedure<'k, 'w> {
     pub(super) completed: Option<(FileKind, usize)>,
     /// The step of the last command sent.
     pub(super) sent_step: StepName,
-    /// A key operation instead of the bootstrap file.
-    pub(super) op: Option<super::keyop::KeyOperation<'k>>,
-    /// The key directory's path (from the ODF).
-    pub(super) key_dir: Bytes16,
-    /// The key found in it.
-    pub(super) key: Option<super::keyop::KeyTarget>,
-    /// The operation's output: `ws[..output]`.
-    #[cfg_attr(not(feature = "keys"), allow(dead_code))]
-    pub(super) output: usize,
-    /// A checksum verification's verdict.
-    #[cfg_attr(not(feature = "keys"), allow(dead_code))]
-    pub(super) verified: Option<bool>,
+    /// A key operation's state (feature `keys`; without it, nothing).
+    pub(super) keyop: super::keyop::KeyState<'k>,
 }
 
 impl fmt::Debug for Procedure<'_, '_> {
@@ -217,11 +207,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
             digest: [0; 32],
             completed: None,
             sent_step: StepName::SelectDir,
-            op: None,
-            key_dir: Bytes16::default(),
-            key: None,
-            output: 0,
-            verified: None,
+            keyop: super::keyop::KeyState::NONE,
         }
     }
 }
@@ -263,8 +249,8 @@ impl Procedure<'_, '_> {
             FileKind::TokenInfo => &[0x50, 0x32],
             FileKind::Dodf(i) => self.dodfs.get(usize::from(i))?.as_bytes(),
             FileKind::Bootstrap => self.target.as_ref()?.path.as_bytes(),
-            FileKind::KeyDirectory => self.key_dir.as_bytes(),
-            FileKind::PublicKey => self.key.as_ref()?.file.as_bytes(),
+            FileKind::KeyDirectory => self.keyop.dir()?.as_bytes(),
+            FileKind::PublicKey => self.keyop.key()?.file.as_bytes(),
         };
         Some(CardFile {
             kind,

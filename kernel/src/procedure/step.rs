@@ -39,7 +39,7 @@ impl<'p, 'k, 'w> PinRequest<'p, 'k, 'w> {
 
     /// The entry's (or the key's) authId: which of the card's PINs protects it.
     pub fn auth_id(&self) -> &[u8] {
-        match (&self.p.key, &self.p.target) {
+        match (self.p.keyop.key(), &self.p.target) {
             (Some(k), _) => k.auth_id.as_bytes(),
             (None, Some(t)) => t.auth_id.as_bytes(),
             (None, None) => &[],

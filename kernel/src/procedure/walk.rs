@@ -194,11 +194,11 @@ impl<'k, 'w> Procedure<'k, 'w> {
             | Phase::ReadKeyDirectory(f)
             | Phase::ReadPublicKey(f) => self.stage_read(f)?,
             Phase::SelectKeyDirectory => {
-                let p = self.key_dir;
+                let p = self.keyop.dir().copied().unwrap_or_default();
                 self.stage(&select_path(cla, p.as_bytes()), true)?
             }
             Phase::SelectKeyFile => {
-                let p = self.key.map(|k| k.file).unwrap_or_default();
+                let p = self.keyop.key().map(|k| k.file).unwrap_or_default();
                 self.stage(&select_path(cla, p.as_bytes()), true)?
             }
             Phase::ManageSecurityEnvironment => self.stage_mse()?,
@@ -358,7 +358,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
         match self.phase {
             Phase::SelectKeyFile
                 if !matches!(
-                    self.op,
+                    self.keyop.op(),
                     Some(super::keyop::KeyOperation::ReadPublicKey { .. })
                 ) =>
             {
@@ -440,7 +440,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
                 if !sw.is_success() {
                     return self.fail(ProcedureError::Status { step, sw });
                 }
-                self.phase = if self.op.is_some() {
+                self.phase = if self.keyop.op().is_some() {
                     self.after_key_pin()
                 } else {
                     Phase::SelectBootstrap

@@ -268,6 +268,19 @@ mod tests {
         ::hex::decode(s).unwrap()
     }
 
+    /// Whether this build keys AES with `n`-byte keys (features `aes192`,
+    /// `aes256`): the vectors of the others are left out.
+    fn key_size_built(n: usize) -> bool {
+        n == 16 || (n == 24 && cfg!(feature = "aes192")) || (n == 32 && cfg!(feature = "aes256"))
+    }
+
+    fn key_sizes_built() -> Vec<usize> {
+        [16, 24, 32]
+            .into_iter()
+            .filter(|&n| key_size_built(n))
+            .collect()
+    }
+
     /// NIST SP 800-38B Appendix D.1-D.3 (the CMAC examples): AES-128/192/256
     /// over 0, 16, 40 and 64 bytes of the example message.
     const M: &str = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51\
@@ -306,6 +319,9 @@ mod tests {
             ),
         ];
         for (key, tags) in cases {
+            if !key_size_built(key.len() / 2) {
+                continue;
+            }
             // One keyed MAC for all four messages: each MAC starts afresh.
             let mac = Mac::new(&hex(key)).unwrap();
             for (len, tag) in [0usize, 16, 40, 64].into_iter().zip(tags) {
@@ -325,7 +341,7 @@ mod tests {
         /// keyed MAC reused between messages.
         #[test]
         fn parts_and_reuse(
-            key_len in prop::sample::select(std::vec![16usize, 24, 32]),
+            key_len in prop::sample::select(key_sizes_built()),
             key_byte in any::<u8>(),
             msg in proptest::collection::vec(any::<u8>(), 0..100),
             cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
