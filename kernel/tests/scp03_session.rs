@@ -9,9 +9,7 @@ use scboot::scp03::*;
 /// `n` when this build keys `n`-byte AES keys (features `aes192`,
 /// `aes256`), else 16.
 fn key_size_or_16(n: usize) -> usize {
-    let built =
-        n == 16 || (n == 24 && cfg!(feature = "aes192")) || (n == 32 && cfg!(feature = "aes256"));
-    if built {
+    if key_len_supported(n) {
         n
     } else {
         16

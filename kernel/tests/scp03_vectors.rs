@@ -4,7 +4,7 @@
 //! role and replayed in the card role; and the KDF vectors.
 
 mod common;
-use common::{hex, key_size_built};
+use common::hex;
 
 use aes::cipher::{BlockEncrypt, KeyInit};
 use scboot::scp03::*;
@@ -90,7 +90,7 @@ fn kdf_vectors() {
             hex(&line[2]),
             hex(&line[3]),
         );
-        if !key_size_built(key.len()) {
+        if !key_len_supported(key.len()) {
             continue;
         }
         let mut out = vec![0u8; expected.len()];
@@ -103,7 +103,7 @@ fn kdf_vectors() {
 fn host_role_reproduces_every_session() {
     for v in load()
         .into_iter()
-        .filter(|v| v.name != "kdf" && key_size_built(v.f("key_enc").len()))
+        .filter(|v| v.name != "kdf" && key_len_supported(v.f("key_enc").len()))
     {
         let name = &v.name;
         // The host asks with the KVN it sent (GlobalPlatformPro sent 00: "first available").
@@ -234,7 +234,7 @@ fn host_role_reproduces_every_session() {
 fn card_role_replays_every_session() {
     for v in load()
         .into_iter()
-        .filter(|v| v.name != "kdf" && key_size_built(v.f("key_enc").len()))
+        .filter(|v| v.name != "kdf" && key_len_supported(v.f("key_enc").len()))
     {
         let name = &v.name;
         let iu_resp = v.f("iu_resp");

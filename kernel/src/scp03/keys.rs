@@ -13,13 +13,23 @@ use crate::bytes::InlineBytes;
 /// A key of 16, 24 or 32 bytes.
 type KeyBytes = InlineBytes<32>;
 
-/// Key-ENC, Key-MAC and Key-DEK of one length that this build keys: 16,
-/// and 24 and 32 with features `aes192` and `aes256`.
+/// Whether this build keys AES keys of `n` bytes: 16 always, 24 with
+/// feature `aes192`, 32 with feature `aes256`.
+///
+/// ```
+/// use scboot::scp03::key_len_supported;
+/// assert!(key_len_supported(16));
+/// assert_eq!(key_len_supported(32), cfg!(feature = "aes256"));
+/// assert!(!key_len_supported(20));
+/// ```
+pub const fn key_len_supported(n: usize) -> bool {
+    n == 16 || (cfg!(feature = "aes192") && n == 24) || (cfg!(feature = "aes256") && n == 32)
+}
+
+/// Key-ENC, Key-MAC and Key-DEK of one length that this build keys.
 fn check_lengths(enc: &[u8], mac: &[u8], dek: &[u8]) -> Result<(), Scp03Error> {
     let n = enc.len();
-    let built =
-        n == 16 || (cfg!(feature = "aes192") && n == 24) || (cfg!(feature = "aes256") && n == 32);
-    if !built || mac.len() != n || dek.len() != n {
+    if !key_len_supported(n) || mac.len() != n || dek.len() != n {
         return Err(Scp03Error::InvalidKey);
     }
     Ok(())
@@ -169,9 +179,7 @@ impl StaticKeyBytes {
     ) -> StaticKeyBytes {
         const {
             assert!(
-                N == 16
-                    || (cfg!(feature = "aes192") && N == 24)
-                    || (cfg!(feature = "aes256") && N == 32),
+                key_len_supported(N),
                 "static keys are 16 bytes, or 24 or 32 with their features"
             )
         };

@@ -56,7 +56,8 @@ pub use error::Scp03Error;
 pub use host::{HostConfig, HostHandshake, HostSession, PendingSession};
 pub use iu::InitUpdateResponse;
 pub use keys::{
-    kdf, pseudo_random_challenge, SessionKeys, StaticKeyBytes, StaticKeyRef, StaticKeys,
+    kdf, key_len_supported, pseudo_random_challenge, SessionKeys, StaticKeyBytes, StaticKeyRef,
+    StaticKeys,
 };
 pub use params::{constants, i_param, Mode, SecurityLevel};
 pub use session::Response;

@@ -579,13 +579,10 @@ fn keys_are_checked_and_redacted() {
         Scp03Error::InvalidKey
     );
     // The largest key this build takes (features `aes192`, `aes256`).
-    let n = if cfg!(feature = "aes256") {
-        32
-    } else if cfg!(feature = "aes192") {
-        24
-    } else {
-        16
-    };
+    let n = [32, 24, 16]
+        .into_iter()
+        .find(|&n| key_len_supported(n))
+        .unwrap_or(16);
     let key = [0xAB; 32];
     let k = StaticKeys::new(1, &key[..n], &key[..n], &key[..n]).unwrap();
     let dbg = std::format!("{k:?}");
@@ -677,14 +674,10 @@ fn handshake_in_place() {
 // interpreted; the other handshake tests cover its unsafe there).
 #[cfg_attr(miri, ignore)]
 fn static_key_bytes_agree_with_static_keys() {
-    let mut sizes = std::vec![16usize];
-    if cfg!(feature = "aes192") {
-        sizes.push(24);
-    }
-    if cfg!(feature = "aes256") {
-        sizes.push(32);
-    }
-    for len in sizes {
+    for len in [16usize, 24, 32]
+        .into_iter()
+        .filter(|&n| key_len_supported(n))
+    {
         let (enc, mac, dek) = ([0x41u8; 32], [0x42u8; 32], [0x43u8; 32]);
         let keyed = StaticKeys::new(0x30, &enc[..len], &mac[..len], &dek[..len]).unwrap();
         let bytes = StaticKeyBytes::new(0x30, &enc[..len], &mac[..len], &dek[..len]).unwrap();
