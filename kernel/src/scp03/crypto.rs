@@ -10,7 +10,9 @@
 //! "cleared" key: a session that ends drops its keys (zeroized), so a key
 //! cannot be used after it was cleared (see `session.rs`).
 
+use aes::cipher::consts::U16;
 use aes::cipher::generic_array::GenericArray;
+use aes::cipher::inout::InOutBuf;
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use aes::{Aes128, Aes128Enc};
 #[cfg(feature = "aes192")]
@@ -31,6 +33,45 @@ use super::error::Scp03Error;
 #[inline(never)]
 fn key_sized<C: KeyInit, T>(slot: &mut Option<T>, key: &[u8], wrap: impl FnOnce(C) -> T) {
     *slot = Some(wrap(C::new(GenericArray::from_slice(key))));
+}
+
+/// CBC encryption in place over whole blocks with the block cipher `c`:
+/// each block is XORed with the previous ciphertext (`iv` first) and
+/// enciphered.
+#[inline]
+fn cbc_encrypt_with<C: BlockEncrypt<BlockSize = U16>>(c: &C, iv: &[u8; 16], buf: &mut [u8]) {
+    let mut prev = GenericArray::from(*iv);
+    for chunk in buf.chunks_exact_mut(16) {
+        for (p, x) in prev.iter_mut().zip(chunk.iter()) {
+            *p ^= x;
+        }
+        c.encrypt_block(&mut prev);
+        chunk.copy_from_slice(&prev);
+    }
+    prev.zeroize();
+}
+
+/// CBC decryption in place over whole blocks with the block cipher `c`.
+/// Up to 8 blocks are deciphered together where they lie (in parallel on
+/// AES-NI), then each is XORed with the ciphertext block before it, kept
+/// aside from the group first (ciphertext only: nothing secret is left in
+/// the copy).
+#[inline]
+fn cbc_decrypt_with<C: BlockDecrypt<BlockSize = U16>>(c: &C, iv: &[u8; 16], buf: &mut [u8]) {
+    let mut prev = *iv;
+    for group in buf.chunks_mut(128) {
+        let mut cipher_text = [0u8; 128];
+        let saved = cipher_text.get_mut(..group.len()).unwrap_or(&mut []);
+        saved.copy_from_slice(group);
+        let (blocks, _) = InOutBuf::from(&mut *group).into_chunks::<U16>();
+        c.decrypt_blocks_inout(blocks);
+        for (o, ct) in group.chunks_exact_mut(16).zip(saved.chunks_exact(16)) {
+            for (x, p) in o.iter_mut().zip(prev.iter()) {
+                *x ^= p;
+            }
+            prev.copy_from_slice(ct);
+        }
+    }
 }
 
 /// AES with a key of 16, 24 or 32 bytes (24 with feature `aes192`, 32
@@ -83,57 +124,27 @@ impl Cipher {
         }
     }
 
-    /// CBC encryption in place over whole blocks.
+    /// CBC encryption in place over whole blocks. The key size is matched
+    /// once, not per block: the loop runs on the concrete cipher.
     pub(crate) fn cbc_encrypt(&self, iv: &[u8; 16], buf: &mut [u8]) {
-        let mut prev = *iv;
-        for chunk in buf.chunks_exact_mut(16) {
-            let mut block = [0u8; 16];
-            for ((o, c), p) in block.iter_mut().zip(chunk.iter()).zip(prev.iter()) {
-                *o = c ^ p;
-            }
-            self.encrypt_block(&mut block);
-            chunk.copy_from_slice(&block);
-            prev = block;
+        match self {
+            Cipher::A128(c) => cbc_encrypt_with(c, iv, buf),
+            #[cfg(feature = "aes192")]
+            Cipher::A192(c) => cbc_encrypt_with(c, iv, buf),
+            #[cfg(feature = "aes256")]
+            Cipher::A256(c) => cbc_encrypt_with(c, iv, buf),
         }
-        prev.zeroize();
     }
 
-    /// CBC decryption in place over whole blocks.
+    /// CBC decryption in place over whole blocks (the key size matched
+    /// once, as for encryption).
     pub(crate) fn cbc_decrypt_in_place(&self, iv: &[u8; 16], buf: &mut [u8]) {
-        type Block = GenericArray<u8, aes::cipher::consts::U16>;
-        let mut prev = *iv;
-        // Decipher up to 8 blocks at a time (parallel on AES-NI), then un-chain
-        // with the ciphertext blocks kept aside.
-        for group in buf.chunks_mut(128) {
-            let mut blocks: [Block; 8] = Default::default();
-            let mut cipher_text = [0u8; 128];
-            let n = group.len() / 16;
-            cipher_text
-                .get_mut(..group.len())
-                .unwrap_or(&mut [])
-                .copy_from_slice(group);
-            for (b, c) in blocks.iter_mut().zip(group.chunks_exact(16)) {
-                b.copy_from_slice(c);
-            }
-            let bs = blocks.get_mut(..n).unwrap_or(&mut []);
-            match self {
-                Cipher::A128(c) => c.decrypt_blocks(bs),
-                #[cfg(feature = "aes192")]
-                Cipher::A192(c) => c.decrypt_blocks(bs),
-                #[cfg(feature = "aes256")]
-                Cipher::A256(c) => c.decrypt_blocks(bs),
-            }
-            for ((o, b), c) in group
-                .chunks_exact_mut(16)
-                .zip(blocks.iter())
-                .zip(cipher_text.chunks_exact(16))
-            {
-                for ((o, x), p) in o.iter_mut().zip(b.iter()).zip(prev.iter()) {
-                    *o = x ^ p;
-                }
-                prev.copy_from_slice(c);
-            }
-            blocks.iter_mut().for_each(|b| b.as_mut_slice().zeroize());
+        match self {
+            Cipher::A128(c) => cbc_decrypt_with(c, iv, buf),
+            #[cfg(feature = "aes192")]
+            Cipher::A192(c) => cbc_decrypt_with(c, iv, buf),
+            #[cfg(feature = "aes256")]
+            Cipher::A256(c) => cbc_decrypt_with(c, iv, buf),
         }
     }
 }

@@ -10,7 +10,7 @@
 //! * Host role: [`HostHandshake`] → [`PendingSession`] → [`HostSession`].
 //! * Card role: [`CardChannel`].
 //!
-//! Every MAC and cryptogram comparison is constant-time (`subtle`). On any
+//! Every MAC and cryptogram comparison is constant-time (`verify.rs`). On any
 //! verification failure the session is terminated, its session keys and
 //! MAC chaining value are zeroized, no decrypted byte is returned, and every
 //! later call answers [`Scp03Error::SessionTerminated`]. Sessions are plain

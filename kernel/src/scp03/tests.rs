@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::apdu::StatusWord;
-use verify::unpadded_len;
+use verify::{ct_equal, unpadded_len};
 
 const AID: &[u8] = &[0xA0, 0x00, 0x00, 0x00, 0x63];
 
@@ -122,6 +122,27 @@ fn multi_block_padding_from_the_field() {
             out[..bad.len()].iter().all(|&b| b == 0),
             "plaintext left behind"
         );
+    }
+}
+
+#[test]
+fn ct_equal_is_equality() {
+    // Every length across the word boundaries, and a difference at every
+    // byte and in every bit of it: unequal; no difference: equal.
+    for n in 0..=33usize {
+        let a: std::vec::Vec<u8> = (0..n).map(|i| (i * 37 + 11) as u8).collect();
+        assert!(ct_equal(&a, &a.clone()), "equal at length {n}");
+        for i in 0..n {
+            for bit in 0..8 {
+                let mut b = a.clone();
+                b[i] ^= 1 << bit;
+                assert!(!ct_equal(&a, &b), "length {n}, byte {i}, bit {bit}");
+            }
+        }
+        assert!(!ct_equal(&a, &a[..n.saturating_sub(1)]) || n == 0);
+        let mut longer = a.clone();
+        longer.push(0);
+        assert!(!ct_equal(&a, &longer), "lengths {n} and {}", n + 1);
     }
 }
 
