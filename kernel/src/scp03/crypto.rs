@@ -126,6 +126,7 @@ impl Cipher {
 
     /// CBC encryption in place over whole blocks. The key size is matched
     /// once, not per block: the loop runs on the concrete cipher.
+    #[inline(never)]
     pub(crate) fn cbc_encrypt(&self, iv: &[u8; 16], buf: &mut [u8]) {
         match self {
             Cipher::A128(c) => cbc_encrypt_with(c, iv, buf),
@@ -138,6 +139,7 @@ impl Cipher {
 
     /// CBC decryption in place over whole blocks (the key size matched
     /// once, as for encryption).
+    #[inline(never)]
     pub(crate) fn cbc_decrypt_in_place(&self, iv: &[u8; 16], buf: &mut [u8]) {
         match self {
             Cipher::A128(c) => cbc_decrypt_with(c, iv, buf),
