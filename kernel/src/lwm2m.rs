@@ -628,7 +628,14 @@ const INDEXED_SERVERS: usize = 16;
 /// decoding the rest; `None` when absent or out of range (such an instance
 /// is then matched by no Security instance).
 fn server_ssid(rec: &TlvRecord<'_>) -> Option<u16> {
-    fast::short_server_id(rec.children().find(|r| r.id() == 0)?.value())
+    // The raw walk: the file is validated, and no record is built.
+    let mut walk = RawRecords::new(rec.value());
+    while let Some((_, id, _, v)) = walk.next() {
+        if id == 0 {
+            return fast::short_server_id(v);
+        }
+    }
+    None
 }
 
 /// The accounts of a bootstrap file: every Security instance, paired with
@@ -720,8 +727,8 @@ impl<'a> Iterator for Accounts<'a> {
 
     fn next(&mut self) -> Option<Result<Account<'a>>> {
         let rec = self.next_security()?;
-        // Built where it is returned: each instance is decoded in place,
-        // never moved through a `Result` of its own.
+        // Each instance is decoded in place in the account, never moved
+        // through a `Result` of its own.
         let mut account = Account {
             security: SecurityInstance::empty(rec),
             server: None,
@@ -873,6 +880,27 @@ mod tests {
                 ServerInstance::from_record(&rec),
                 { let mut s = ServerInstance::empty(rec); s.fill_precise().map(|()| s) }
             );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The Short Server ID the accounts index reads with the raw walk
+        /// is that of the first record with identifier 0, read as a
+        /// record: present, in range, or `None`.
+        #[test]
+        #[cfg_attr(miri, ignore = "safe code only; natively it runs 2000 cases")]
+        fn server_ssid_is_the_first_resource_0(
+            resources in prop::collection::vec(resource(), 0..8)
+        ) {
+            let bytes = instance(&resources);
+            let rec = Tlv::parse(&bytes).unwrap().records().next().unwrap();
+            let by_record = rec
+                .children()
+                .find(|r| r.id() == 0)
+                .and_then(|r| fast::short_server_id(r.value()));
+            prop_assert_eq!(server_ssid(&rec), by_record);
         }
     }
 
