@@ -4,7 +4,7 @@
 #   scripts/mutants.sh scp03           the SCP03 engine only (kernel/src/scp03/)
 #   scripts/mutants.sh scp03 1/8       one round-robin shard of it
 #   scripts/mutants.sh all 3/8         a shard of the whole kernel (a sample)
-#   scripts/mutants.sh all 1/64        CI's bounded run
+#   scripts/mutants.sh all 1/96        CI's bounded run
 # Judges: the kernel's tests, the virtual card's procedure tests and the
 # reference model's differential tests (.cargo/mutants.toml).
 # CARGO_MUTANTS_JOBS=2 runs two mutants at a time.

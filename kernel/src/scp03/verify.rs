@@ -2,6 +2,19 @@
 //! padding check after decryption. Their verdicts, and nothing else, are
 //! declassified for the constant-time audit (`crate::ct`).
 
+/// 1 when `x` is not zero, 0 when it is, without a branch: `x | -x` has
+/// its top bit set exactly when `x` is not zero.
+#[inline(always)]
+pub(super) const fn nonzero_bit(x: u64) -> u64 {
+    (x | x.wrapping_neg()) >> 63
+}
+
+/// All ones when `x` is not zero, all zeros when it is, without a branch.
+#[inline(always)]
+pub(super) const fn nonzero_mask(x: u64) -> u64 {
+    nonzero_bit(x).wrapping_neg()
+}
+
 /// Constant-time equality of two byte strings of public length.
 /// The verdict is public (it decides whether the session goes on).
 ///
@@ -27,10 +40,8 @@ pub(crate) fn ct_equal(a: &[u8], b: &[u8]) -> bool {
     for (x, y) in wa.remainder().iter().zip(wb.remainder()) {
         diff |= u64::from(x ^ y);
     }
-    // 1 when some byte differs: `d | -d` has its top bit set exactly when
-    // `d` is not zero.
-    let diff = core::hint::black_box(diff);
-    let differs = ((diff | diff.wrapping_neg()) >> 63) as u8;
+    // 1 when some byte differs.
+    let differs = nonzero_bit(core::hint::black_box(diff)) as u8;
     crate::ct::declassify_u8(differs) == 0
 }
 
@@ -58,16 +69,14 @@ pub(crate) fn unpadded_len(buf: &[u8]) -> Option<usize> {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let w = u64::from_le_bytes(word);
-        // All ones when the word is not zero (x | -x has its top bit set
-        // exactly when x != 0).
-        let any = ((w | w.wrapping_neg()) >> 63).wrapping_neg();
+        let any = nonzero_mask(w);
         last = w | (last & !any);
         at = (k & any) | (at & !any);
     }
     // The last non-zero byte of that word (little-endian: the byte of the
     // highest set bit; `| 1` keeps the count defined for a zero word, which
     // `found` masks out), and 1 + its position in `buf` (0: none).
-    let found = ((last | last.wrapping_neg()) >> 63).wrapping_neg();
+    let found = nonzero_mask(last);
     let b = u64::from(63 - (last | 1).leading_zeros()) >> 3;
     let marker = (last >> (b * 8)) & 0xFF;
     let end = (at * 8 + b + 1) & found;
