@@ -3,7 +3,7 @@
 # the test harness's counting allocator...). Property tests shrink their case
 # counts under cfg(miri); PROPTEST_CASES covers those on the default config.
 #   scripts/miri.sh            unit tests + the parser, hostile-input and
-#                              no-allocation integration tests (CI, ~7 min)
+#                              no-allocation integration tests (CI, ~6 min)
 #   scripts/miri.sh --all      every kernel test (the SCP03 session and
 #                              vector suites add AES-heavy work, the
 #                              round-trip properties 3 min: ~30 min more)

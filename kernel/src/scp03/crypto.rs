@@ -377,7 +377,14 @@ mod tests {
     fn kdf_is_its_definition_at_every_context_length() {
         let mac = Mac::new(&[0x5A; 16]).unwrap();
         let context: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37)).collect();
-        for len in [0usize, 8, 16, 19, 32, 47, 48, 49, 64, 100] {
+        // Miri interprets every AES round (all ten lengths took 78 s there):
+        // one length below a block, one across, one above two blocks.
+        let lens: &[usize] = if cfg!(miri) {
+            &[0, 19, 49]
+        } else {
+            &[0, 8, 16, 19, 32, 47, 48, 49, 64, 100]
+        };
+        for &len in lens {
             let ctx = &context[..len];
             for out_len in [16usize, 32] {
                 let mut want = std::vec![0u8; out_len];
@@ -404,7 +411,12 @@ mod tests {
     fn cbc_round_trip_in_place() {
         let c = Cipher::new(&[7; 16]).unwrap();
         let iv = [3u8; 16];
-        for blocks in [1usize, 7, 8, 9, 17] {
+        let counts: &[usize] = if cfg!(miri) {
+            &[1, 9]
+        } else {
+            &[1, 7, 8, 9, 17]
+        };
+        for &blocks in counts {
             let plain: Vec<u8> = (0..16 * blocks).map(|i| i as u8).collect();
             let mut buf = plain.clone();
             c.cbc_encrypt(&iv, &mut buf);
