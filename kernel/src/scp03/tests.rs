@@ -98,7 +98,7 @@ fn bad_padding_after_a_good_r_mac_returns_nothing() {
 /// non-zero byte anywhere after the marker, or no marker in any block,
 /// is still bad padding and ends the session.
 #[test]
-// AES-heavy safe code (35 and 23 s under Miri): natively only; the other
+// AES-heavy safe code (35 s under Miri): natively only; the other
 // handshake tests take the same unsafe paths of the AES crates under Miri.
 #[cfg_attr(miri, ignore)]
 fn multi_block_padding_from_the_field() {
@@ -459,7 +459,7 @@ fn card_refuses_what_is_not_initialize_update() {
 /// EXTERNAL AUTHENTICATE is exactly `84 82 level 00 2m cryptogram MAC`:
 /// each single deviation is refused (and a genuine one accepted).
 #[test]
-// AES-heavy safe code (35 and 23 s under Miri): natively only; the other
+// AES-heavy safe code (23 s under Miri): natively only; the other
 // handshake tests take the same unsafe paths of the AES crates under Miri.
 #[cfg_attr(miri, ignore)]
 fn card_refuses_malformed_external_authenticate() {
