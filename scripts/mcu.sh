@@ -66,15 +66,17 @@ if [ "${UPDATE_BUDGETS:-0}" = 1 ]; then
     echo "# bytes of flash, and of RAM without the caller's file workspace"
     echo "# (static + peak stack). Written by UPDATE_BUDGETS=1 scripts/mcu.sh as"
     echo "# measured + 5 %; CI fails above them. The goals (issue: flash 32 KiB"
-    echo "# full, 24 KiB AES-128 only; 4 KiB of RAM) are in the README; the"
-    echo "# AES-128 RAM budget is the 4 KiB goal itself, met."
+    echo "# full, 24 KiB AES-128 only; 4 KiB of RAM) are in the README. A RAM"
+    echo "# goal met is held: no RAM budget is above 4 KiB when the figure is"
+    echo "# within it (AES-128 only, and the full configuration)."
     for conf in aes128 full keys; do
       j=${RESULT[$conf]}
       f=$(sed 's/.*"flash": \([0-9]*\).*/\1/' <<<"$j")
       r=$(sed 's/.*"ram_without_workspace": \([0-9]*\).*/\1/' <<<"$j")
       rb=$((r * 105 / 100))
-      # A goal met is held: AES-128 only stays within 4 KiB of RAM.
-      if [ "$conf" = aes128 ] && [ "$r" -le 4096 ] && [ "$rb" -gt 4096 ]; then rb=4096; fi
+      # A goal met is held: a configuration within 4 KiB of RAM stays there
+      # (the one with `keys` has no RAM goal).
+      if [ "$conf" != keys ] && [ "$r" -le 4096 ] && [ "$rb" -gt 4096 ]; then rb=4096; fi
       echo "\"$conf/flash\" = $((f * 105 / 100))"
       echo "\"$conf/ram_without_workspace\" = $rb"
     done

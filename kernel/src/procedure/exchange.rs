@@ -16,13 +16,39 @@ use zeroize::Zeroize;
 use crate::apdu::{class_on_channel, set_le_in_place, split_response, Command, StatusWord};
 use crate::scp03::{HostHandshake, HostSession, Scp03Error, SecurityLevel, StaticKeyRef};
 
+/// The largest data field of a command wrapped in the secure channel: with
+/// `keys`, the 255 bytes a PERFORM SECURITY OPERATION link carries.
+#[cfg(feature = "keys")]
+const WRAPPED_DATA_MAX: usize = 255;
+/// The largest data field of a command wrapped in the secure channel:
+/// without `keys`, a path, an AID or a PIN, each at most 16 bytes.
+#[cfg(not(feature = "keys"))]
+const WRAPPED_DATA_MAX: usize = 16;
+/// The largest data field of a command staged: a wrapped one's, or
+/// EXTERNAL AUTHENTICATE's host cryptogram and C-MAC (32 bytes with S16),
+/// which the handshake builds in its wire form.
+const DATA_MAX: usize = if WRAPPED_DATA_MAX > 32 {
+    WRAPPED_DATA_MAX
+} else {
+    32
+};
 /// The largest plain command staged: a short case-4 command (header, Lc,
-/// 255 bytes of data, Le), as a PERFORM SECURITY OPERATION link carries.
-pub(crate) const CMD_MAX: usize = 5 + 255 + 1;
-/// The largest command on the wire: `CMD_MAX`'s data padded to 256 bytes
-/// (C-DECRYPTION) with a 16-byte C-MAC (S16), which needs extended lengths:
-/// header, 3-byte Lc, data, 2-byte Le.
-pub(crate) const WIRE_MAX: usize = 4 + 3 + 256 + 16 + 2;
+/// `DATA_MAX` bytes of data, Le).
+pub(crate) const CMD_MAX: usize = 5 + DATA_MAX + 1;
+/// The largest wrapped command on the wire: `WRAPPED_DATA_MAX` bytes padded
+/// for C-DECRYPTION (to 256 bytes with `keys`), with a 16-byte C-MAC (S16),
+/// in extended lengths when that needs them: header, 3-byte Lc, data,
+/// 2-byte Le.
+const WRAPPED_MAX: usize = 4 + 3 + (WRAPPED_DATA_MAX / 16 + 1) * 16 + 16 + 2;
+/// The command buffer: the largest plain command, or the largest wrapped
+/// one (wrapping is done where the plain command lies). 281 bytes with
+/// `keys`; 57 without, which keeps 224 bytes off a microcontroller's
+/// stack for the whole run.
+pub(crate) const WIRE_MAX: usize = if WRAPPED_MAX > CMD_MAX {
+    WRAPPED_MAX
+} else {
+    CMD_MAX
+};
 /// The largest response gathered, data and SW: a READ of up to 1024 bytes
 /// with its padding and R-MAC, or `61xx` pieces.
 #[cfg(feature = "extended-length")]
@@ -647,9 +673,10 @@ mod tests {
         );
     }
 
-    /// The wire buffer `run` lends holds the largest command a session sends:
-    /// `CMD_MAX`'s 255 bytes of data, encrypted (padded to 256 bytes) with an
-    /// S16 C-MAC, in extended lengths; one byte less is refused.
+    /// The wire buffer `run` lends holds the largest command a session wraps
+    /// (with `keys`: 255 bytes of data, encrypted and padded to 256 bytes,
+    /// with an S16 C-MAC, in extended lengths; without: 16 bytes), and
+    /// EXTERNAL AUTHENTICATE with S16; one byte less is refused.
     #[test]
     fn the_wire_buffer_fits_the_largest_wrapped_command() {
         use crate::scp03::{CardChannel, CardConfig, HostConfig, Mode, StaticKeys};
@@ -660,18 +687,25 @@ mod tests {
         let cfg = HostConfig::default().mode(Mode::S16);
         let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 16], &mut a).unwrap();
         let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
-        let (pending, _) = hs.authenticate(&k, &b[..m], &mut a).unwrap();
+        let mut external_authenticate = [0u8; CMD_MAX];
+        let (pending, n) = hs
+            .authenticate(&k, &b[..m], &mut external_authenticate)
+            .unwrap();
+        assert_eq!(n, 5 + 32, "EXTERNAL AUTHENTICATE: cryptogram and C-MAC");
         let mut host = pending.confirm(0x9000).unwrap();
-        let data = [0x5A; 255];
+        let data = [0x5A; WRAPPED_DATA_MAX];
         let mut plain = [0u8; CMD_MAX];
-        let len = Command::new(0x00, 0x2A, 0x9E, 0x9A, &data, Some(256))
+        let len = Command::new(0x00, 0xA4, 0x08, 0x04, &data, Some(256))
             .encode(&mut plain)
             .unwrap();
-        assert_eq!(len, CMD_MAX);
         let mut wire = [0u8; WIRE_MAX];
-        assert_eq!(host.wrap(&plain, &mut wire), Ok(WIRE_MAX));
+        let n = host.wrap(&plain[..len], &mut wire).unwrap();
+        #[cfg(feature = "keys")]
+        assert_eq!((len, n), (CMD_MAX, WIRE_MAX));
+        #[cfg(not(feature = "keys"))]
+        assert_eq!((len, n, WIRE_MAX), (22, 54, 57), "short lengths");
         assert!(matches!(
-            host.wrap(&plain, &mut [0u8; WIRE_MAX - 1]),
+            host.wrap(&plain[..len], &mut wire[..n - 1]),
             Err(Scp03Error::BufferTooSmall { .. })
         ));
     }
@@ -736,7 +770,7 @@ mod tests {
         }
         // Protected: the largest command and a READ, wrapped where they lie.
         let mut cards = [open(&mut copied), open(&mut in_place)];
-        let data = [0x5A; 255];
+        let data = [0x5A; WRAPPED_DATA_MAX];
         for c in [
             Command::new(0x00, 0x2A, 0x9E, 0x9A, &data, Some(256)),
             read_binary(),
