@@ -4,7 +4,8 @@
 # rodata + data), static RAM (data + bss + uninit; the firmware's 1 KiB file
 # workspace is one static and is reported apart), and the peak stack
 # (painted by cortex-m-rt before main, scanned after the run). Each
-# configuration's figures are checked against benches/mcu-budgets.toml.
+# configuration's figures are checked against benches/mcu-budgets.toml,
+# and its flash is broken down by component (scripts/elf-size.py).
 # The last line is the full configuration's JSON.
 #   scripts/mcu.sh
 #   UPDATE_BUDGETS=1 scripts/mcu.sh   # rewrite the budgets (measured + 5 %)
@@ -44,6 +45,9 @@ for conf in aes128 full keys; do
     || { echo "$conf: the accounts are not the demo card's"; echo "$out"; exit 1; }
   [ "$conf" = full ] && echo "$out" | grep -v '^stack_peak'
   read -r flash ram <<<"$(python3 scripts/elf-size.py "$elf")"
+  # Where the flash goes (symbols by crate, and by module in scboot).
+  echo "$conf: flash by component, largest first"
+  python3 scripts/elf-size.py "$elf" --breakdown | tail -n +2 | head -14
   stack=$(sed -n 's/^stack_peak=//p' <<<"$out")
   ram_kernel=$((ram - WORKSPACE + stack))
   RESULT[$conf]="{\"qemu\": \"ok\", \"flash\": $flash, \"ram_static\": $ram, \"stack_peak\": $stack, \"workspace\": $WORKSPACE, \"ram_without_workspace\": $ram_kernel, \"features\": \"$label\"}"
