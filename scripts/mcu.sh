@@ -5,7 +5,8 @@
 # workspace is one static and is reported apart), and the peak stack
 # (painted by cortex-m-rt before main, scanned after the run). Each
 # configuration's figures are checked against benches/mcu-budgets.toml,
-# and its flash is broken down by component (scripts/elf-size.py).
+# and its flash is broken down by component (scripts/elf-size.py); for
+# the full configuration it also prints the stack's peak in each phase.
 # The last line is the full configuration's JSON.
 #   scripts/mcu.sh
 #   UPDATE_BUDGETS=1 scripts/mcu.sh   # rewrite the budgets (measured + 5 %)
@@ -64,6 +65,18 @@ for conf in aes128 full keys; do
     fi
   done
 done
+# Where the stack peaks: the full configuration again, built to report the
+# deepest point of each phase (before each command) and to paint the stack
+# anew for the next one (feature `phase-peaks`, a measurement build).
+(cd embedded && cargo build -q --release --features full,phase-peaks --target-dir target/phases)
+echo "full: the stack's peak per phase (the work since the command before; the"
+echo "firmware's own frames included), bootstrap run:"
+phases=$(timeout 60 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+  -semihosting-config enable=on,target=native \
+  -kernel embedded/target/phases/thumbv7em-none-eabihf/release/scboot-mcu) || {
+  echo "the phase-peaks build failed under QEMU:"; echo "$phases"; exit 1; }
+# The bootstrap run's phases: the lines before its summary.
+sed -n '/^bootstrap:/q; s/^phase_peak: /  /p' <<<"$phases"
 if [ "${UPDATE_BUDGETS:-0}" = 1 ]; then
   {
     echo "# Cortex-M4 budgets (scripts/mcu.sh, QEMU mps2-an386, opt-level z, LTO):"

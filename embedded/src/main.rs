@@ -112,6 +112,8 @@ impl Card for Replay {
         }
         self.left -= 1;
         self.sent += 1;
+        #[cfg(feature = "phase-peaks")]
+        phase_peak(self.sent, command);
         let want = self.take();
         if want != command {
             Out::new()
@@ -152,6 +154,51 @@ fn stack_peak() -> usize {
             p = p.add(1);
         }
         top - p as usize
+    }
+}
+
+/// With feature `phase-peaks` (a measurement build, not the product's):
+/// before each command, the deepest the stack went since the command
+/// before (the response to it handled, this command built), then the
+/// stack below the current frame painted again for the next phase.
+#[cfg(feature = "phase-peaks")]
+#[inline(never)]
+fn phase_peak(n: u32, command: &[u8]) {
+    let name = match command.get(1) {
+        Some(0xA4) => "SELECT",
+        Some(0xB0) => "READ BINARY",
+        Some(0xB2) => "READ RECORD",
+        Some(0x70) => "MANAGE CHANNEL",
+        Some(0x50) => "INITIALIZE UPDATE",
+        Some(0x82) => "EXTERNAL AUTHENTICATE",
+        _ => "other",
+    };
+    Out::new()
+        .text("phase_peak: before command ")
+        .number(n as usize)
+        .text(" (")
+        .text(name)
+        .text("): ")
+        .number(stack_peak())
+        .text("\n");
+    extern "C" {
+        static _stack_end: u32;
+    }
+    // Below the current stack pointer, less a margin for this function's
+    // own calls; nothing there is live.
+    let limit = cortex_m::register::msp::read() as usize - 64;
+    // SAFETY: `_stack_end` is the bottom of the stack region (linker
+    // script); every word from it up to `limit` lies below the current
+    // stack pointer, so no frame or value lives there (one thread, no
+    // interrupt handler runs in this firmware), and the writes are
+    // aligned words of RAM. This is the paint cortex-m-rt lays before
+    // `main`, laid again.
+    unsafe {
+        let mut p = core::ptr::addr_of!(_stack_end) as *mut u32;
+        while (p as usize) < limit {
+            core::ptr::write_volatile(p, 0xCCCC_CCCC);
+            p = p.add(1);
+        }
     }
 }
 
