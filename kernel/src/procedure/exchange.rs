@@ -27,11 +27,7 @@ const WRAPPED_DATA_MAX: usize = 16;
 /// The largest data field of a command staged: a wrapped one's, or
 /// EXTERNAL AUTHENTICATE's host cryptogram and C-MAC (32 bytes with S16),
 /// which the handshake builds in its wire form.
-const DATA_MAX: usize = if WRAPPED_DATA_MAX > 32 {
-    WRAPPED_DATA_MAX
-} else {
-    32
-};
+const DATA_MAX: usize = larger(WRAPPED_DATA_MAX, 32);
 /// The largest plain command staged: a short case-4 command (header, Lc,
 /// `DATA_MAX` bytes of data, Le).
 pub(crate) const CMD_MAX: usize = 5 + DATA_MAX + 1;
@@ -44,11 +40,17 @@ const WRAPPED_MAX: usize = 4 + 3 + (WRAPPED_DATA_MAX / 16 + 1) * 16 + 16 + 2;
 /// one (wrapping is done where the plain command lies). 281 bytes with
 /// `keys`; 57 without, which keeps 224 bytes off a microcontroller's
 /// stack for the whole run.
-pub(crate) const WIRE_MAX: usize = if WRAPPED_MAX > CMD_MAX {
-    WRAPPED_MAX
-} else {
-    CMD_MAX
-};
+pub(crate) const WIRE_MAX: usize = larger(WRAPPED_MAX, CMD_MAX);
+
+/// The larger of two sizes, for the constants above (`Ord::max` is not
+/// `const`).
+const fn larger(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
 /// The largest response gathered, data and SW: a READ of up to 1024 bytes
 /// with its padding and R-MAC, or `61xx` pieces.
 #[cfg(feature = "extended-length")]
