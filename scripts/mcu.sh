@@ -28,6 +28,15 @@ rm -f "$fresh"
 
 WORKSPACE=1024
 BUDGETS=benches/mcu-budgets.toml
+# Run a firmware image under QEMU (Cortex-M4, semihosting); its output,
+# or the output and a failure when it exits non-zero. `what` names it.
+run_firmware() { # what elf
+  local out
+  out=$(timeout 60 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+    -semihosting-config enable=on,target=native -kernel "$2") || {
+    echo "$1: the firmware failed under QEMU:" >&2; echo "$out" >&2; return 1; }
+  echo "$out"
+}
 status=0
 declare -A RESULT
 for conf in aes128 full keys; do
@@ -38,17 +47,17 @@ for conf in aes128 full keys; do
   esac
   (cd embedded && cargo build -q --release "${feats[@]}" --target-dir "target/$conf")
   elf="embedded/target/$conf/thumbv7em-none-eabihf/release/scboot-mcu"
-  out=$(timeout 60 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
-    -semihosting-config enable=on,target=native -kernel "$elf") || {
-    echo "$conf: the firmware failed under QEMU:"; echo "$out"; exit 1; }
+  out=$(run_firmware "$conf" "$elf")
   grep -q "^check: unchanged$" <<<"$out" || { echo "$conf: no unchanged check"; echo "$out"; exit 1; }
   grep -q "^account: uri=coaps://leshan.eclipseprojects.io:5684 bootstrap=false mode=psk ssid=Some(101)" <<<"$out" \
     || { echo "$conf: the accounts are not the demo card's"; echo "$out"; exit 1; }
   [ "$conf" = full ] && echo "$out" | grep -v '^stack_peak'
-  read -r flash ram <<<"$(python3 scripts/elf-size.py "$elf")"
-  # Where the flash goes (symbols by crate, and by module in scboot).
+  # The totals (first line), then where the flash goes (symbols by crate,
+  # and by module in scboot), read in one pass over the image.
+  sizes=$(python3 scripts/elf-size.py "$elf" --breakdown)
+  read -r flash ram <<<"$sizes"
   echo "$conf: flash by component, largest first"
-  python3 scripts/elf-size.py "$elf" --breakdown | tail -n +2 | head -14
+  sed -n '2,15p' <<<"$sizes"
   stack=$(sed -n 's/^stack_peak=//p' <<<"$out")
   ram_kernel=$((ram - WORKSPACE + stack))
   RESULT[$conf]="{\"qemu\": \"ok\", \"flash\": $flash, \"ram_static\": $ram, \"stack_peak\": $stack, \"workspace\": $WORKSPACE, \"ram_without_workspace\": $ram_kernel, \"features\": \"$label\"}"
@@ -71,10 +80,8 @@ done
 (cd embedded && cargo build -q --release --features full,phase-peaks --target-dir target/phases)
 echo "full: the stack's peak per phase (the work since the command before; the"
 echo "firmware's own frames included), bootstrap run:"
-phases=$(timeout 60 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
-  -semihosting-config enable=on,target=native \
-  -kernel embedded/target/phases/thumbv7em-none-eabihf/release/scboot-mcu) || {
-  echo "the phase-peaks build failed under QEMU:"; echo "$phases"; exit 1; }
+phases=$(run_firmware "full (phase-peaks)" \
+  embedded/target/phases/thumbv7em-none-eabihf/release/scboot-mcu)
 # The bootstrap run's phases: the lines before its summary.
 sed -n '/^bootstrap:/q; s/^phase_peak: /  /p' <<<"$phases"
 if [ "${UPDATE_BUDGETS:-0}" = 1 ]; then
