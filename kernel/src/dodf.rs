@@ -403,8 +403,17 @@ pub(crate) fn object_value<'a>(
 }
 
 pub(crate) fn object_value_of<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValue<'a>> {
+    if v.tag() == Tag::SEQUENCE {
+        return Ok(ObjectValue::Path(Path::from_element(v)?));
+    }
+    object_value_not_path(v, opaque)
+}
+
+/// The [`ObjectValue`] alternatives other than a path, in a frame of their
+/// own: the path, the one that the DODF walk meets, needs less stack.
+#[inline(never)]
+fn object_value_not_path<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValue<'a>> {
     match v.tag() {
-        Tag::SEQUENCE => Ok(ObjectValue::Path(Path::from_element(v)?)),
         Tag::PRINTABLE_STRING | Tag::IA5_STRING => {
             v.check_max("url", MAX_URL_LEN)?;
             let s = if v.tag() == Tag::PRINTABLE_STRING {

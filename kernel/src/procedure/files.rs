@@ -230,12 +230,12 @@ impl Procedure<'_, '_> {
         let step = StepName::ReadDodf;
         let bytes = self.ws.get(..len).unwrap_or(&[]);
         self.completed = Some((FileKind::Dodf(i), len));
-        let dodf = match Dodf::parse(bytes) {
-            Ok(d) => d,
+        let found = match Dodf::parse(bytes) {
+            Ok(dodf) => dodf.find_lwm2m_bootstrap(),
             Err(error) => return self.fail(ProcedureError::Parse { step, error }),
         };
         if self.target.is_none() {
-            if let Some(m) = dodf.find_lwm2m_bootstrap() {
+            if let Some(m) = found {
                 let ObjectValue::Path(p) = m.object.value else {
                     return self.fail(ProcedureError::UnsupportedValue);
                 };
