@@ -244,12 +244,8 @@ impl<'a> DataObject<'a> {
                 contents(s, oid_do)
             });
             contents(&t, (oid_do, end).map(|(o, ())| o))?
-        } else if kind_tag == TAG_EXTERNAL {
-            let v = contents(&t, (object_value(false), end).map(|(v, ())| v))?;
-            (DataObjectKind::External, v)
         } else {
-            let v = contents(&t, (object_value(true), end).map(|(v, ())| v))?;
-            (DataObjectKind::Opaque, v)
+            other_type_attributes(&t, kind_tag)?
         };
         Ok(DataObject {
             kind,
@@ -278,6 +274,22 @@ impl<'a> DataObject<'a> {
                 .sub_class
                 .map_or(0, |s| ber::element_len(TAG_SUBCLASS, s.len()))
             + ber::element_len(TAG_TYPE_ATTRS, self.type_inner_len())
+    }
+}
+
+/// The type attributes of an externalIDO or an opaqueDO (`kind_tag`),
+/// out of line: the oidDO, the bootstrap entry's kind, is read inline.
+#[inline(never)]
+fn other_type_attributes<'a>(
+    t: &Element<'a>,
+    kind_tag: Tag,
+) -> Result<(DataObjectKind<'a>, ObjectValue<'a>)> {
+    if kind_tag == TAG_EXTERNAL {
+        let v = contents(t, (object_value(false), end).map(|(v, ())| v))?;
+        Ok((DataObjectKind::External, v))
+    } else {
+        let v = contents(t, (object_value(true), end).map(|(v, ())| v))?;
+        Ok((DataObjectKind::Opaque, v))
     }
 }
 

@@ -91,6 +91,24 @@ fn path(input: Span<'_>) -> PResult<'_, Path<'_>> {
     Ok((rest, Path { path, index_length }))
 }
 
+/// The value of a Path SEQUENCE that holds a file's path and nothing
+/// else: one short-form OCTET STRING, filling the SEQUENCE, of 2 to 16
+/// bytes in whole file identifiers. `None` for any other content, which
+/// the parser then reads (and names the error of, if it has one).
+#[inline]
+fn file_path_only(value: &[u8]) -> Option<&[u8]> {
+    match *value {
+        [0x04, len, ref path @ ..]
+            if usize::from(len) == path.len()
+                && (MIN_PATH_LEN..=MAX_PATH_LEN).contains(&path.len())
+                && path.len() % 2 == 0 =>
+        {
+            Some(path)
+        }
+        _ => None,
+    }
+}
+
 /// Check the bounds of a path value held by element `e` (field name `field`).
 pub(crate) fn check_path(e: &Element<'_>, field: &'static str) -> Result<()> {
     let len = e.value().len();
@@ -154,9 +172,19 @@ impl<'a> Path<'a> {
     }
 
     /// Decode from a SEQUENCE element.
+    /// Decode from a SEQUENCE element. The common Path, a file's path
+    /// alone, is taken directly ([`file_path_only`]); anything else, errors
+    /// included, goes through the parser.
     pub(crate) fn from_element(e: &Element<'a>) -> Result<Path<'a>> {
-        contents(e, path)
+        match file_path_only(e.value()) {
+            Some(path) => Ok(Path {
+                path,
+                index_length: None,
+            }),
+            None => contents(e, path),
+        }
     }
+
     fn content_len(&self) -> usize {
         let mut n = ber::element_len(Tag::OCTET_STRING, self.path.len());
         if let Some(il) = self.index_length {
@@ -184,5 +212,63 @@ impl Encode for Path<'_> {
             ber::put_integer(w, Tag::context(0, false), i64::from(il.length))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The direct decode takes exactly the file-only Paths, and agrees with
+    /// the parser on every one of them; everything else is left to the
+    /// parser.
+    #[test]
+    fn file_path_only_takes_the_common_path_and_nothing_else() {
+        let taken: [&[u8]; 3] = [
+            &[0x04, 0x02, 0x3F, 0x00],
+            &[0x04, 0x04, 0x3F, 0x00, 0x50, 0x15],
+            &[
+                0x04, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+            ],
+        ];
+        for value in taken {
+            assert_eq!(file_path_only(value), value.get(2..));
+            let (rest, parsed) = finish(path(Span::new(value))).unwrap();
+            assert!(rest.is_empty());
+            assert_eq!(parsed, Path::new(&value[2..]));
+        }
+        let left: [&[u8]; 9] = [
+            &[],
+            &[0x04],
+            &[0x04, 0x00],
+            &[0x04, 0x01, 0x3F],
+            &[0x04, 0x03, 0x3F, 0x00, 0x50],
+            &[
+                0x04, 0x12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+            ],
+            &[0x04, 0x02, 0x3F],
+            &[0x04, 0x02, 0x3F, 0x00, 0x02, 0x01, 0x00, 0x80, 0x01, 0x10],
+            &[0x24, 0x02, 0x3F, 0x00],
+        ];
+        for value in left {
+            assert_eq!(file_path_only(value), None, "{value:02X?}");
+        }
+    }
+
+    /// A Path with an index and a length still reads through the parser.
+    #[test]
+    fn a_path_with_index_and_length_is_parsed_in_full() {
+        let bytes = [
+            0x30, 0x0A, 0x04, 0x02, 0x3F, 0x00, 0x02, 0x01, 0x05, 0x80, 0x01, 0x10,
+        ];
+        let p = Path::parse(&bytes).unwrap();
+        assert_eq!(p.path, &[0x3F, 0x00]);
+        assert_eq!(
+            p.index_length,
+            Some(IndexLength {
+                index: 5,
+                length: 16
+            })
+        );
     }
 }

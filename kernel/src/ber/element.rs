@@ -279,6 +279,7 @@ impl<'a> Element<'a> {
     }
 
     /// The value as an OBJECT IDENTIFIER (X.690 8.19).
+    #[inline]
     pub fn oid(&self) -> Result<Oid<'a>> {
         self.expect_primitive("a primitive OBJECT IDENTIFIER")?;
         Oid::validate(self.span())
