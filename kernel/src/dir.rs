@@ -24,10 +24,10 @@
 //! ```
 
 use crate::ber::BerWriter;
-use crate::ber::{self, any, Element, Encode, Tag, Writer, MAX_DEPTH};
+use crate::ber::{self, Encode, Tag, Writer, MAX_DEPTH};
 use crate::error::{EncodeError, ErrorKind, Result, Structure};
 use crate::path::{check_path, check_path_value};
-use crate::span::{finish, Span};
+use crate::span::Span;
 
 /// The PKCS#15 application identifier `A0 00 00 00 63 50 4B 43 53 2D 31 35`.
 pub const PKCS15_AID: &[u8] = &[
@@ -64,9 +64,9 @@ pub struct ApplicationTemplate<'a> {
     pub discretionary: Option<&'a [u8]>,
 }
 
-fn set_once<'a, T>(slot: &mut Option<T>, v: T, what: &'static str, e: &Element<'a>) -> Result<()> {
+fn set_once<T>(slot: &mut Option<T>, v: T, what: &'static str, offset: usize) -> Result<()> {
     if slot.is_some() {
-        return crate::span::fail(ErrorKind::DuplicateField(what), e.offset());
+        return crate::span::fail(ErrorKind::DuplicateField(what), offset);
     }
     *slot = Some(v);
     Ok(())
@@ -98,12 +98,13 @@ impl<'a> ApplicationTemplate<'a> {
         Ok(Some(t))
     }
 
-    fn from_element(e: &Element<'a>) -> Result<ApplicationTemplate<'a>> {
+    /// The template whose value is `content`, its header at `offset`.
+    fn from_content(content: Span<'a>, offset: usize) -> Result<ApplicationTemplate<'a>> {
         let (mut aid, mut label, mut path, mut ddo) = (None, None, None, None);
         // The template's data objects, in any order (ISO 7816-4 8.2.1.1).
-        let mut rest = e.span();
+        let mut rest = content;
         while !rest.is_empty() {
-            let (next, c) = finish(any(rest))?;
+            let (c, next) = ber::next_element(rest)?;
             rest = next;
             match c.tag() {
                 TAG_AID => {
@@ -119,26 +120,26 @@ impl<'a> ApplicationTemplate<'a> {
                         );
                     }
                     c.check_max("AID", MAX_AID_LEN)?;
-                    set_once(&mut aid, c.value(), "AID (4F)", &c)?;
+                    set_once(&mut aid, c.value(), "AID (4F)", c.offset())?;
                 }
                 TAG_LABEL => {
                     let l = c.bounded_utf8("label", MAX_LABEL_LEN)?;
-                    set_once(&mut label, l, "label (50)", &c)?;
+                    set_once(&mut label, l, "label (50)", c.offset())?;
                 }
                 TAG_PATH => {
                     check_path(&c, "path")?;
-                    set_once(&mut path, c.value(), "path (51)", &c)?;
+                    set_once(&mut path, c.value(), "path (51)", c.offset())?;
                 }
                 TAG_DDO => {
                     ber::validate_span(c.span(), MAX_DEPTH - 2)?;
-                    set_once(&mut ddo, c.value(), "discretionary data (73)", &c)?;
+                    set_once(&mut ddo, c.value(), "discretionary data (73)", c.offset())?;
                 }
                 t if t.is_constructed() => ber::validate_span(c.span(), MAX_DEPTH - 2)?,
                 _ => {}
             }
         }
         let Some(aid) = aid else {
-            return crate::span::fail(ErrorKind::MissingField("AID (4F)"), e.offset());
+            return crate::span::fail(ErrorKind::MissingField("AID (4F)"), offset);
         };
         Ok(ApplicationTemplate {
             aid,
@@ -196,6 +197,7 @@ impl Encode for ApplicationTemplate<'_> {
 }
 
 /// Skip padding, then parse template number `index`; `None` at the end.
+#[inline(always)]
 fn next_template(
     span: Span<'_>,
     index: usize,
@@ -216,7 +218,7 @@ fn next_template(
         )
         .map_err(at);
     }
-    let t = ApplicationTemplate::from_element(&e).map_err(at)?;
+    let t = ApplicationTemplate::from_content(e.span(), e.offset()).map_err(at)?;
     Ok(Some((t, rest)))
 }
 

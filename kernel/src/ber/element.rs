@@ -142,13 +142,16 @@ pub(crate) fn next_element(input: Span<'_>) -> Result<(Element<'_>, Span<'_>)> {
             }
         }
     }
-    next_element_slow(input)
+    next_element_slow(input.bytes(), input.offset())
 }
 
+/// [`next_element`]'s general path. The span comes as its two parts, in
+/// registers: passed whole, it would have to be kept in memory by every
+/// caller's fast path.
 #[cold]
 #[inline(never)]
-fn next_element_slow(input: Span<'_>) -> Result<(Element<'_>, Span<'_>)> {
-    let (rest, e) = finish(element(input))?;
+fn next_element_slow(bytes: &[u8], offset: usize) -> Result<(Element<'_>, Span<'_>)> {
+    let (rest, e) = finish(element(Span::at(bytes, offset)))?;
     Ok((e, rest))
 }
 
@@ -237,12 +240,14 @@ impl<'a> Element<'a> {
     }
 
     /// The value as a UTF8String.
+    #[inline]
     pub fn utf8(&self) -> Result<&'a str> {
         self.expect_primitive("a primitive string")?;
         decode_utf8(self.span())
     }
 
     /// The value as a UTF8String of at most `max` bytes (a PKCS#15 `Label`).
+    #[inline]
     pub fn bounded_utf8(&self, field: &'static str, max: usize) -> Result<&'a str> {
         self.check_max(field, max)?;
         self.utf8()

@@ -41,8 +41,8 @@ pub use oid::{encode_oid_arcs, Oid, OidArcs};
 pub use primitives::BitString;
 pub(crate) use primitives::{decode_generalized_time, decode_ia5, decode_printable};
 pub(crate) use reader::{
-    any, contents, decoded, end, extensions, optional, optional_with, present, required,
-    skip_padding, validate_span,
+    contents, decoded, end, extensions, optional, optional_with, present, required, skip_padding,
+    validate_span,
 };
 pub use reader::{validate, MAX_DEPTH};
 pub use tag::{Tag, TagClass, MAX_TAG_SUBSEQUENT_OCTETS};
