@@ -216,12 +216,14 @@ impl<'a> Element<'a> {
     }
 
     /// The value as an INTEGER (X.690 8.3) that fits in `i64`.
+    #[inline]
     pub fn integer(&self) -> Result<i64> {
         self.expect_primitive("a primitive INTEGER")?;
         decode_integer(self.span())
     }
 
     /// The value as a non-negative INTEGER no larger than `max`.
+    #[inline]
     pub fn unsigned(&self, field: &'static str, max: u32) -> Result<u32> {
         let v = self.integer()?;
         match u32::try_from(v) {

@@ -115,6 +115,29 @@ pub(crate) fn decode_ia5<'a>(v: Span<'a>, field: &'static str) -> Result<&'a str
     check_chars(v, field, |b| b.is_ascii())
 }
 
+/// The number of ASCII digits at the start of `b`, eight bytes at a time.
+/// In each 8-byte word, subtracting `0x30` sets the top bit of a byte from
+/// `00` to `2F` or from `B0` to `FF`, and adding `0x46` that of a byte
+/// from `3A` to `AF`; a digit gets neither and passes on no borrow or
+/// carry, so the first byte flagged is the first that is not a digit.
+#[inline]
+fn leading_digits(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut i = 0;
+    while let Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+        let bad = (x.wrapping_sub(0x30 * ONES) | x.wrapping_add(0x46 * ONES)) & (0x80 * ONES);
+        if bad != 0 {
+            return i + (bad.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    i
+}
+
 /// GeneralizedTime (X.680 46): `YYYYMMDDHH[MM[SS[.f+]]][Z|+hhmm|-hhmm]`,
 /// checked for shape (digits and separators). Length bounds are the caller's.
 pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
@@ -126,11 +149,8 @@ pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
             v.offset() + i,
         )
     };
-    let mut i = 0;
     // Date and hour: 10 digits; then optional minutes and seconds.
-    while b.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-    }
+    let mut i = leading_digits(b);
     if !matches!(i, 10 | 12 | 14) {
         return match b.get(i) {
             Some(&byte) => bad(i, byte),
@@ -171,4 +191,44 @@ pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
         return bad(i, byte);
     }
     decode_utf8(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte-at-a-time count the word-at-a-time one must equal.
+    fn leading_digits_by_byte(b: &[u8]) -> usize {
+        b.iter().take_while(|c| c.is_ascii_digit()).count()
+    }
+
+    /// Every byte value at every position of inputs up to 20 bytes long,
+    /// among digits, then with another non-digit after it (whose borrow
+    /// or carry must not move the first): the same count as byte by byte.
+    #[test]
+    fn leading_digits_agrees_with_the_byte_loop() {
+        for len in 0..=20usize {
+            let mut digits = [0u8; 20];
+            for (k, d) in digits.iter_mut().enumerate() {
+                *d = b'0' + (k % 10) as u8;
+            }
+            let digits = &digits[..len];
+            assert_eq!(leading_digits(digits), len);
+            for pos in 0..len {
+                for v in 0..=255u8 {
+                    let mut buf = [0u8; 20];
+                    let b = &mut buf[..len];
+                    b.copy_from_slice(digits);
+                    b[pos] = v;
+                    assert_eq!(leading_digits(b), leading_digits_by_byte(b), "{b:02X?}");
+                    for later in [0x00, 0x2F, 0x3A, 0xFF] {
+                        if let Some(x) = b.get_mut(pos + 1) {
+                            *x = later;
+                        }
+                        assert_eq!(leading_digits(b), leading_digits_by_byte(b), "{b:02X?}");
+                    }
+                }
+            }
+        }
+    }
 }
