@@ -171,7 +171,6 @@ impl<'a> Path<'a> {
             .map_err(|e| e.within(Structure::Path, None))
     }
 
-    /// Decode from a SEQUENCE element.
     /// Decode from a SEQUENCE element. The common Path, a file's path
     /// alone, is taken directly ([`file_path_only`]); anything else, errors
     /// included, goes through the parser.

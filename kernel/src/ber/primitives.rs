@@ -118,7 +118,7 @@ pub(crate) fn decode_ia5<'a>(v: Span<'a>, field: &'static str) -> Result<&'a str
 /// The number of ASCII digits at the start of `b`, eight bytes at a time.
 /// In each 8-byte word, subtracting `0x30` sets the top bit of a byte from
 /// `00` to `2F` or from `B0` to `FF`, and adding `0x46` that of a byte
-/// from `3A` to `AF`; a digit gets neither and passes on no borrow or
+/// from `3A` to `B9`; a digit gets neither and passes on no borrow or
 /// carry, so the first byte flagged is the first that is not a digit.
 #[inline]
 fn leading_digits(b: &[u8]) -> usize {
