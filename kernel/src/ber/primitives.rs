@@ -197,6 +197,17 @@ pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
 mod tests {
     use super::*;
 
+    /// Every byte value.
+    const ALL_BYTES: [u8; 256] = {
+        let mut all = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            all[b] = b as u8;
+            b += 1;
+        }
+        all
+    };
+
     /// The byte-at-a-time count the word-at-a-time one must equal.
     fn leading_digits_by_byte(b: &[u8]) -> usize {
         b.iter().take_while(|c| c.is_ascii_digit()).count()
@@ -205,8 +216,16 @@ mod tests {
     /// Every byte value at every position of inputs up to 20 bytes long,
     /// among digits, then with another non-digit after it (whose borrow
     /// or carry must not move the first): the same count as byte by byte.
+    /// Under Miri, the values at the edges of each range only.
     #[test]
     fn leading_digits_agrees_with_the_byte_loop() {
+        let edges = [0x00, 0x2F, 0x30, 0x39, 0x3A, 0x7F, 0x80, 0xB0, 0xB9, 0xFF];
+        let values: &[u8] = if cfg!(miri) { &edges } else { &ALL_BYTES };
+        let laters: &[u8] = if cfg!(miri) {
+            &[0x00, 0xFF]
+        } else {
+            &[0x00, 0x2F, 0x3A, 0xFF]
+        };
         for len in 0..=20usize {
             let mut digits = [0u8; 20];
             for (k, d) in digits.iter_mut().enumerate() {
@@ -215,13 +234,13 @@ mod tests {
             let digits = &digits[..len];
             assert_eq!(leading_digits(digits), len);
             for pos in 0..len {
-                for v in 0..=255u8 {
+                for &v in values {
                     let mut buf = [0u8; 20];
                     let b = &mut buf[..len];
                     b.copy_from_slice(digits);
                     b[pos] = v;
                     assert_eq!(leading_digits(b), leading_digits_by_byte(b), "{b:02X?}");
-                    for later in [0x00, 0x2F, 0x3A, 0xFF] {
+                    for &later in laters {
                         if let Some(x) = b.get_mut(pos + 1) {
                             *x = later;
                         }
