@@ -583,4 +583,51 @@ mod tests {
         assert_eq!(reference_bytes(0x100), ([0x01, 0x00], 2));
         assert_eq!(reference_bytes(0xFFFF), ([0xFF, 0xFF], 2));
     }
+
+    /// `80 <data> 8E <checksum>` with every BER length form: the stream's
+    /// length is exactly what `stream` writes, and each header's length
+    /// octets take the short form below 128, `81` below 256, `82` above.
+    #[test]
+    fn verify_checksum_stream_takes_every_length_form() {
+        use super::KeyOperation;
+        let data = [0x5Au8; 300];
+        let checksum = [0xC3u8; 200];
+        for (n, header) in [
+            (0usize, &[0x80u8, 0x00][..]),
+            (127, &[0x80, 0x7F]),
+            (128, &[0x80, 0x81, 0x80]),
+            (255, &[0x80, 0x81, 0xFF]),
+            (256, &[0x80, 0x82, 0x01, 0x00]),
+            (300, &[0x80, 0x82, 0x01, 0x2C]),
+        ] {
+            for (m, cc_header) in [
+                (8usize, &[0x8Eu8, 0x08][..]),
+                (128, &[0x8E, 0x81, 0x80]),
+                (200, &[0x8E, 0x81, 0xC8]),
+            ] {
+                let op = KeyOperation::VerifyChecksum {
+                    label: "k",
+                    data: &data[..n],
+                    checksum: &checksum[..m],
+                };
+                let mut expected = [0u8; 520];
+                let mut len = 0;
+                for part in [header, &data[..n], cc_header, &checksum[..m]] {
+                    expected[len..len + part.len()].copy_from_slice(part);
+                    len += part.len();
+                }
+                assert_eq!(op.stream_len(), len, "data {n}, checksum {m}");
+                let mut whole = [0u8; 520];
+                op.stream(0, &mut whole[..len]);
+                assert_eq!(&whole[..len], &expected[..len], "data {n}, checksum {m}");
+                // In windows of 100 bytes, as a chained command takes it.
+                let mut pieces = [0u8; 520];
+                for at in (0..len).step_by(100) {
+                    let end = (at + 100).min(len);
+                    op.stream(at, &mut pieces[at..end]);
+                }
+                assert_eq!(&pieces[..len], &expected[..len], "data {n}, checksum {m}");
+            }
+        }
+    }
 }
