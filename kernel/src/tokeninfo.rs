@@ -151,7 +151,11 @@ fn preferred_language<'a>(p: &Element<'a>) -> Result<&'a str> {
 
 /// The components of the TokenInfo SEQUENCE, in the order of its ASN.1.
 fn token_info<'a>(i: Span<'a>) -> PResult<'a, TokenInfo<'a>> {
-    let version = |e: &Element<'_>| e.unsigned("version", u32::MAX);
+    // v1 (0) is one octet: taken as it is; anything else decoded in full.
+    let version = |e: &Element<'_>| match (e.tag().is_constructed(), e.value()) {
+        (false, &[v @ 0..=0x7F]) => Ok(u32::from(v)),
+        _ => e.unsigned("version", u32::MAX),
+    };
     let serial = |e: &Element<'a>| {
         e.check_max("serialNumber", MAX_SERIAL_LEN)
             .map(|()| e.value())

@@ -132,6 +132,17 @@ fn leading_digits(b: &[u8]) -> usize {
         }
         i += 8;
     }
+    // Fewer than eight bytes left: the last eight of the input, which
+    // overlap the digits already counted (so its first flag is at `i` or
+    // after), in one word; a shorter input byte by byte.
+    if i == b.len() {
+        return i;
+    }
+    if let Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) = b.get(b.len().wrapping_sub(8)..) {
+        let x = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+        let bad = (x.wrapping_sub(0x30 * ONES) | x.wrapping_add(0x46 * ONES)) & (0x80 * ONES);
+        return b.len() - 8 + (bad.trailing_zeros() / 8) as usize;
+    }
     while b.get(i).is_some_and(u8::is_ascii_digit) {
         i += 1;
     }

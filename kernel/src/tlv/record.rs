@@ -152,58 +152,59 @@ fn header_at(b: &[u8], i: usize, limit: usize) -> Option<(u8, usize, usize)> {
     (value_end <= limit).then_some((t, value_at, value_end))
 }
 
-/// The first record of `s`: its type byte, its value and the bytes after
-/// it, or `None` when the header or the value does not fit. The common
-/// headers (8-bit identifier; the length in the type byte or in one octet)
-/// take the first arms.
+/// The record at `b[i..limit]` (`i < limit <= b.len()`): its type byte,
+/// where its value starts and where it ends, or `None` when the header or
+/// the value does not fit. The common headers (8-bit identifier; the
+/// length in the type byte or in one octet) take the first arms, and
+/// anything else [`header_at`]; positions stay indices into one slice, so
+/// a record costs one bound check on its end. (The one-octet length may be
+/// read from past `limit` but inside `b`; the value then ends past `limit`
+/// and the record is refused.)
 #[inline(always)]
-fn split_record(s: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (t, header_len, len) = match *s {
-        [t, _, ..] if t & 0x38 == 0 => (t, 2, usize::from(t & 7)),
-        [t, _, l, ..] if t & 0x38 == 0x08 => (t, 3, usize::from(l)),
-        [t, ..] => {
-            let len_octets = usize::from(t >> 3 & 3);
-            let header_len = 2 + usize::from(t >> 5 & 1) + len_octets;
-            let len = match len_octets {
-                0 => usize::from(t & 7),
-                _ => s
-                    .get(header_len - len_octets..header_len)?
-                    .iter()
-                    .fold(0, |acc, &o| acc << 8 | usize::from(o)),
-            };
-            (t, header_len, len)
-        }
-        [] => return None,
+fn record_at(b: &[u8], i: usize, limit: usize) -> Option<(u8, usize, usize)> {
+    let t = *b.get(i)?;
+    let (value_at, len) = match t & 0x38 {
+        0 => (i + 2, short_length(t)),
+        0x08 => (i + 3, usize::from(*b.get(i + 2)?)),
+        _ => return header_at(b, i, limit),
     };
-    let (value, rest) = s.get(header_len..)?.split_at_checked(len)?;
-    Some((t, value, rest))
+    let value_end = value_at + len;
+    (value_end <= limit).then_some((t, value_at, value_end))
 }
 
-/// The children of a Multiple Resource: Resource Instances only.
+/// The length a type byte carries itself (bits 2-0).
 #[inline(always)]
-fn multiple_resource_ok(mut s: &[u8]) -> bool {
-    while !s.is_empty() {
-        match split_record(s) {
-            Some((t, _, rest)) if MASK_IN_MULTIPLE_RESOURCE & (1 << (t >> 6)) != 0 => s = rest,
+const fn short_length(t: u8) -> usize {
+    (t & 7) as usize
+}
+
+/// The children of a Multiple Resource, `b[i..end]`: Resource Instances only.
+#[inline(always)]
+fn multiple_resource_ok(b: &[u8], mut i: usize, end: usize) -> bool {
+    while i < end {
+        match record_at(b, i, end) {
+            Some((t, _, next)) if MASK_IN_MULTIPLE_RESOURCE & (1 << (t >> 6)) != 0 => i = next,
             _ => return false,
         }
     }
     true
 }
 
-/// The children of an Object Instance: Resources and Multiple Resources.
+/// The children of an Object Instance, `b[i..end]`: Resources and
+/// Multiple Resources.
 #[inline(always)]
-fn object_instance_ok(mut s: &[u8]) -> bool {
-    while !s.is_empty() {
-        let Some((t, value, rest)) = split_record(s) else {
+fn object_instance_ok(b: &[u8], mut i: usize, end: usize) -> bool {
+    while i < end {
+        let Some((t, value_at, next)) = record_at(b, i, end) else {
             return false;
         };
         let kind = t >> 6;
-        if MASK_IN_OBJECT_INSTANCE & (1 << kind) == 0 || (kind == 2 && !multiple_resource_ok(value))
+        if MASK_IN_OBJECT_INSTANCE & (1 << kind) == 0
+            || (kind == 2 && !multiple_resource_ok(b, value_at, next))
         {
             return false;
         }
-        s = rest;
+        i = next;
     }
     true
 }
@@ -212,26 +213,26 @@ fn object_instance_ok(mut s: &[u8]) -> bool {
 /// bounded by the parent, nesting rules, in one pass over the bytes. The
 /// nesting rules allow at most two open containers, so the check is three
 /// fixed loops (top level, Object Instance, Multiple Resource), each over
-/// the slice its parent bounds: no stack, no recursion.
+/// the range its parent bounds: no stack, no recursion.
 /// `true`: the run is valid. `false`: it is not, and the precise validator
 /// ([`validate_run`]) names the error.
 #[inline]
 pub(super) fn structure_ok(b: &[u8], top: u8) -> bool {
-    let mut s = b;
-    while !s.is_empty() {
-        let Some((t, value, rest)) = split_record(s) else {
+    let mut i = 0;
+    while i < b.len() {
+        let Some((t, value_at, next)) = record_at(b, i, b.len()) else {
             return false;
         };
         let kind = t >> 6;
         let children_ok = match kind {
-            0 => object_instance_ok(value),
-            2 => multiple_resource_ok(value),
+            0 => object_instance_ok(b, value_at, next),
+            2 => multiple_resource_ok(b, value_at, next),
             _ => true,
         };
         if top & (1 << kind) == 0 || !children_ok {
             return false;
         }
-        s = rest;
+        i = next;
     }
     true
 }
