@@ -440,9 +440,9 @@ impl<'a> RawRecords<'a> {
             _ => general_header(self.rest)?,
         };
         // Validated: the value fits (should it not, the walk ends here).
-        let (record, rest) = self.rest.split_at_checked(header_len + len)?;
+        let (value, rest) = self.rest.get(header_len..)?.split_at_checked(len)?;
         self.rest = rest;
-        Some((t, id, header_len, record.get(header_len..)?))
+        Some((t, id, header_len, value))
     }
 }
 
