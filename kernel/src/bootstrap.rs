@@ -226,16 +226,14 @@ impl<'a> BootstrapFile<'a> {
                 0,
             );
         }
-        // Padding is 00 or FF: b + 1 wraps to 0 or 1. The branch-free pass
-        // over the whole tail first (vectorised); the position only on failure.
-        let bad = |b: u8| b.wrapping_add(1) > 1;
-        let any_bad = padding.bytes().iter().fold(false, |acc, &b| acc | bad(b));
-        if let Some(i) = any_bad
-            .then(|| padding.bytes().iter().position(|&b| bad(b)))
-            .flatten()
-        {
-            let b = padding.bytes().get(i).copied().unwrap_or(0);
-            return crate::span::fail(ErrorKind::InvalidPadding(b), padding.offset() + i);
+        // The padding is checked in one branch-free pass first; the position
+        // of a bad byte is looked for only on failure.
+        if !padding_ok(padding.bytes()) {
+            let bad = |b: u8| b.wrapping_add(1) > 1;
+            if let Some(i) = padding.bytes().iter().position(|&b| bad(b)) {
+                let b = padding.bytes().get(i).copied().unwrap_or(0);
+                return crate::span::fail(ErrorKind::InvalidPadding(b), padding.offset() + i);
+            }
         }
         Ok(BootstrapFile {
             count,
@@ -350,6 +348,29 @@ impl Encode for ObjectData<'_> {
     }
 }
 
+/// Whether every byte of `b` is padding, `00` or `FF` (one or the other
+/// each). Eight bytes at a time: a byte is `00` or `FF` exactly when its
+/// eight bits are equal, so when each of its bits 0-6 equals the bit above
+/// it; `w ^ (w >> 1)` compares each bit with the one above, and the mask
+/// keeps bits 0-6 of each byte (bit 7 would be compared with the next
+/// byte's bit 0). The tail byte by byte: `b + 1` wraps to 0 or 1.
+fn padding_ok(b: &[u8]) -> bool {
+    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let mut words = b.chunks_exact(8);
+    let mut unequal = 0u64;
+    for w in &mut words {
+        if let &[b0, b1, b2, b3, b4, b5, b6, b7] = w {
+            let w = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+            unequal |= (w ^ (w >> 1)) & LOW_SEVEN;
+        }
+    }
+    let tail_bad = words
+        .remainder()
+        .iter()
+        .fold(false, |acc, &b| acc | (b.wrapping_add(1) > 1));
+    unequal == 0 && !tail_bad
+}
+
 /// A whole bootstrap file to encode (no padding; fill the rest of the EF with `FF`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BootstrapData<'a> {
@@ -381,5 +402,35 @@ impl Encode for BootstrapData<'_> {
         w.put_u16(count)?;
         w.put_u16(size)?;
         self.objects.iter().try_for_each(|o| o.encode_to(w))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::padding_ok;
+
+    /// Every byte value at every position of paddings up to 20 bytes long,
+    /// in a run mixing `00` and `FF`: accepted exactly when each byte is
+    /// `00` or `FF`, as byte by byte.
+    #[test]
+    fn padding_check_agrees_with_the_byte_rule() {
+        let byte_ok = |b: &[u8]| b.iter().all(|&x| x == 0x00 || x == 0xFF);
+        let mixed: [u8; 20] =
+            core::array::from_fn(|k| if (k * 7 + k / 3) % 3 == 0 { 0x00 } else { 0xFF });
+        for len in 0..=20usize {
+            assert!(padding_ok(&mixed[..len]));
+            for pos in 0..len {
+                for v in 0..=255u8 {
+                    let mut b = mixed;
+                    b[pos] = v;
+                    assert_eq!(
+                        padding_ok(&b[..len]),
+                        byte_ok(&b[..len]),
+                        "{:02x?}",
+                        &b[..len]
+                    );
+                }
+            }
+        }
     }
 }

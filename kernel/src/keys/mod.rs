@@ -497,7 +497,6 @@ impl<'a> KeyDirectory<'a> {
         KeyEntries {
             span: Span::new(self.bytes),
             class: self.class,
-            index: 0,
         }
     }
 
@@ -517,17 +516,16 @@ impl<'a> KeyDirectory<'a> {
 pub struct KeyEntries<'a> {
     span: Span<'a>,
     class: KeyClass,
-    index: usize,
 }
 
 impl<'a> Iterator for KeyEntries<'a> {
     type Item = KeyObject<'a>;
 
     fn next(&mut self) -> Option<KeyObject<'a>> {
-        // Validated by KeyDirectory::parse: no error can come back here.
-        let (o, rest) = next_entry(self.span, self.class, self.index).ok()??;
+        // Validated by KeyDirectory::parse: no error can come back here,
+        // so no entry index is kept to name one (0 stands in).
+        let (o, rest) = next_entry(self.span, self.class, 0).ok()??;
         self.span = rest;
-        self.index += 1;
         Some(o)
     }
 }

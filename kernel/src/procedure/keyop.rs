@@ -138,11 +138,15 @@ impl<'d> KeyOperation<'d> {
 
 /// The part of `src` (placed at `base` in a stream) that falls in the
 /// window `[at, at + out.len())` of the stream, copied into `out`.
+/// (No overlap: the ranges are empty or run backwards, and nothing is
+/// copied.)
 fn copy_from(src: &[u8], at: usize, out: &mut [u8], base: usize) {
     let start = at.max(base);
     let end = (at + out.len()).min(base + src.len());
-    if start < end {
-        out[start - at..end - at].copy_from_slice(&src[start - base..end - base]);
+    let to = start.wrapping_sub(at)..end.wrapping_sub(at);
+    let from = start.wrapping_sub(base)..end.wrapping_sub(base);
+    if let (Some(o), Some(s)) = (out.get_mut(to), src.get(from)) {
+        o.copy_from_slice(s);
     }
 }
 

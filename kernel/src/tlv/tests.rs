@@ -176,3 +176,32 @@ fn structure_check_agrees_with_record_walk_for_every_type_byte() {
     }
     assert!(accepted > 300 && refused > 300, "{accepted} {refused}");
 }
+
+/// The raw walk under the typed decode, on every type byte followed by
+/// identifier, length and value bytes cut at every length: the record the
+/// precise parser reads (type, identifier, header length, value), or
+/// nothing where it refuses. Its fast arms take two header forms and leave
+/// the others to the general decoder; this reaches every form.
+#[test]
+fn raw_walk_reads_every_header_form_as_the_parser_does() {
+    let tail = [
+        0x05u8, 0x00, 0x03, 0x01, 0xC1, 0x02, 0x07, 0x41, 0x00, 0x01, 0x09,
+    ];
+    let mut read = 0;
+    for t in 0..=255u8 {
+        for cut in 0..=tail.len() {
+            let mut b = vec![t];
+            b.extend_from_slice(&tail[..cut]);
+            let raw = RawRecords::new(&b).next();
+            match record_slow(Span::new(&b)) {
+                Ok((r, _)) => {
+                    let header_len = r.value_offset() - r.offset();
+                    assert_eq!(raw, Some((t, r.id(), header_len, r.value())), "{b:02x?}");
+                    read += 1;
+                }
+                Err(_) => assert_eq!(raw, None, "{b:02x?}"),
+            }
+        }
+    }
+    assert!(read > 1000, "{read}");
+}
