@@ -1249,6 +1249,45 @@ fn ef_dir_nested_data_depth_bound() {
     }
 }
 
+/// An ODF entry's objects given directly (`[0]`) are walked to depth 14
+/// (MAX_DEPTH - 2, the entry's class tag and the `[0]` take the other
+/// two): 13 nested levels parse, 14 do not.
+#[test]
+fn odf_direct_objects_depth_bound() {
+    fn nested(levels: usize) -> Vec<u8> {
+        let mut v = Vec::new();
+        for _ in 0..levels {
+            let inner = std::mem::take(&mut v);
+            v = vec![0xA0, inner.len() as u8];
+            v.extend(inner);
+        }
+        v
+    }
+    for (levels, ok) in [(13, true), (14, false)] {
+        let inner = nested(levels);
+        let mut objects = vec![0xA0, inner.len() as u8];
+        objects.extend(&inner);
+        let mut file = vec![0xA7, objects.len() as u8];
+        file.extend(&objects);
+        if ok {
+            let odf = Odf::parse(&file).unwrap();
+            let e = odf.entries().next().unwrap();
+            assert!(
+                matches!(e.location, scboot::odf::OdfLocation::Direct(d) if d == inner.as_slice())
+            );
+        } else {
+            // The 14th A0 (k = 13) is at 4 + 2 * 13 = 30.
+            check(
+                "ODF direct objects too deep",
+                P::Odf,
+                &file,
+                K::DepthExceeded { max: 14 },
+                30,
+            );
+        }
+    }
+}
+
 #[test]
 fn oid_high_octet_alone() {
     use scboot::ber::Oid;

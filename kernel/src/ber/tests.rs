@@ -49,3 +49,17 @@ fn tag_parts_round_trip() {
         }
     }
 }
+
+/// How errors name a tag: its identifier octets as one big-endian number,
+/// one octet for a low tag number, more for a high one.
+#[test]
+fn tag_identifiers_are_the_identifier_octets() {
+    assert_eq!(Tag::INTEGER.identifier(), 0x02);
+    assert_eq!(Tag::SEQUENCE.identifier(), 0x30);
+    assert_eq!(Tag::context(1, true).identifier(), 0xA1);
+    assert_eq!(Tag::context(31, false).identifier(), 0x9F1F);
+    assert_eq!(
+        Tag::new(TagClass::Application, true, 0x80).identifier(),
+        0x7F_8100
+    );
+}
