@@ -146,7 +146,7 @@ fn structure_check_agrees_with_record_walk_for_every_type_byte() {
         0x05u8, 0x00, 0x03, 0x01, 0xC1, 0x02, 0x07, 0x41, 0x00, 0x01, 0x09,
     ];
     let (mut accepted, mut refused) = (0, 0);
-    for t in 0..=255u8 {
+    for t in type_bytes() {
         for cut in 0..=tail.len() {
             let mut child = Vec::new();
             child.push(t);
@@ -174,7 +174,11 @@ fn structure_check_agrees_with_record_walk_for_every_type_byte() {
             }
         }
     }
-    assert!(accepted > 300 && refused > 300, "{accepted} {refused}");
+    let enough = if cfg!(miri) { 10 } else { 300 };
+    assert!(
+        accepted > enough && refused > enough,
+        "{accepted} {refused}"
+    );
 }
 
 /// The raw walk under the typed decode, on every type byte followed by
@@ -188,7 +192,7 @@ fn raw_walk_reads_every_header_form_as_the_parser_does() {
         0x05u8, 0x00, 0x03, 0x01, 0xC1, 0x02, 0x07, 0x41, 0x00, 0x01, 0x09,
     ];
     let mut read = 0;
-    for t in 0..=255u8 {
+    for t in type_bytes() {
         for cut in 0..=tail.len() {
             let mut b = vec![t];
             b.extend_from_slice(&tail[..cut]);
@@ -203,5 +207,18 @@ fn raw_walk_reads_every_header_form_as_the_parser_does() {
             }
         }
     }
-    assert!(read > 1000, "{read}");
+    assert!(read > if cfg!(miri) { 20 } else { 1000 }, "{read}");
+}
+
+/// Every type byte; under Miri, one of each header form and type (the
+/// edges of the identifier, length-form and type bits).
+fn type_bytes() -> Vec<u8> {
+    if cfg!(miri) {
+        vec![
+            0x00, 0x07, 0x08, 0x10, 0x18, 0x20, 0x28, 0x30, 0x38, 0x3F, 0x40, 0x48, 0x68, 0x80,
+            0x88, 0xB8, 0xC0, 0xC5, 0xC8, 0xE8, 0xF8, 0xFF,
+        ]
+    } else {
+        (0..=255).collect()
+    }
 }
