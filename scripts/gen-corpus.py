@@ -16,6 +16,17 @@ BOOT = h("00 01 00 36 00 00 00 00 31 08 00 2E C8 00 25") + LWM2M + h("C1 01 01 C
 BOOT2 = h("00 02 00 4E 00 00 00 00 31 08 00 2E C8 00 25") + LWM2M + h(
     "C1 01 01 C1 02 03 00 01 01 01 00 12 08 00 0F C1 00 65 C4 01 00015180 C1 07 55 C1 06 01 FF FF")
 
+def tlv(tag, body):
+    """One BER element with a short-form length: tag, length, body (hex)."""
+    b = h(body)
+    assert len(b) < 128
+    return "%02X %02X " % (tag, len(b)) + b.hex()
+
+def pukdf_direct(element):
+    """A PuKDF holding one EC key whose value is `element` itself (direct [0])."""
+    attrs = tlv(0xA1, tlv(0x30, tlv(0xA0, element)))
+    return "01 " + tlv(0xA0, "30 00 30 07 04 01 01 03 02 01 02 " + attrs)
+
 SEEDS = {
   # Key directories: the first byte picks the class (00 PrKDF, 01 PuKDF,
   # 02 SKDF), the rest is the directory. The EC entries are shaped as
@@ -27,6 +38,11 @@ SEEDS = {
     "skdf-aes-keylen": "02 30 31 30 12 0C 0C 6F70657261746F722D6D6163 03 02 07 80 30 07 04 01 02 03 02 05 20 A0 06 30 04 02 02 0080 A1 0A 30 08 30 06 04 04 3F00 4402",
     "skdf-des-other": "02 A2 10 30 00 30 06 04 01 03 03 01 00 A1 04 30 02 04 00",
     "prkdf-rsa-and-padding": "00 30 19 30 00 30 07 04 01 01 03 02 05 20 A1 0C 30 0A 30 04 04 02 4401 02 02 0800 FFFF",
+    # A point held in the directory, in each form the point reader takes
+    # or names: in a BIT STRING, compressed, a BIT STRING with unused bits.
+    "pukdf-ec-direct-bit-string-point": pukdf_direct("03 42 00 04" + " 07" * 64),
+    "hostile-pukdf-ec-compressed-point": pukdf_direct("04 21 02" + " 07" * 32),
+    "hostile-pukdf-ec-bit-string-unused-bits": pukdf_direct("03 02 01 00"),
     "hostile-keyref-too-large": "00 A0 1A 30 00 30 0C 04 01 01 03 02 05 20 02 03 010000 A1 08 30 06 30 04 04 02 4401",
     "hostile-boolean-two-octets": "00 A0 19 30 00 30 0B 04 01 01 03 02 05 20 01 02 0000 A1 08 30 06 30 04 04 02 4401",
   },
@@ -105,6 +121,8 @@ SEEDS = {
     "hostile-resource-at-top": "00 01 00 08 00 00 00 00 03 C1 00 01",
     "hostile-bad-padding": "00 01 00 05 00 01 00 00 00 FF 12",
     "hostile-tlv-past-object": "00 01 00 07 00 00 00 00 02 01 00",
+    # A declared size whose data ends past the file's 32 KB limit.
+    "hostile-data-past-32k": (h("00 00 80 00") + bytes(32 * 1024)).hex(),
   },
   "tlv": {
     "security-instance": "08 00 0B C3 00 636F61 C1 01 01 C1 02 03",

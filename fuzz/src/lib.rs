@@ -235,6 +235,15 @@ pub fn parse_keys(data: &[u8]) {
                 }
                 assert!(d.find_id(k.key.id).is_some());
                 let _ = (k.path(), k.needs_pin(), k.class.name(), format!("{k:?}"));
+                // A public key held in the directory itself: the point
+                // reader takes it (an error names the form it refuses), and
+                // what it returns is the 65-byte uncompressed point.
+                if let Some(scboot::dodf::ObjectValue::Direct(v)) = k.value {
+                    match scboot::keys::ec_point(v) {
+                        Ok(p) => assert!(p.len() == 65 && p[0] == 0x04, "{p:02x?}"),
+                        Err(e) => show(&e),
+                    }
+                }
             }
             let _ = (d.is_empty(), d.class().odf_class(), format!("{d:?}"));
         }
