@@ -4,7 +4,8 @@
 #      peers side by side (target/criterion/, HTML report included);
 #   2. callgrind: instructions and estimated cycles per operation
 #      (target/bench/callgrind.json), checked against benches/budgets.toml;
-#   3. the ratio table, written into README.md between the ratios markers;
+#   3. the ratio table and the scaling table, written into README.md
+#      between their markers;
 #   4. github-action-benchmark JSON (target/bench/dashboard/: callgrind.json
 #      alerts, timing.json is published for reading).
 #
@@ -27,5 +28,6 @@ if [ "${UPDATE_BUDGETS:-0}" = 1 ]; then
     $report update
 fi
 $report ratios --readme
+$report scaling --readme
 $report dashboard target/bench/dashboard
 $report check --cached
