@@ -1209,17 +1209,6 @@ fn value_readers_refuse_constructed_encodings() {
     assert_eq!((e.header_len(), e.value_offset()), (5, 5));
 }
 
-/// `levels` context-specific `[0]` elements, each holding the next.
-fn nested(levels: usize) -> Vec<u8> {
-    let mut v = Vec::new();
-    for _ in 0..levels {
-        let inner = std::mem::take(&mut v);
-        v = vec![0xA0, inner.len() as u8];
-        v.extend(inner);
-    }
-    v
-}
-
 /// Discretionary data and unknown constructed elements of an EF.DIR
 /// template are walked to depth 14 (MAX_DEPTH - 2, the template and the
 /// file take the other two): 13 nested levels parse, 14 do not.
@@ -1228,7 +1217,7 @@ fn ef_dir_nested_data_depth_bound() {
     let aid = hex("4F 0C A000000063504B43532D3135");
     for outer in [0x73u8, 0xA5] {
         for (levels, ok) in [(13, true), (14, false)] {
-            let inner = nested(levels);
+            let inner = common::nested_a0(levels);
             let mut t = aid.clone();
             t.extend([outer, inner.len() as u8]);
             t.extend(&inner);
@@ -1257,7 +1246,7 @@ fn ef_dir_nested_data_depth_bound() {
 #[test]
 fn odf_direct_objects_depth_bound() {
     for (levels, ok) in [(13, true), (14, false)] {
-        let inner = nested(levels);
+        let inner = common::nested_a0(levels);
         let mut objects = vec![0xA0, inner.len() as u8];
         objects.extend(&inner);
         let mut file = vec![0xA7, objects.len() as u8];

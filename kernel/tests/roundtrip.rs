@@ -1,5 +1,8 @@
 //! parse(encode(x)) == x over generated values, for every format.
 
+mod common;
+
+use common::nested_a0;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -801,16 +804,6 @@ fn direct_value_nesting_bound() {
             assert_eq!(e.offset(), first + 2 * (levels - 1));
         }
     }
-}
-
-fn nested_a0(levels: usize) -> Vec<u8> {
-    let mut v = Vec::new();
-    for _ in 0..levels {
-        let inner = std::mem::take(&mut v);
-        v = vec![0xA0, inner.len() as u8];
-        v.extend(inner);
-    }
-    v
 }
 
 /// TokenInfo's opaque constructed fields (seInfo, recordInfo,

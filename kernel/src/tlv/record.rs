@@ -203,8 +203,9 @@ fn object_instance_ok(b: &[u8], mut i: usize, end: usize) -> bool {
         };
         // A Resource (type bits 11), the common case, has nothing inside
         // to check: one comparison takes it.
-        if t >> 6 != 0b11
-            && (MASK_IN_OBJECT_INSTANCE & (1 << (t >> 6)) == 0
+        let kind = t >> 6;
+        if kind != 0b11
+            && (MASK_IN_OBJECT_INSTANCE & (1 << kind) == 0
                 || !multiple_resource_ok(b, value_at, next))
         {
             return false;
