@@ -65,8 +65,20 @@
 //!
 //! ## Features
 //!
-//! None: the crate is `no_std`, allocation-free and `forbid(unsafe_code)`
-//! in every build; nothing needs switching on.
+//! The crate is `no_std`, allocation-free and `forbid(unsafe_code)` in
+//! every build. Each feature is additive and on by default; a device
+//! leaves out what it does not need (`default-features = false`):
+//!
+//! * `aes192`, `aes256`: SCP03 with AES-192 and AES-256 keys (AES-128 is
+//!   always there). Without them the sessions hold AES-128 schedules only.
+//! * `keys`: the card-key operations of DM-SC-GEN-9 (key directories,
+//!   MANAGE SECURITY ENVIRONMENT, PERFORM SECURITY OPERATION).
+//! * `p256`: ECDSA P-256 verification on the device ([`anchor`]).
+//! * `extended-length`: READ BINARY above 256 bytes. Without it the
+//!   procedure's response buffer is sized for short APDUs.
+//! * `fast-paths`: the parsers' fast paths beside their precise walks.
+//!   Without it results and errors are the same, parses take up to 3.8
+//!   times the instructions, and a Cortex-M4 image is 3.8 KB smaller.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -237,7 +237,7 @@ macro_rules! single_resources {
             /// to it).
             #[inline]
             fn fill(&mut self) -> Result<()> {
-                if self.fill_fast().is_some() {
+                if cfg!(feature = "fast-paths") && self.fill_fast().is_some() {
                     return Ok(());
                 }
                 *self = Self::empty(self.record);

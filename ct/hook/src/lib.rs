@@ -13,8 +13,8 @@
 //! unchanged) followed by `xchg rbx, rbx`; valgrind recognises the sequence,
 //! natively it is a no-op costing a few cycles. `rax` points at six words
 //! (request code and arguments), `rdx` carries the default result in and the
-//! result out. On other architectures every request is a no-op that returns
-//! its default.
+//! result out; 32-bit x86 has its own sequence (below). On other
+//! architectures every request is a no-op that returns its default.
 //!
 //! This crate holds the only `unsafe` of the audit; scboot itself keeps
 //! `#![forbid(unsafe_code)]` and reaches these functions only with its
@@ -69,7 +69,36 @@ fn client_request(default: usize, request: usize, a1: usize, a2: usize) -> usize
     result
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+/// The 32-bit x86 sequence of `valgrind.h`: `edi` rotated by 3, 13, 29 and
+/// 19 bits (64 in all), then `xchg ebx, ebx`; `eax` points at the six
+/// words, `edx` carries the default in and the result out. The gate runs
+/// on i686 to audit the 32-bit software AES (`fixslice32`) that a
+/// Cortex-M4 runs.
+#[cfg(target_arch = "x86")]
+#[inline(always)]
+fn client_request(default: usize, request: usize, a1: usize, a2: usize) -> usize {
+    let args: [usize; 6] = [request, a1, a2, 0, 0, 0];
+    let mut result = default;
+    // SAFETY: as for x86_64 above: natively the rotations total a multiple
+    // of 32 bits and `ebx` is exchanged with itself, so only the flags
+    // change; under valgrind the core reads the six words at `eax`, valid
+    // for the block, and writes `edx`; memcheck changes shadow state only.
+    unsafe {
+        core::arch::asm!(
+            "rol edi, 3",
+            "rol edi, 13",
+            "rol edi, 29",
+            "rol edi, 19",
+            "xchg ebx, ebx",
+            in("eax") args.as_ptr(),
+            inout("edx") result,
+            inout("edi") 0usize => _,
+        );
+    }
+    result
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "x86")))]
 #[inline(always)]
 fn client_request(default: usize, _request: usize, _a1: usize, _a2: usize) -> usize {
     default

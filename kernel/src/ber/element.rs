@@ -129,7 +129,7 @@ pub(crate) fn element(input: Span<'_>) -> PResult<'_, Element<'_>> {
 #[inline]
 pub(crate) fn next_element(input: Span<'_>) -> Result<(Element<'_>, Span<'_>)> {
     if let [t, l, ..] = *input.bytes() {
-        if t & 0x1F != 0x1F && l < 0x80 {
+        if cfg!(feature = "fast-paths") && t & 0x1F != 0x1F && l < 0x80 {
             let len = usize::from(l);
             if let Some((head, rest)) = input.split(2 + len) {
                 let e = Element {

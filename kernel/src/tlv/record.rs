@@ -44,7 +44,7 @@ fn tlv_fail<T>(kind: ErrorKind, offset: usize) -> Result<T> {
 pub(super) fn record(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
     let b = span.bytes();
     if let [t, id, ref more @ ..] = *b {
-        if t & 0x20 == 0 {
+        if cfg!(feature = "fast-paths") && t & 0x20 == 0 {
             let (len, hdr) = match (t >> 3) & 0x03 {
                 0 => (usize::from(t & 0x07), 2),
                 1 => match more.first() {
@@ -248,7 +248,7 @@ pub(super) fn structure_ok(b: &[u8], top: u8) -> bool {
 /// The one-pass check runs first; the record-by-record walk only to name
 /// the error.
 pub(super) fn validate_run(span: Span<'_>, top: u8) -> Result<()> {
-    if structure_ok(span.bytes(), top) {
+    if cfg!(feature = "fast-paths") && structure_ok(span.bytes(), top) {
         return Ok(());
     }
     validate_run_precise(span, top)
