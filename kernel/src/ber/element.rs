@@ -150,7 +150,7 @@ pub(crate) fn next_element(input: Span<'_>) -> Result<(Element<'_>, Span<'_>)> {
 /// caller's fast path.
 #[cold]
 #[inline(never)]
-fn next_element_slow(bytes: &[u8], offset: usize) -> Result<(Element<'_>, Span<'_>)> {
+pub(super) fn next_element_slow(bytes: &[u8], offset: usize) -> Result<(Element<'_>, Span<'_>)> {
     let (rest, e) = finish(element(Span::at(bytes, offset)))?;
     Ok((e, rest))
 }

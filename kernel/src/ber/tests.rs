@@ -3,6 +3,8 @@
 use super::*;
 use crate::span::Span;
 use primitives::decode_bit_string;
+use std::vec;
+use std::vec::Vec;
 
 /// `flags` (word arithmetic) against `bit` (one bit at a time), for every
 /// unused-bit count, lengths 0..=6 octets and every n up to 40.
@@ -62,4 +64,35 @@ fn tag_identifiers_are_the_identifier_octets() {
         Tag::new(TagClass::Application, true, 0x80).identifier(),
         0x7F_8100
     );
+}
+
+/// The element header's fast path (one identifier octet, short-form
+/// length, value present) against the general parser it stands in for,
+/// on every first octet and a set of length octets, cut at every length:
+/// the same element and rest, or the same error. With the `fast-paths`
+/// feature off the general parser runs alone, so the two builds agree.
+#[test]
+fn element_fast_path_reads_as_the_general_parser() {
+    let firsts: Vec<u8> = if cfg!(miri) {
+        vec![0x02, 0x04, 0x1E, 0x1F, 0x30, 0x80, 0xA1, 0xBF, 0xFF]
+    } else {
+        (0..=255).collect()
+    };
+    let lengths = [0x00u8, 0x01, 0x03, 0x05, 0x7F, 0x80, 0x81, 0x82, 0x84, 0xFF];
+    let tail = [0x05u8, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06];
+    let mut fast = 0;
+    for &t in &firsts {
+        for &l in &lengths {
+            for cut in 0..=tail.len() {
+                let mut b = vec![t, l];
+                b.extend_from_slice(&tail[..cut]);
+                // At an offset, so that offsets are compared too.
+                let span = Span::at(&b, 9);
+                let general = element::next_element_slow(&b, 9);
+                assert_eq!(element::next_element(span), general, "{b:02x?}");
+                fast += usize::from(t & 0x1F != 0x1F && l < 0x80 && general.is_ok());
+            }
+        }
+    }
+    assert!(fast > if cfg!(miri) { 10 } else { 500 }, "{fast}");
 }
