@@ -232,9 +232,9 @@ macro_rules! single_resources {
     ($object:ident { $($id:literal => $field:ident: $kind:ident,)* }) => {
         impl<'a> $object<'a> {
             /// Decode the resources of `self.record` into `self`, in place:
-            /// the fast path first; should it refuse, the precise walk,
-            /// which names the error (or decodes what the fast path leaves
-            /// to it).
+            /// the fast path first (with the `fast-paths` feature); should
+            /// it refuse, the precise walk, which names the error (or
+            /// decodes what the fast path leaves to it).
             #[inline]
             fn fill(&mut self) -> Result<()> {
                 if cfg!(feature = "fast-paths") && self.fill_fast().is_some() {

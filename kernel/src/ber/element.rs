@@ -125,7 +125,8 @@ pub(crate) fn element(input: Span<'_>) -> PResult<'_, Element<'_>> {
 
 /// Parse one element from a span; `(element, rest)`. The common encoding
 /// (one identifier octet, short-form length, value present) is decoded
-/// directly; anything else, errors included, goes through the nom parser.
+/// directly with the `fast-paths` feature; anything else, errors
+/// included, goes through the nom parser.
 #[inline]
 pub(crate) fn next_element(input: Span<'_>) -> Result<(Element<'_>, Span<'_>)> {
     if let [t, l, ..] = *input.bytes() {

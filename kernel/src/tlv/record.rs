@@ -38,8 +38,8 @@ fn tlv_fail<T>(kind: ErrorKind, offset: usize) -> Result<T> {
 }
 
 /// Parse one record: the common header (8-bit identifier, length in the type
-/// byte or in one length octet) directly, anything else (and every error)
-/// through the nom parser.
+/// byte or in one length octet) directly with the `fast-paths` feature,
+/// anything else (and every error) through the nom parser.
 #[inline]
 pub(super) fn record(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
     let b = span.bytes();
@@ -245,8 +245,8 @@ pub(super) fn structure_ok(b: &[u8], top: u8) -> bool {
 
 /// Validate a run of records whose parent has type `parent` (`None`: top level,
 /// where `top` decides what is allowed). Depth is bounded by the nesting rules.
-/// The one-pass check runs first; the record-by-record walk only to name
-/// the error.
+/// The one-pass check runs first (with the `fast-paths` feature); the
+/// record-by-record walk only to name the error.
 pub(super) fn validate_run(span: Span<'_>, top: u8) -> Result<()> {
     if cfg!(feature = "fast-paths") && structure_ok(span.bytes(), top) {
         return Ok(());
