@@ -20,11 +20,14 @@ fi
 rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || true
 
 # The transcript the firmware replays must be what the virtual card says today.
+# The host's SHA-256 of the bootstrap data, which the firmware's (the
+# monitor's digest, computed on the device) must equal.
 fresh=$(mktemp)
-cargo run -q -p scboot-card --example mcu-transcript -- "$fresh" >/dev/null
+host_digest=$(cargo run -q -p scboot-card --example mcu-transcript -- "$fresh" | sed -n 's/^digest: //p')
 cmp -s "$fresh" embedded/transcript.bin || {
   echo "embedded/transcript.bin is stale: cargo run -p scboot-card --example mcu-transcript"; exit 1; }
 rm -f "$fresh"
+[ ${#host_digest} = 64 ] || { echo "mcu-transcript printed no digest"; exit 1; }
 
 WORKSPACE=1024
 BUDGETS=benches/mcu-budgets.toml
@@ -52,6 +55,8 @@ for conf in aes128 fast full keys; do
   grep -q "^check: unchanged$" <<<"$out" || { echo "$conf: no unchanged check"; echo "$out"; exit 1; }
   grep -q "^account: uri=coaps://leshan.eclipseprojects.io:5684 bootstrap=false mode=psk ssid=Some(101)" <<<"$out" \
     || { echo "$conf: the accounts are not the demo card's"; echo "$out"; exit 1; }
+  grep -q "^digest=$host_digest$" <<<"$out" \
+    || { echo "$conf: the firmware's digest is not the host's ($host_digest)"; echo "$out"; exit 1; }
   [ "$conf" = full ] && echo "$out" | grep -v '^stack_peak'
   # The totals (first line), then where the flash goes (symbols by crate,
   # and by module in scboot), read in one pass over the image.

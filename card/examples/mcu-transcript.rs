@@ -6,6 +6,10 @@
 //! Format: `SCBT`, the number of runs (u8); per run the number of
 //! exchanges (u16, big-endian); per exchange the command and the response,
 //! each as a u16 length and the bytes.
+//!
+//! It also prints the SHA-256 digest of the bootstrap data as the host
+//! computes it (`digest: <hex>`): the firmware prints its own, and
+//! `scripts/mcu.sh` requires the two to be equal.
 
 use scboot::procedure::{run, Card, Config};
 use scboot_card::config::{build, CardConfig, DEMO_CONFIG};
@@ -36,13 +40,16 @@ fn main() {
     let mut bytes = b"SCBT".to_vec();
     let challenges = [[0x11u8; 16], [0x22u8; 16]];
     bytes.push(challenges.len() as u8);
+    let mut digests = Vec::new();
     for hc in challenges {
         let mut rec = Recorder {
             card: &mut card,
             exchanges: Vec::new(),
         };
         let mut ws = [0u8; 1024];
-        run(&mut rec, &keys, Config::new(hc), &mut ws, None).expect("the demo card bootstraps");
+        let b =
+            run(&mut rec, &keys, Config::new(hc), &mut ws, None).expect("the demo card bootstraps");
+        digests.push(b.provenance.digest);
         bytes.extend((rec.exchanges.len() as u16).to_be_bytes());
         for (c, r) in &rec.exchanges {
             for part in [c, r] {
@@ -53,4 +60,7 @@ fn main() {
     }
     std::fs::write(&out, &bytes).expect("write the transcript");
     println!("{out}: {} bytes", bytes.len());
+    assert_eq!(digests[0], digests[1], "the demo card changed between runs");
+    let hex: String = digests[0].iter().map(|b| format!("{b:02x}")).collect();
+    println!("digest: {hex}");
 }

@@ -65,6 +65,16 @@ impl Out {
         self.text(core::str::from_utf8(&digits[at..]).unwrap_or("?"))
     }
 
+    /// Bytes as lower-case hexadecimal.
+    fn hex(&mut self, bytes: &[u8]) -> &mut Out {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for &b in bytes {
+            let pair = [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]];
+            self.text(core::str::from_utf8(&pair).unwrap_or("??"));
+        }
+        self
+    }
+
     /// `Some(n)` or `None`, as `{:?}` writes an optional number.
     fn optional(&mut self, n: Option<usize>) -> &mut Out {
         match n {
@@ -253,6 +263,8 @@ fn print_accounts(b: &Bootstrap<'_>) {
         .number(b.provenance.apdus as usize)
         .text(" APDUs, level ")
         .optional(b.provenance.level.map(|l| usize::from(l.bits())))
+        .text("\ndigest=")
+        .hex(&b.provenance.digest)
         .text("\n");
 }
 
