@@ -98,8 +98,22 @@ enum Parsed<'a> {
     Tlv(Tlv<'a>),
 }
 
+/// A parse error as `inspect` prints it: the error, then the bytes at its
+/// offset (the length, tag or byte at fault is there; the error itself
+/// carries no figure).
+fn parse_failure(bytes: &[u8], e: scboot::Error) -> Failure {
+    let at = bytes.get(e.offset()..).unwrap_or(&[]);
+    let shown: Vec<String> = at.iter().take(8).map(|b| format!("{b:02X}")).collect();
+    let more = if at.len() > 8 { " ..." } else { "" };
+    Failure::from(if shown.is_empty() {
+        format!("{e} (the input ends there)")
+    } else {
+        format!("{e} (bytes there: {}{more})", shown.join(" "))
+    })
+}
+
 fn parse(bytes: &[u8], format: Format) -> Result<Parsed<'_>, Failure> {
-    let e = |e: scboot::Error| Failure::from(e.to_string());
+    let e = |e: scboot::Error| parse_failure(bytes, e);
     Ok(match format {
         Format::Dir => Parsed::Dir(EfDir::parse(bytes).map_err(e)?),
         Format::Odf => Parsed::Odf(Odf::parse(bytes).map_err(e)?),

@@ -118,7 +118,12 @@ fn malformed_input_exit_1_stderr_only() {
     assert!(out.stdout.is_empty());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("at offset 2"), "{err}");
-    assert!(err.contains("header size 64"), "{err}");
+    assert!(
+        err.contains("size exceeds the bytes after the header"),
+        "{err}"
+    );
+    // The size at fault, 0x0040, is shown where the error points.
+    assert!(err.contains("(bytes there: 00 40)"), "{err}");
 
     let out = scboot()
         .args(["inspect", "--hex", "--format", "dodf", "--json", "-"])

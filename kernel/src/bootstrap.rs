@@ -35,7 +35,7 @@ use core::fmt;
 use nom::number::complete::{be_u16, be_u8};
 
 use crate::encode::{Encode, Writer};
-use crate::error::{EncodeError, ErrorKind, Result, Structure};
+use crate::error::{EncodeError, ErrorKind, Field, Result, Structure};
 use crate::span::Span;
 use crate::tlv::{Records, Tlv};
 
@@ -143,14 +143,7 @@ fn next_object(
     let (rest, (object_id, version, len_at, len)) =
         crate::span::finish(header(span)).map_err(at)?;
     let Some((tlv_span, rest)) = rest.split(len) else {
-        return crate::span::fail(
-            ErrorKind::LengthExceedsParent {
-                length: len,
-                available: rest.len(),
-            },
-            len_at,
-        )
-        .map_err(at);
+        return crate::span::fail(ErrorKind::LengthExceedsParent, len_at).map_err(at);
     };
     let tlv = if validate {
         Tlv::parse_object_span(tlv_span).map_err(at)?
@@ -192,23 +185,10 @@ impl<'a> BootstrapFile<'a> {
         };
         let (body, (count, size)) = crate::span::finish(header(span))?;
         let Some((objects, padding)) = body.split(usize::from(size)) else {
-            return crate::span::fail(
-                ErrorKind::SizeExceedsFile {
-                    size,
-                    available: body.len(),
-                },
-                2,
-            );
+            return crate::span::fail(ErrorKind::SizeExceedsFile, 2);
         };
         if objects.end() > MAX_FILE_LEN {
-            return crate::span::fail(
-                ErrorKind::TooLong {
-                    field: "bootstrap data",
-                    len: objects.end(),
-                    max: MAX_FILE_LEN,
-                },
-                2,
-            );
+            return crate::span::fail_of(ErrorKind::TooLong, Field::BootstrapData, 2);
         }
         let mut rest = objects;
         let mut found: usize = 0;
@@ -218,21 +198,14 @@ impl<'a> BootstrapFile<'a> {
             found += 1;
         }
         if found != usize::from(count) {
-            return crate::span::fail(
-                ErrorKind::ObjectCountMismatch {
-                    declared: count,
-                    found: u16::try_from(found).unwrap_or(u16::MAX),
-                },
-                0,
-            );
+            return crate::span::fail(ErrorKind::ObjectCountMismatch, 0);
         }
         // The padding is checked in one branch-free pass first; the position
         // of a bad byte is looked for only on failure.
         if !padding_ok(padding.bytes()) {
             let bad = |b: u8| b.wrapping_add(1) > 1;
             if let Some(i) = padding.bytes().iter().position(|&b| bad(b)) {
-                let b = padding.bytes().get(i).copied().unwrap_or(0);
-                return crate::span::fail(ErrorKind::InvalidPadding(b), padding.offset() + i);
+                return crate::span::fail(ErrorKind::InvalidPadding, padding.offset() + i);
             }
         }
         Ok(BootstrapFile {

@@ -25,7 +25,7 @@
 
 use crate::ber::BerWriter;
 use crate::ber::{self, Encode, Tag, Writer, MAX_DEPTH};
-use crate::error::{EncodeError, ErrorKind, Result, Structure};
+use crate::error::{EncodeError, ErrorKind, Field, Result, Structure};
 use crate::path::{check_path, check_path_value};
 use crate::span::Span;
 
@@ -64,9 +64,9 @@ pub struct ApplicationTemplate<'a> {
     pub discretionary: Option<&'a [u8]>,
 }
 
-fn set_once<T>(slot: &mut Option<T>, v: T, what: &'static str, offset: usize) -> Result<()> {
+fn set_once<T>(slot: &mut Option<T>, v: T, what: Field, offset: usize) -> Result<()> {
     if slot.is_some() {
-        return crate::span::fail(ErrorKind::DuplicateField(what), offset);
+        return crate::span::fail_of(ErrorKind::DuplicateField, what, offset);
     }
     *slot = Some(v);
     Ok(())
@@ -108,38 +108,28 @@ impl<'a> ApplicationTemplate<'a> {
             rest = next;
             match c.tag() {
                 TAG_AID => {
-                    let len = c.value().len();
-                    if len < MIN_AID_LEN {
-                        return crate::span::fail(
-                            ErrorKind::TooShort {
-                                field: "AID",
-                                len,
-                                min: MIN_AID_LEN,
-                            },
-                            c.offset(),
-                        );
-                    }
-                    c.check_max("AID", MAX_AID_LEN)?;
-                    set_once(&mut aid, c.value(), "AID (4F)", c.offset())?;
+                    c.check_min_of(Field::Aid, MIN_AID_LEN)?;
+                    c.check_max_of(Field::Aid, MAX_AID_LEN)?;
+                    set_once(&mut aid, c.value(), Field::Aid, c.offset())?;
                 }
                 TAG_LABEL => {
-                    let l = c.bounded_utf8("label", MAX_LABEL_LEN)?;
-                    set_once(&mut label, l, "label (50)", c.offset())?;
+                    let l = c.bounded_utf8_of(Field::Label, MAX_LABEL_LEN)?;
+                    set_once(&mut label, l, Field::Label, c.offset())?;
                 }
                 TAG_PATH => {
-                    check_path(&c, "path")?;
-                    set_once(&mut path, c.value(), "path (51)", c.offset())?;
+                    check_path(&c, Field::Path)?;
+                    set_once(&mut path, c.value(), Field::Path, c.offset())?;
                 }
                 TAG_DDO => {
                     ber::validate_span(c.span(), MAX_DEPTH - 2)?;
-                    set_once(&mut ddo, c.value(), "discretionary data (73)", c.offset())?;
+                    set_once(&mut ddo, c.value(), Field::DiscretionaryData, c.offset())?;
                 }
                 t if t.is_constructed() => ber::validate_span(c.span(), MAX_DEPTH - 2)?,
                 _ => {}
             }
         }
         let Some(aid) = aid else {
-            return crate::span::fail(ErrorKind::MissingField("AID (4F)"), offset);
+            return crate::span::fail_of(ErrorKind::MissingField, Field::Aid, offset);
         };
         Ok(ApplicationTemplate {
             aid,
@@ -209,11 +199,9 @@ fn next_template(
     let at = |e: crate::Error| e.within(Structure::DirTemplate, Some(index));
     let (e, rest) = ber::next_element(span).map_err(at)?;
     if e.tag() != TAG_TEMPLATE {
-        return crate::span::fail(
-            ErrorKind::UnexpectedTag {
-                expected: "application template (61)",
-                found: e.tag().identifier(),
-            },
+        return crate::span::fail_of(
+            ErrorKind::UnexpectedTag,
+            Field::ApplicationTemplate,
             e.offset(),
         )
         .map_err(at);

@@ -46,7 +46,7 @@ use crate::ber::{
     self, contents, decoded, end, extensions, optional_with, present, required, Element, Encode,
     Oid, Tag, Writer, MAX_DEPTH,
 };
-use crate::error::{EncodeError, ErrorKind, Result, Structure};
+use crate::error::{EncodeError, ErrorKind, Field, Result, Structure};
 use crate::path::Path;
 use crate::span::{PResult, Span};
 
@@ -240,7 +240,7 @@ impl<'a> DataObject<'a> {
     fn from_element(e: &Element<'a>, kind_tag: Tag) -> Result<DataObject<'a>> {
         let (common, data, sub_class, t) = contents(e, pkcs15_object)?;
         let (kind, value) = if kind_tag == TAG_OIDDO {
-            let oid_do = decoded(required(Tag::SEQUENCE, "OidDO SEQUENCE (30)"), |s| {
+            let oid_do = decoded(required(Tag::SEQUENCE, Field::OidDo), |s| {
                 contents(s, oid_do)
             });
             contents(&t, (oid_do, end).map(|(o, ())| o))?
@@ -308,17 +308,17 @@ type ObjectParts<'a> = (
 fn pkcs15_object(input: Span<'_>) -> PResult<'_, ObjectParts<'_>> {
     (
         decoded(
-            required(Tag::SEQUENCE, "CommonObjectAttributes SEQUENCE (30)"),
+            required(Tag::SEQUENCE, Field::CommonObjectAttributes),
             |c| contents(c, common_object_attributes),
         ),
         decoded(
-            required(Tag::SEQUENCE, "CommonDataObjectAttributes SEQUENCE (30)"),
+            required(Tag::SEQUENCE, Field::CommonDataObjectAttributes),
             |d| contents(d, common_data_object_attributes),
         ),
         optional_with(TAG_SUBCLASS, |s| {
             ber::validate_span(s.span(), MAX_DEPTH - 3).map(|()| s.value())
         }),
-        required(TAG_TYPE_ATTRS, "typeAttributes [1] (A1)"),
+        required(TAG_TYPE_ATTRS, Field::TypeAttributes),
         end,
     )
         .map(|(common, data, sub_class, t, ())| (common, data, sub_class, t))
@@ -327,14 +327,8 @@ fn pkcs15_object(input: Span<'_>) -> PResult<'_, ObjectParts<'_>> {
 
 /// `userConsent INTEGER (1..pkcs15-ub-userConsent)`.
 fn user_consent(u: &Element<'_>) -> Result<u8> {
-    match u.unsigned("userConsent", MAX_USER_CONSENT)? {
-        0 => crate::span::fail(
-            ErrorKind::IntegerOutOfRange {
-                field: "userConsent",
-                value: 0,
-            },
-            u.offset(),
-        ),
+    match u.unsigned_of(Field::UserConsent, MAX_USER_CONSENT)? {
+        0 => crate::span::fail_of(ErrorKind::IntegerOutOfRange, Field::UserConsent, u.offset()),
         v => Ok(v as u8),
     }
 }
@@ -344,12 +338,14 @@ fn user_consent(u: &Element<'_>) -> Result<u8> {
 /// INTEGER OPTIONAL, accessControlRules SEQUENCE OF ... OPTIONAL, ... }`
 pub(crate) fn common_object_attributes(input: Span<'_>) -> PResult<'_, CommonObjectAttributes<'_>> {
     (
-        optional_with(Tag::UTF8_STRING, |l| l.bounded_utf8("label", MAX_LABEL_LEN)),
+        optional_with(Tag::UTF8_STRING, |l| {
+            l.bounded_utf8_of(Field::Label, MAX_LABEL_LEN)
+        }),
         optional_with(Tag::BIT_STRING, |f| {
             Ok(ObjectFlags(f.bit_string()?.flags(32)))
         }),
         optional_with(Tag::OCTET_STRING, |a| {
-            a.check_max("authId", MAX_IDENTIFIER_LEN)
+            a.check_max_of(Field::AuthId, MAX_IDENTIFIER_LEN)
                 .map(|()| a.value())
         }),
         optional_with(Tag::INTEGER, user_consent),
@@ -377,7 +373,7 @@ pub(crate) fn common_object_attributes(input: Span<'_>) -> PResult<'_, CommonObj
 fn common_data_object_attributes(input: Span<'_>) -> PResult<'_, CommonDataObjectAttributes<'_>> {
     (
         optional_with(Tag::UTF8_STRING, |l| {
-            l.bounded_utf8("applicationName", MAX_LABEL_LEN)
+            l.bounded_utf8_of(Field::ApplicationName, MAX_LABEL_LEN)
         }),
         optional_with(Tag::OID, Element::oid),
         extensions,
@@ -394,10 +390,7 @@ fn common_data_object_attributes(input: Span<'_>) -> PResult<'_, CommonDataObjec
 /// `OidDO ::= SEQUENCE { id OBJECT IDENTIFIER, value ObjectValue }`
 fn oid_do(input: Span<'_>) -> PResult<'_, (DataObjectKind<'_>, ObjectValue<'_>)> {
     (
-        decoded(
-            required(Tag::OID, "OidDO id OBJECT IDENTIFIER (06)"),
-            Element::oid,
-        ),
+        decoded(required(Tag::OID, Field::OidDoId), Element::oid),
         object_value(false),
         end,
     )
@@ -411,7 +404,9 @@ fn oid_do(input: Span<'_>) -> PResult<'_, (DataObjectKind<'_>, ObjectValue<'_>)>
 pub(crate) fn object_value<'a>(
     opaque: bool,
 ) -> impl Parser<Span<'a>, Output = ObjectValue<'a>, Error = crate::Error> {
-    decoded(present("ObjectValue"), move |v| object_value_of(v, opaque))
+    decoded(present(Field::ObjectValue), move |v| {
+        object_value_of(v, opaque)
+    })
 }
 
 pub(crate) fn object_value_of<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValue<'a>> {
@@ -427,11 +422,11 @@ pub(crate) fn object_value_of<'a>(v: &Element<'a>, opaque: bool) -> Result<Objec
 fn object_value_not_path<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValue<'a>> {
     match v.tag() {
         Tag::PRINTABLE_STRING | Tag::IA5_STRING => {
-            v.check_max("url", MAX_URL_LEN)?;
+            v.check_max_of(Field::Url, MAX_URL_LEN)?;
             let s = if v.tag() == Tag::PRINTABLE_STRING {
-                ber::decode_printable(v.span(), "url")?
+                ber::decode_printable(v.span(), Field::Url)?
             } else {
-                ber::decode_ia5(v.span(), "url")?
+                ber::decode_ia5(v.span(), Field::Url)?
             };
             Ok(ObjectValue::Url(s))
         }
@@ -447,23 +442,14 @@ fn object_value_not_path<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValu
                 Ok(())
             };
             if opaque {
-                let direct = decoded(
-                    required(Tag::OCTET_STRING, "direct value OCTET STRING (04)"),
-                    checked,
-                );
+                let direct = decoded(required(Tag::OCTET_STRING, Field::DirectValue), checked);
                 contents(v, (direct, end))?;
             } else {
-                contents(v, (decoded(present("direct value"), checked), end))?;
+                contents(v, (decoded(present(Field::DirectValue), checked), end))?;
             }
             Ok(ObjectValue::Direct(v.value()))
         }
-        found => crate::span::fail(
-            ErrorKind::UnsupportedChoice {
-                field: "ObjectValue",
-                found: found.identifier(),
-            },
-            v.offset(),
-        ),
+        _ => crate::span::fail_of(ErrorKind::UnsupportedChoice, Field::ObjectValue, v.offset()),
     }
 }
 

@@ -17,7 +17,7 @@
 
 use crate::ber::BerWriter;
 use crate::ber::{Element, Encode, Tag, Writer};
-use crate::error::{EncodeError, Error, ErrorKind, Result, Structure};
+use crate::error::{EncodeError, Error, ErrorKind, Field, Result, Structure};
 
 /// The file descriptor (tag `82`): descriptor byte, data coding byte, and
 /// for record files the record length and (optionally) the record count.
@@ -90,13 +90,7 @@ impl<'a> FileControl<'a> {
     fn parse_inner(data: &'a [u8]) -> Result<FileControl<'a>> {
         let (fcp, _) = Element::parse(data)?;
         if fcp.tag() != Self::TAG {
-            return Err(Error::new(
-                ErrorKind::UnexpectedTag {
-                    expected: "FCP template (62)",
-                    found: fcp.tag().identifier(),
-                },
-                0,
-            ));
+            return Err(Error::of(ErrorKind::UnexpectedTag, Field::FcpTemplate, 0));
         }
         let mut out = FileControl::default();
         for c in fcp.children() {
@@ -107,12 +101,9 @@ impl<'a> FileControl<'a> {
                 0x81 => out.total_size = Some(number(v)),
                 0x82 => {
                     let Some(&byte) = v.first() else {
-                        return Err(Error::new(
-                            ErrorKind::TooShort {
-                                field: "file descriptor",
-                                len: 0,
-                                min: 1,
-                            },
+                        return Err(Error::of(
+                            ErrorKind::TooShort,
+                            Field::FileDescriptor,
                             c.value_offset(),
                         ));
                     };
@@ -341,12 +332,10 @@ mod tests {
 
     #[test]
     fn malformed_templates() {
+        let e = FileControl::parse(&[0x6F, 0x00]).unwrap_err();
         assert_eq!(
-            FileControl::parse(&[0x6F, 0x00]).unwrap_err().kind(),
-            ErrorKind::UnexpectedTag {
-                expected: "FCP template (62)",
-                found: Tag::application(15, true).identifier()
-            }
+            (e.kind(), e.field(), e.offset()),
+            (ErrorKind::UnexpectedTag, Some(Field::FcpTemplate), 0)
         );
         assert_eq!(
             FileControl::parse(&[]).unwrap_err().kind(),
@@ -354,12 +343,12 @@ mod tests {
         );
         let e = FileControl::parse(&[0x62, 0x02, 0x82, 0x00]).unwrap_err();
         assert_eq!((e.offset(), e.structure()), (4, Structure::Fcp));
-        assert!(matches!(e.kind(), ErrorKind::TooShort { .. }));
+        assert!(matches!(e.kind(), ErrorKind::TooShort));
         assert!(matches!(
             FileControl::parse(&[0x62, 0x03, 0x80, 0x05, 0x00])
                 .unwrap_err()
                 .kind(),
-            ErrorKind::LengthExceedsParent { .. }
+            ErrorKind::LengthExceedsParent
         ));
     }
 

@@ -113,7 +113,7 @@ mod span;
 pub mod tlv;
 pub mod tokeninfo;
 
-pub use error::{EncodeError, Error, ErrorKind, Result, Structure};
+pub use error::{EncodeError, Error, ErrorKind, Field, Result, Structure};
 
 /// The constant-time audit's entry points (`--cfg scboot_ct_audit`, set
 /// only by the audit in `ct/`; never in a product).

@@ -18,7 +18,7 @@
 
 use core::fmt;
 
-use crate::error::{Error, ErrorKind, Result, Structure};
+use crate::error::{Error, ErrorKind, Field, Result, Structure};
 use crate::tlv::{value, ObjLnk, RawRecords, Records, TlvRecord, TlvType};
 
 /// The Security object id.
@@ -74,8 +74,14 @@ impl SecurityMode {
 
 #[cold]
 #[inline(never)]
-fn err<T>(kind: ErrorKind, offset: usize, s: Structure, instance: u16) -> Result<T> {
-    Err(Error::new(kind, offset).within(s, Some(usize::from(instance))))
+fn err<T>(
+    kind: ErrorKind,
+    field: Option<Field>,
+    offset: usize,
+    s: Structure,
+    instance: u16,
+) -> Result<T> {
+    Err(Error::with(kind, field, offset).within(s, Some(usize::from(instance))))
 }
 
 /// Walks the resources of an Object Instance, rejecting duplicates of known ids.
@@ -90,10 +96,8 @@ impl<'a> Walker<'a> {
     fn new(rec: &TlvRecord<'a>, structure: Structure) -> Result<Walker<'a>> {
         if rec.kind() != TlvType::ObjectInstance {
             return err(
-                ErrorKind::TlvNesting {
-                    parent: None,
-                    child: rec.kind().name(),
-                },
+                ErrorKind::TlvNesting,
+                Some(rec.kind().field()),
                 rec.offset(),
                 structure,
                 rec.id(),
@@ -116,7 +120,8 @@ impl<'a> Walker<'a> {
             };
             if self.seen & bit != 0 {
                 return err(
-                    ErrorKind::DuplicateResource(r.id()),
+                    ErrorKind::DuplicateResource,
+                    None,
                     r.offset(),
                     self.structure,
                     self.instance,
@@ -130,7 +135,7 @@ impl<'a> Walker<'a> {
 
     fn fix<T>(&self, r: Result<T>) -> Result<T> {
         r.map_err(|e| {
-            Error::new(e.kind(), e.offset())
+            Error::with(e.kind(), e.field(), e.offset())
                 .within(self.structure, Some(usize::from(self.instance)))
         })
     }
@@ -138,7 +143,8 @@ impl<'a> Walker<'a> {
     fn single(&self, r: &TlvRecord<'_>) -> Result<()> {
         if r.kind() != TlvType::Resource {
             return err(
-                ErrorKind::WrongResourceType { resource: r.id() },
+                ErrorKind::WrongResourceType,
+                None,
                 r.offset(),
                 self.structure,
                 self.instance,
@@ -156,7 +162,7 @@ impl<'a> Walker<'a> {
         let v = self.integer(r)?;
         match u16::try_from(v) {
             Ok(id @ 1..=65534) => Ok(id),
-            _ => self.out_of_range(r, "Short Server ID", v),
+            _ => self.out_of_range(r, Field::ShortServerId),
         }
     }
 
@@ -164,13 +170,14 @@ impl<'a> Walker<'a> {
         let v = self.integer(r)?;
         match SecurityMode::from_value(v) {
             Some(m) => Ok(m),
-            None => self.out_of_range(r, "Security Mode", v),
+            None => self.out_of_range(r, Field::SecurityMode),
         }
     }
 
-    fn out_of_range<T>(&self, r: &TlvRecord<'_>, field: &'static str, value: i64) -> Result<T> {
+    fn out_of_range<T>(&self, r: &TlvRecord<'_>, field: Field) -> Result<T> {
         err(
-            ErrorKind::IntegerOutOfRange { field, value },
+            ErrorKind::IntegerOutOfRange,
+            Some(field),
             r.offset(),
             self.structure,
             self.instance,
@@ -461,7 +468,8 @@ impl<'a> SecurityInstance<'a> {
             }
             if r.kind() != TlvType::MultipleResource {
                 return err(
-                    ErrorKind::WrongResourceType { resource: 16 },
+                    ErrorKind::WrongResourceType,
+                    None,
                     r.offset(),
                     w.structure,
                     w.instance,

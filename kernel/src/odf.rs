@@ -25,9 +25,9 @@ use nom::Parser;
 
 use crate::ber::BerWriter;
 use crate::ber::{self, contents, end, present, Element, Encode, Tag, TagClass, Writer, MAX_DEPTH};
-use crate::error::{EncodeError, ErrorKind, Result, Structure};
+use crate::error::{EncodeError, ErrorKind, Field, Result, Structure};
 use crate::path::Path;
-use crate::span::{nom_fail, PResult, Span};
+use crate::span::{PResult, Span};
 
 /// The nine classes of PKCS15Objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,21 +116,19 @@ const TAG_OBJECTS: Tag = Tag::context(0, true);
 /// `PathOrObjects ::= CHOICE { path Path, objects [0] SEQUENCE OF ..., ... }`,
 /// the value of an ODF entry's class tag (EXPLICIT: it tags a CHOICE).
 fn path_or_objects(input: Span<'_>) -> PResult<'_, OdfLocation<'_>> {
-    let (rest, inner) = present("PathOrObjects").parse(input)?;
+    let (rest, inner) = present(Field::PathOrObjects).parse(input)?;
     let location = match inner.tag() {
         Tag::SEQUENCE => OdfLocation::Path(Path::from_element(&inner).map_err(nom::Err::Error)?),
         TAG_OBJECTS => {
             ber::validate_span(inner.span(), MAX_DEPTH - 2).map_err(nom::Err::Error)?;
             OdfLocation::Direct(inner.value())
         }
-        found => {
-            return nom_fail(
-                ErrorKind::UnsupportedChoice {
-                    field: "PathOrObjects",
-                    found: found.identifier(),
-                },
+        _ => {
+            return Err(nom::Err::Error(crate::Error::of(
+                ErrorKind::UnsupportedChoice,
+                Field::PathOrObjects,
                 inner.offset(),
-            )
+            )))
         }
     };
     let (rest, ()) = end(rest)?;

@@ -24,7 +24,7 @@ use nom::Parser;
 use crate::ber::{
     self, contents, decoded, end, optional, required, BerWriter, Element, Encode, Tag, Writer,
 };
-use crate::error::{EncodeError, ErrorKind, Result, Structure};
+use crate::error::{EncodeError, ErrorKind, Field, Result, Structure};
 use crate::span::{finish, nom_fail, PResult, Span};
 
 /// The longest path accepted, in bytes (8 file identifiers).
@@ -56,10 +56,9 @@ pub struct Path<'a> {
 /// length [0] INTEGER OPTIONAL }`, index and length both or neither; the
 /// value of the SEQUENCE.
 fn path(input: Span<'_>) -> PResult<'_, Path<'_>> {
-    let (rest, path) = decoded(
-        required(Tag::OCTET_STRING, "efidOrPath OCTET STRING (04)"),
-        |e| check_path(e, "path").map(|()| e.value()),
-    )
+    let (rest, path) = decoded(required(Tag::OCTET_STRING, Field::EfidOrPath), |e| {
+        check_path(e, Field::Path).map(|()| e.value())
+    })
     .parse(input)?;
     if rest.is_empty() {
         // The common Path: a file, no index and length.
@@ -77,10 +76,10 @@ fn path(input: Span<'_>) -> PResult<'_, Path<'_>> {
         (None, None) => None,
         (Some(i), Some(l)) => Some(IndexLength {
             index: i
-                .unsigned("path index", MAX_INDEX)
+                .unsigned_of(Field::PathIndex, MAX_INDEX)
                 .map_err(nom::Err::Error)?,
             length: l
-                .unsigned("path length", MAX_INDEX)
+                .unsigned_of(Field::PathLength, MAX_INDEX)
                 .map_err(nom::Err::Error)?,
         }),
         (Some(x), None) | (None, Some(x)) => {
@@ -110,30 +109,16 @@ fn file_path_only(value: &[u8]) -> Option<&[u8]> {
 }
 
 /// Check the bounds of a path value held by element `e` (field name `field`).
-pub(crate) fn check_path(e: &Element<'_>, field: &'static str) -> Result<()> {
+pub(crate) fn check_path(e: &Element<'_>, field: Field) -> Result<()> {
     let len = e.value().len();
     if len > MAX_PATH_LEN {
-        return crate::span::fail(
-            ErrorKind::TooLong {
-                field,
-                len,
-                max: MAX_PATH_LEN,
-            },
-            e.offset(),
-        );
+        return crate::span::fail_of(ErrorKind::TooLong, field, e.offset());
     }
     if len < MIN_PATH_LEN {
-        return crate::span::fail(
-            ErrorKind::TooShort {
-                field,
-                len,
-                min: MIN_PATH_LEN,
-            },
-            e.offset(),
-        );
+        return crate::span::fail_of(ErrorKind::TooShort, field, e.offset());
     }
     if len % 2 != 0 {
-        return crate::span::fail(ErrorKind::OddPathLength { len }, e.offset());
+        return crate::span::fail(ErrorKind::OddPathLength, e.offset());
     }
     Ok(())
 }
@@ -161,7 +146,7 @@ impl<'a> Path<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Path<'a>> {
         let whole = (
             decoded(
-                required(Tag::SEQUENCE, "Path SEQUENCE (30)"),
+                required(Tag::SEQUENCE, Field::PathSequence),
                 Path::from_element,
             ),
             end,

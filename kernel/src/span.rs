@@ -3,7 +3,7 @@
 
 use nom::{Input, Needed};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Field, Result};
 
 /// A zero-copy window into the input, with the absolute offset of its first byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,6 +163,11 @@ pub(crate) type PResult<'a, T> = nom::IResult<Span<'a>, T, Error>;
 /// A parse error of `kind` at `offset`.
 pub(crate) fn fail<T>(kind: ErrorKind, offset: usize) -> Result<T> {
     Err(Error::new(kind, offset))
+}
+
+/// An error of `kind` about the component `field` at `offset`.
+pub(crate) fn fail_of<T>(kind: ErrorKind, field: Field, offset: usize) -> Result<T> {
+    Err(Error::of(kind, field, offset))
 }
 
 /// [`fail`] as a nom error.

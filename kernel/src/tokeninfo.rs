@@ -34,7 +34,7 @@ use crate::ber::{
     self, contents, decoded, end, extensions, optional_with, present, required, Element, Encode,
     Tag, Writer, MAX_DEPTH,
 };
-use crate::error::{EncodeError, Result, Structure};
+use crate::error::{EncodeError, Field, Result, Structure};
 use crate::span::{finish, PResult, Span};
 
 /// The longest label-like field (`pkcs15-ub-label`).
@@ -123,17 +123,17 @@ fn raw<'a>(e: &Element<'a>) -> Result<&'a [u8]> {
 }
 
 /// A `Label` (UTF8String, at most 255 bytes) named `field`.
-fn a_label<'a>(field: &'static str) -> impl Fn(&Element<'a>) -> Result<&'a str> {
-    move |e| e.bounded_utf8(field, MAX_LABEL_LEN)
+fn a_label<'a>(field: Field) -> impl Fn(&Element<'a>) -> Result<&'a str> {
+    move |e| e.bounded_utf8_of(field, MAX_LABEL_LEN)
 }
 
 /// `LastUpdate ::= CHOICE { generalizedTime GeneralizedTime,
 /// referencedTime ReferencedValue, ... }` inside its EXPLICIT `[5]`.
 fn last_update<'a>(e: &Element<'a>) -> Result<LastUpdate<'a>> {
-    let inner = contents(e, (present("LastUpdate"), end).map(|(i, ())| i))?;
+    let inner = contents(e, (present(Field::LastUpdate), end).map(|(i, ())| i))?;
     if inner.tag() == Tag::GENERALIZED_TIME {
-        inner.check_max("GeneralizedTime", MAX_TIME_LEN)?;
-        inner.check_min("GeneralizedTime", MIN_TIME_LEN)?;
+        inner.check_max_of(Field::GeneralizedTime, MAX_TIME_LEN)?;
+        inner.check_min_of(Field::GeneralizedTime, MIN_TIME_LEN)?;
         Ok(LastUpdate::Time(ber::decode_generalized_time(
             inner.span(),
         )?))
@@ -145,8 +145,8 @@ fn last_update<'a>(e: &Element<'a>) -> Result<LastUpdate<'a>> {
 
 /// `preferredLanguage PrintableString` (a language code).
 fn preferred_language<'a>(p: &Element<'a>) -> Result<&'a str> {
-    p.check_max("preferredLanguage", MAX_LANGUAGE_LEN)?;
-    ber::decode_printable(p.span(), "preferredLanguage")
+    p.check_max_of(Field::PreferredLanguage, MAX_LANGUAGE_LEN)?;
+    ber::decode_printable(p.span(), Field::PreferredLanguage)
 }
 
 /// The components of the TokenInfo SEQUENCE, in the order of its ASN.1.
@@ -154,32 +154,25 @@ fn token_info<'a>(i: Span<'a>) -> PResult<'a, TokenInfo<'a>> {
     // v1 (0) is one octet: taken as it is; anything else decoded in full.
     let version = |e: &Element<'_>| match (e.tag().is_constructed(), e.value()) {
         (false, &[v @ 0..=0x7F]) => Ok(u32::from(v)),
-        _ => e.unsigned("version", u32::MAX),
+        _ => e.unsigned_of(Field::Version, u32::MAX),
     };
     let serial = |e: &Element<'a>| {
-        e.check_max("serialNumber", MAX_SERIAL_LEN)
+        e.check_max_of(Field::SerialNumber, MAX_SERIAL_LEN)
             .map(|()| e.value())
     };
     let flags = |e: &Element<'_>| Ok(TokenFlags(e.bit_string()?.flags(32)));
-    let (i, version) = decoded(required(Tag::INTEGER, "version INTEGER (02)"), version).parse(i)?;
-    let (i, serial_number) = decoded(
-        required(Tag::OCTET_STRING, "serialNumber OCTET STRING (04)"),
-        serial,
-    )
-    .parse(i)?;
+    let (i, version) = decoded(required(Tag::INTEGER, Field::Version), version).parse(i)?;
+    let (i, serial_number) =
+        decoded(required(Tag::OCTET_STRING, Field::SerialNumber), serial).parse(i)?;
     let (i, manufacturer_id) =
-        optional_with(Tag::UTF8_STRING, a_label("manufacturerID")).parse(i)?;
-    let (i, label) = optional_with(TAG_LABEL, a_label("label")).parse(i)?;
-    let (i, token_flags) = decoded(
-        required(Tag::BIT_STRING, "tokenflags BIT STRING (03)"),
-        flags,
-    )
-    .parse(i)?;
+        optional_with(Tag::UTF8_STRING, a_label(Field::ManufacturerId)).parse(i)?;
+    let (i, label) = optional_with(TAG_LABEL, a_label(Field::Label)).parse(i)?;
+    let (i, token_flags) = decoded(required(Tag::BIT_STRING, Field::TokenFlags), flags).parse(i)?;
     let (i, se_info) = optional_with(Tag::SEQUENCE, raw).parse(i)?;
     let (i, record_info) = optional_with(TAG_RECORD_INFO, raw).parse(i)?;
     let (i, supported_algorithms) = optional_with(TAG_ALGORITHMS, raw).parse(i)?;
-    let (i, issuer_id) = optional_with(TAG_ISSUER, a_label("issuerId")).parse(i)?;
-    let (i, holder_id) = optional_with(TAG_HOLDER, a_label("holderId")).parse(i)?;
+    let (i, issuer_id) = optional_with(TAG_ISSUER, a_label(Field::IssuerId)).parse(i)?;
+    let (i, holder_id) = optional_with(TAG_HOLDER, a_label(Field::HolderId)).parse(i)?;
     let (i, last_update) = optional_with(TAG_LAST_UPDATE, last_update).parse(i)?;
     let (i, preferred_language) =
         optional_with(Tag::PRINTABLE_STRING, preferred_language).parse(i)?;
@@ -228,7 +221,7 @@ impl<'a> TokenInfo<'a> {
     }
 
     fn parse_span(span: Span<'a>) -> Result<TokenInfo<'a>> {
-        let (rest, outer) = finish(required(Tag::SEQUENCE, "TokenInfo SEQUENCE (30)").parse(span))?;
+        let (rest, outer) = finish(required(Tag::SEQUENCE, Field::TokenInfo).parse(span))?;
         let rest = ber::skip_padding(rest);
         if !rest.is_empty() {
             return crate::span::fail(crate::ErrorKind::TrailingData, rest.offset());

@@ -10,8 +10,8 @@ use nom::number::complete::be_u8;
 use super::oid::Oid;
 use super::primitives::{decode_bit_string, decode_integer, decode_utf8, BitString};
 use super::tag::{Tag, TagClass, MAX_TAG_SUBSEQUENT_OCTETS};
-use crate::error::{ErrorKind, Result};
-use crate::span::{fail, finish, nom_fail, PResult, Span};
+use crate::error::{Error, ErrorKind, Field, Result};
+use crate::span::{fail_of, finish, nom_fail, PResult, Span};
 
 /// One BER element: tag, header and value, borrowed from the input.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -83,16 +83,10 @@ fn length(input: Span<'_>) -> PResult<'_, usize> {
                 .fold(0u64, |acc, &o| (acc << 8) | u64::from(o));
             match usize::try_from(len) {
                 Ok(len) => Ok((input, len)),
-                Err(_) => nom_fail(
-                    ErrorKind::LengthExceedsParent {
-                        length: usize::MAX,
-                        available: input.len(),
-                    },
-                    at,
-                ),
+                Err(_) => nom_fail(ErrorKind::LengthExceedsParent, at),
             }
         }
-        _ => nom_fail(ErrorKind::LengthTooLong { octets: b & 0x7F }, at),
+        _ => nom_fail(ErrorKind::LengthTooLong, at),
     }
 }
 
@@ -113,13 +107,7 @@ pub(crate) fn element(input: Span<'_>) -> PResult<'_, Element<'_>> {
                 value: value.bytes(),
             },
         )),
-        None => nom_fail(
-            ErrorKind::LengthExceedsParent {
-                length: len,
-                available: input.len(),
-            },
-            len_at,
-        ),
+        None => nom_fail(ErrorKind::LengthExceedsParent, len_at),
     }
 }
 
@@ -203,15 +191,9 @@ impl<'a> Element<'a> {
         Elements::over(self.span())
     }
 
-    fn expect_primitive(&self, expected: &'static str) -> Result<()> {
+    fn expect_primitive(&self, expected: Field) -> Result<()> {
         if self.tag.is_constructed() {
-            return fail(
-                ErrorKind::UnexpectedTag {
-                    expected,
-                    found: self.tag.identifier(),
-                },
-                self.offset,
-            );
+            return fail_of(ErrorKind::UnexpectedTag, expected, self.offset);
         }
         Ok(())
     }
@@ -219,69 +201,92 @@ impl<'a> Element<'a> {
     /// The value as an INTEGER (X.690 8.3) that fits in `i64`.
     #[inline]
     pub fn integer(&self) -> Result<i64> {
-        self.expect_primitive("a primitive INTEGER")?;
+        self.expect_primitive(Field::PrimitiveInteger)?;
         decode_integer(self.span())
     }
 
     /// The value as a non-negative INTEGER no larger than `max`.
     #[inline]
-    pub fn unsigned(&self, field: &'static str, max: u32) -> Result<u32> {
+    pub fn unsigned(&self, max: u32) -> Result<u32> {
+        self.unsigned_in(None, max)
+    }
+
+    /// [`Element::unsigned`] for the component `field`.
+    #[inline]
+    pub(crate) fn unsigned_of(&self, field: Field, max: u32) -> Result<u32> {
+        self.unsigned_in(Some(field), max)
+    }
+
+    #[inline]
+    fn unsigned_in(&self, field: Option<Field>, max: u32) -> Result<u32> {
         let v = self.integer()?;
         match u32::try_from(v) {
             Ok(u) if u <= max => Ok(u),
-            _ => fail(
-                ErrorKind::IntegerOutOfRange { field, value: v },
+            _ => Err(Error::with(
+                ErrorKind::IntegerOutOfRange,
+                field,
                 self.offset,
-            ),
+            )),
         }
     }
 
     /// The value as a BIT STRING (X.690 8.6).
     pub fn bit_string(&self) -> Result<BitString<'a>> {
-        self.expect_primitive("a primitive BIT STRING")?;
+        self.expect_primitive(Field::PrimitiveBitString)?;
         decode_bit_string(self.span())
     }
 
     /// The value as a UTF8String.
     #[inline]
     pub fn utf8(&self) -> Result<&'a str> {
-        self.expect_primitive("a primitive string")?;
+        self.expect_primitive(Field::PrimitiveString)?;
         decode_utf8(self.span())
     }
 
     /// The value as a UTF8String of at most `max` bytes (a PKCS#15 `Label`).
     #[inline]
-    pub fn bounded_utf8(&self, field: &'static str, max: usize) -> Result<&'a str> {
-        self.check_max(field, max)?;
+    pub fn bounded_utf8(&self, max: usize) -> Result<&'a str> {
+        self.check_max(max)?;
+        self.utf8()
+    }
+
+    /// [`Element::bounded_utf8`] for the component `field`.
+    #[inline]
+    pub(crate) fn bounded_utf8_of(&self, field: Field, max: usize) -> Result<&'a str> {
+        self.check_max_of(field, max)?;
         self.utf8()
     }
 
     /// Fail with [`ErrorKind::TooShort`] when the value has fewer than `min` bytes.
-    pub fn check_min(&self, field: &'static str, min: usize) -> Result<()> {
+    pub fn check_min(&self, min: usize) -> Result<()> {
+        self.check_min_in(None, min)
+    }
+
+    /// [`Element::check_min`] for the component `field`.
+    pub(crate) fn check_min_of(&self, field: Field, min: usize) -> Result<()> {
+        self.check_min_in(Some(field), min)
+    }
+
+    fn check_min_in(&self, field: Option<Field>, min: usize) -> Result<()> {
         if self.value.len() < min {
-            return fail(
-                ErrorKind::TooShort {
-                    field,
-                    len: self.value.len(),
-                    min,
-                },
-                self.offset,
-            );
+            return Err(Error::with(ErrorKind::TooShort, field, self.offset));
         }
         Ok(())
     }
 
     /// Fail with [`ErrorKind::TooLong`] when the value exceeds `max` bytes.
-    pub fn check_max(&self, field: &'static str, max: usize) -> Result<()> {
+    pub fn check_max(&self, max: usize) -> Result<()> {
+        self.check_max_in(None, max)
+    }
+
+    /// [`Element::check_max`] for the component `field`.
+    pub(crate) fn check_max_of(&self, field: Field, max: usize) -> Result<()> {
+        self.check_max_in(Some(field), max)
+    }
+
+    fn check_max_in(&self, field: Option<Field>, max: usize) -> Result<()> {
         if self.value.len() > max {
-            return fail(
-                ErrorKind::TooLong {
-                    field,
-                    len: self.value.len(),
-                    max,
-                },
-                self.offset,
-            );
+            return Err(Error::with(ErrorKind::TooLong, field, self.offset));
         }
         Ok(())
     }
@@ -289,7 +294,7 @@ impl<'a> Element<'a> {
     /// The value as an OBJECT IDENTIFIER (X.690 8.19).
     #[inline]
     pub fn oid(&self) -> Result<Oid<'a>> {
-        self.expect_primitive("a primitive OBJECT IDENTIFIER")?;
+        self.expect_primitive(Field::PrimitiveOid)?;
         Oid::validate(self.span())
     }
 }

@@ -1,8 +1,8 @@
 //! The primitive types PKCS#15 uses (X.690 8.3, 8.6, 8.23): INTEGER, BIT
 //! STRING, UTF8String, PrintableString, IA5String, GeneralizedTime.
 
-use crate::error::{ErrorKind, Result};
-use crate::span::{fail, Span};
+use crate::error::{ErrorKind, Field, Result};
+use crate::span::{fail, fail_of, Span};
 
 pub(crate) fn decode_integer(v: Span<'_>) -> Result<i64> {
     let bytes = v.bytes();
@@ -75,7 +75,7 @@ pub(crate) fn decode_bit_string(v: Span<'_>) -> Result<BitString<'_>> {
         [] => fail(ErrorKind::EmptyBitString, v.offset()),
         [unused, rest @ ..] => {
             if *unused > 7 || (rest.is_empty() && *unused != 0) {
-                return fail(ErrorKind::InvalidUnusedBits(*unused), v.offset());
+                return fail(ErrorKind::InvalidUnusedBits, v.offset());
             }
             Ok(BitString {
                 unused: *unused,
@@ -94,24 +94,21 @@ fn is_printable(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b)
 }
 
-fn check_chars<'a>(v: Span<'a>, field: &'static str, ok: fn(u8) -> bool) -> Result<&'a str> {
+fn check_chars<'a>(v: Span<'a>, field: Field, ok: fn(u8) -> bool) -> Result<&'a str> {
     for (i, &b) in v.bytes().iter().enumerate() {
         if !ok(b) {
-            return fail(
-                ErrorKind::InvalidCharacter { field, byte: b },
-                v.offset() + i,
-            );
+            return fail_of(ErrorKind::InvalidCharacter, field, v.offset() + i);
         }
     }
     // Both character sets are ASCII subsets, so this cannot fail.
     decode_utf8(v)
 }
 
-pub(crate) fn decode_printable<'a>(v: Span<'a>, field: &'static str) -> Result<&'a str> {
+pub(crate) fn decode_printable<'a>(v: Span<'a>, field: Field) -> Result<&'a str> {
     check_chars(v, field, is_printable)
 }
 
-pub(crate) fn decode_ia5<'a>(v: Span<'a>, field: &'static str) -> Result<&'a str> {
+pub(crate) fn decode_ia5<'a>(v: Span<'a>, field: Field) -> Result<&'a str> {
     check_chars(v, field, |b| b.is_ascii())
 }
 
@@ -152,11 +149,11 @@ fn leading_digits(b: &[u8]) -> usize {
 /// GeneralizedTime (X.680 46): `YYYYMMDDHH[MM[SS[.f+]]][Z|+hhmm|-hhmm]`,
 /// checked for shape (digits and separators). Length bounds are the caller's.
 pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
-    const FIELD: &str = "GeneralizedTime";
     let b = v.bytes();
-    let bad = |i: usize, byte: u8| {
-        fail::<&str>(
-            ErrorKind::InvalidCharacter { field: FIELD, byte },
+    let bad = |i: usize| {
+        fail_of::<&str>(
+            ErrorKind::InvalidCharacter,
+            Field::GeneralizedTime,
             v.offset() + i,
         )
     };
@@ -164,7 +161,7 @@ pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
     let mut i = leading_digits(b);
     if !matches!(i, 10 | 12 | 14) {
         return match b.get(i) {
-            Some(&byte) => bad(i, byte),
+            Some(_) => bad(i),
             None => fail(ErrorKind::Truncated, v.end()),
         };
     }
@@ -177,7 +174,7 @@ pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
             }
             if i == start {
                 return match b.get(i) {
-                    Some(&byte) => bad(i, byte),
+                    Some(_) => bad(i),
                     None => fail(ErrorKind::Truncated, v.end()),
                 };
             }
@@ -191,15 +188,15 @@ pub(crate) fn decode_generalized_time(v: Span<'_>) -> Result<&str> {
             for _ in 0..4 {
                 match b.get(i) {
                     Some(d) if d.is_ascii_digit() => i += 1,
-                    Some(&byte) => return bad(i, byte),
+                    Some(_) => return bad(i),
                     None => return fail(ErrorKind::Truncated, v.end()),
                 }
             }
         }
-        Some(&byte) => return bad(i, byte),
+        Some(_) => return bad(i),
     }
-    if let Some(&byte) = b.get(i) {
-        return bad(i, byte);
+    if b.get(i).is_some() {
+        return bad(i);
     }
     decode_utf8(v)
 }

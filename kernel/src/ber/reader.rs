@@ -5,8 +5,8 @@ use super::element::{next_element, Element};
 use super::tag::Tag;
 use nom::{Mode, OutputMode, Parser};
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::span::{fail, finish, nom_fail, PResult, Span};
+use crate::error::{Error, ErrorKind, Field, Result};
+use crate::span::{fail, fail_of, finish, nom_fail, PResult, Span};
 
 /// The deepest nesting the generic walker follows.
 pub const MAX_DEPTH: u8 = 16;
@@ -32,7 +32,7 @@ fn walk(mut cur: Span<'_>, depth: u8, max_depth: u8) -> Result<()> {
         let (e, rest) = next_element(cur)?;
         if e.tag().is_constructed() {
             if depth + 1 >= max_depth {
-                return fail(ErrorKind::DepthExceeded { max: max_depth }, e.offset());
+                return fail(ErrorKind::DepthExceeded, e.offset());
             }
             walk(e.span(), depth + 1, max_depth)?;
         }
@@ -82,12 +82,12 @@ pub(crate) fn any(input: Span<'_>) -> PResult<'_, Element<'_>> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Required {
     tag: Tag,
-    what: &'static str,
+    what: Field,
 }
 
 /// A component that must be there, with `tag`; `what` names it in errors
 /// (missing: at the end of the enclosing value; another tag: where it is).
-pub(crate) const fn required(tag: Tag, what: &'static str) -> Required {
+pub(crate) const fn required(tag: Tag, what: Field) -> Required {
     Required { tag, what }
 }
 
@@ -98,19 +98,13 @@ impl<'a> Parser<Span<'a>> for Required {
     #[inline(always)]
     fn process<OM: OutputMode>(&mut self, input: Span<'a>) -> NomResult<'a, OM, Element<'a>> {
         emit::<OM, _>(if input.is_empty() {
-            fail(ErrorKind::MissingField(self.what), input.end())
+            fail_of(ErrorKind::MissingField, self.what, input.end())
         } else {
             next_element(input).and_then(|(e, rest)| {
                 if e.tag() == self.tag {
                     Ok((rest, e))
                 } else {
-                    fail(
-                        ErrorKind::UnexpectedTag {
-                            expected: self.what,
-                            found: e.tag().identifier(),
-                        },
-                        e.offset(),
-                    )
+                    fail_of(ErrorKind::UnexpectedTag, self.what, e.offset())
                 }
             })
         })
@@ -120,11 +114,11 @@ impl<'a> Parser<Span<'a>> for Required {
 /// A component that must be there, whatever its tag ([`present`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Present {
-    what: &'static str,
+    what: Field,
 }
 
 /// A component that must be there, whatever its tag (a CHOICE).
-pub(crate) const fn present(what: &'static str) -> Present {
+pub(crate) const fn present(what: Field) -> Present {
     Present { what }
 }
 
@@ -135,7 +129,7 @@ impl<'a> Parser<Span<'a>> for Present {
     #[inline(always)]
     fn process<OM: OutputMode>(&mut self, input: Span<'a>) -> NomResult<'a, OM, Element<'a>> {
         emit::<OM, _>(if input.is_empty() {
-            fail(ErrorKind::MissingField(self.what), input.offset())
+            fail_of(ErrorKind::MissingField, self.what, input.offset())
         } else {
             next_element(input).map(|(e, rest)| (rest, e))
         })

@@ -56,7 +56,7 @@ use crate::dodf::{
     common_object_attributes, object_value_of, CommonObjectAttributes, ObjectValue,
     MAX_IDENTIFIER_LEN,
 };
-use crate::error::{Result, Structure};
+use crate::error::{Field, Result, Structure};
 use crate::odf::ObjectClass;
 use crate::span::{PResult, Span};
 
@@ -289,15 +289,14 @@ impl<'a> KeyObject<'a> {
             e,
             (
                 decoded(
-                    required(Tag::SEQUENCE, "CommonObjectAttributes SEQUENCE (30)"),
+                    required(Tag::SEQUENCE, Field::CommonObjectAttributes),
                     |c| contents(c, common_object_attributes),
                 ),
-                decoded(
-                    required(Tag::SEQUENCE, "CommonKeyAttributes SEQUENCE (30)"),
-                    |k| contents(k, common_key_attributes),
-                ),
+                decoded(required(Tag::SEQUENCE, Field::CommonKeyAttributes), |k| {
+                    contents(k, common_key_attributes)
+                }),
                 optional(TAG_SUBCLASS),
-                required(TAG_TYPE_ATTRS, "typeAttributes [1] (A1)"),
+                required(TAG_TYPE_ATTRS, Field::TypeAttributes),
                 end,
             )
                 .map(|(c, k, s, t, ())| (c, k, s, t)),
@@ -316,17 +315,12 @@ impl<'a> KeyObject<'a> {
         };
         let (value, field_size) = match key_type {
             KeyType::Ec | KeyType::Rsa | KeyType::GenericSecret => {
-                let attrs = decoded(
-                    required(Tag::SEQUENCE, "key attributes SEQUENCE (30)"),
-                    |a| {
-                        contents(
-                            a,
-                            key_value_attributes(
-                                class == KeyClass::Private && key_type == KeyType::Ec,
-                            ),
-                        )
-                    },
-                );
+                let attrs = decoded(required(Tag::SEQUENCE, Field::KeyAttributes), |a| {
+                    contents(
+                        a,
+                        key_value_attributes(class == KeyClass::Private && key_type == KeyType::Ec),
+                    )
+                });
                 let (v, f) = contents(&t, (attrs, end).map(|(a, ())| a))?;
                 (Some(v), f)
             }
@@ -350,17 +344,20 @@ impl<'a> KeyObject<'a> {
 /// accessFlags OPTIONAL, keyReference OPTIONAL, ... }`
 fn common_key_attributes(input: Span<'_>) -> PResult<'_, CommonKeyAttributes<'_>> {
     (
-        decoded(required(Tag::OCTET_STRING, "iD OCTET STRING (04)"), |i| {
-            i.check_max("iD", MAX_IDENTIFIER_LEN).map(|()| i.value())
+        decoded(required(Tag::OCTET_STRING, Field::KeyId), |i| {
+            i.check_max_of(Field::KeyId, MAX_IDENTIFIER_LEN)
+                .map(|()| i.value())
         }),
-        decoded(required(Tag::BIT_STRING, "usage BIT STRING (03)"), |u| {
+        decoded(required(Tag::BIT_STRING, Field::KeyUsage), |u| {
             Ok(KeyUsage(u.bit_string()?.flags(32)))
         }),
         optional_with(Tag::BOOLEAN, boolean),
         optional_with(Tag::BIT_STRING, |a| {
             Ok(KeyAccess(a.bit_string()?.flags(32)))
         }),
-        optional_with(Tag::INTEGER, |r| r.unsigned("keyReference", MAX_KEY_NUMBER)),
+        optional_with(Tag::INTEGER, |r| {
+            r.unsigned_of(Field::KeyReference, MAX_KEY_NUMBER)
+        }),
         extensions,
     )
         .map(
@@ -377,8 +374,8 @@ fn common_key_attributes(input: Span<'_>) -> PResult<'_, CommonKeyAttributes<'_>
 
 /// `BOOLEAN`: one octet, `00` false, anything else true (BER).
 fn boolean(b: &Element<'_>) -> Result<bool> {
-    b.check_min("native BOOLEAN", 1)?;
-    b.check_max("native BOOLEAN", 1)?;
+    b.check_min_of(Field::Native, 1)?;
+    b.check_max_of(Field::Native, 1)?;
     Ok(b.value().first().is_some_and(|v| *v != 0))
 }
 
@@ -388,7 +385,7 @@ fn key_value_attributes<'a>(
     ec_private: bool,
 ) -> impl Parser<Span<'a>, Output = (ObjectValue<'a>, Option<u32>), Error = crate::Error> {
     move |input: Span<'a>| {
-        let (rest, v) = present("ObjectValue").parse(input)?;
+        let (rest, v) = present(Field::ObjectValue).parse(input)?;
         // A key on the card is often named by its key reference alone, with
         // an empty path (`30 02 04 00`, as OpenSC writes it).
         let value = if v.tag() == Tag::SEQUENCE && v.value() == [0x04, 0x00] {
@@ -397,7 +394,10 @@ fn key_value_attributes<'a>(
             object_value_of(&v, false).map_err(nom::Err::Failure)?
         };
         let (rest, field_size) = if ec_private {
-            optional_with(Tag::INTEGER, |f| f.unsigned("fieldSize", MAX_KEY_NUMBER)).parse(rest)?
+            optional_with(Tag::INTEGER, |f| {
+                f.unsigned_of(Field::FieldSize, MAX_KEY_NUMBER)
+            })
+            .parse(rest)?
         } else {
             (rest, None)
         };
@@ -409,12 +409,14 @@ fn key_value_attributes<'a>(
 /// `[0] { CommonSecretKeyAttributes ::= SEQUENCE { keyLen INTEGER OPTIONAL, ... } }`
 fn secret_key_len(s: &Element<'_>) -> Result<Option<u32>> {
     let inner = decoded(
-        required(Tag::SEQUENCE, "CommonSecretKeyAttributes SEQUENCE (30)"),
+        required(Tag::SEQUENCE, Field::CommonSecretKeyAttributes),
         |a| {
             contents(
                 a,
                 (
-                    optional_with(Tag::INTEGER, |k| k.unsigned("keyLen", MAX_KEY_NUMBER)),
+                    optional_with(Tag::INTEGER, |k| {
+                        k.unsigned_of(Field::KeyLen, MAX_KEY_NUMBER)
+                    }),
                     extensions,
                 )
                     .map(|(k, ())| k),
@@ -552,14 +554,14 @@ const PRIME256V1: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
 /// # Ok::<(), scboot::Error>(())
 /// ```
 pub fn ec_point(bytes: &[u8]) -> Result<&[u8]> {
-    fn bad<T>(what: &'static str, at: usize) -> Result<T> {
-        crate::span::fail(crate::error::ErrorKind::UnsupportedKey(what), at)
+    fn bad<T>(what: Field, at: usize) -> Result<T> {
+        crate::span::fail_of(crate::error::ErrorKind::UnsupportedKey, what, at)
     }
     let point = |p: &[u8], at: usize| -> Result<()> {
         match p {
             [0x04, rest @ ..] if rest.len() == 64 => Ok(()),
-            [0x02 | 0x03, ..] => bad("a compressed point", at),
-            _ => bad("not an uncompressed P-256 point (04, 64 bytes)", at),
+            [0x02 | 0x03, ..] => bad(Field::CompressedPoint, at),
+            _ => bad(Field::EcPoint, at),
         }
     };
     if bytes.len() == 65 && bytes[0] == 0x04 {
@@ -575,14 +577,14 @@ pub fn ec_point(bytes: &[u8]) -> Result<&[u8]> {
         Tag::OCTET_STRING => point(v, at).map(|()| v),
         Tag::BIT_STRING => match v {
             [0x00, p @ ..] => point(p, at + 1).map(|()| p),
-            _ => bad("a BIT STRING with unused bits", at),
+            _ => bad(Field::UnusedBitsInKey, at),
         },
         Tag::SEQUENCE => {
             let (alg, key) = contents(
                 &e,
                 (
-                    required(Tag::SEQUENCE, "AlgorithmIdentifier SEQUENCE (30)"),
-                    required(Tag::BIT_STRING, "subjectPublicKey BIT STRING (03)"),
+                    required(Tag::SEQUENCE, Field::AlgorithmIdentifier),
+                    required(Tag::BIT_STRING, Field::SubjectPublicKey),
                     end,
                 )
                     .map(|(a, k, ())| (a, k)),
@@ -590,24 +592,24 @@ pub fn ec_point(bytes: &[u8]) -> Result<&[u8]> {
             let (kind, curve) = contents(
                 &alg,
                 (
-                    required(Tag::OID, "algorithm OBJECT IDENTIFIER (06)"),
-                    required(Tag::OID, "namedCurve OBJECT IDENTIFIER (06)"),
+                    required(Tag::OID, Field::AlgorithmOid),
+                    required(Tag::OID, Field::NamedCurve),
                     end,
                 )
                     .map(|(a, c, ())| (a, c)),
             )?;
             if kind.value() != ID_EC_PUBLIC_KEY {
-                return bad("not id-ecPublicKey", kind.offset());
+                return bad(Field::KeyAlgorithm, kind.offset());
             }
             if curve.value() != PRIME256V1 {
-                return bad("a curve other than P-256", curve.offset());
+                return bad(Field::OtherCurve, curve.offset());
             }
             match key.value() {
                 [0x00, p @ ..] => point(p, key.value_offset() + 1).map(|()| p),
-                _ => bad("a BIT STRING with unused bits", key.value_offset()),
+                _ => bad(Field::UnusedBitsInKey, key.value_offset()),
             }
         }
-        _ => bad("not a SubjectPublicKeyInfo, OCTET STRING or BIT STRING", 0),
+        _ => bad(Field::KeyEncoding, 0),
     }
 }
 

@@ -7,7 +7,7 @@ use core::fmt;
 use nom::number::complete::{be_u16, be_u24, be_u8};
 
 use super::types::{ObjLnk, TlvType};
-use crate::error::{Error, ErrorKind, Result, Structure};
+use crate::error::{Error, ErrorKind, Field, Result, Structure};
 use crate::span::Span;
 
 /// One TLV record, borrowed from the input.
@@ -111,13 +111,7 @@ pub(super) fn record_slow(span: Span<'_>) -> Result<(TlvRecord<'_>, Span<'_>)> {
             },
             rest,
         )),
-        None => crate::span::fail(
-            ErrorKind::TlvLengthExceedsParent {
-                length: len,
-                available: rest.len(),
-            },
-            offset,
-        ),
+        None => crate::span::fail(ErrorKind::TlvLengthExceedsParent, offset),
     }
 }
 
@@ -261,13 +255,7 @@ pub(super) fn validate_run_precise(span: Span<'_>, top: u8) -> Result<()> {
     while !rest.is_empty() {
         let (r, next) = record(rest)?;
         if top & (1 << (r.kind as u8)) == 0 {
-            return crate::span::fail(
-                ErrorKind::TlvNesting {
-                    parent: None,
-                    child: r.kind.name(),
-                },
-                r.offset,
-            );
+            return crate::span::fail_of(ErrorKind::TlvNesting, r.kind.field(), r.offset);
         }
         if r.kind.is_container() {
             validate_children(&r)?;
@@ -283,26 +271,14 @@ pub(super) fn validate_children(r: &TlvRecord<'_>) -> Result<()> {
     while !rest.is_empty() {
         let (c, next) = record(rest)?;
         if !r.kind.allows(c.kind) {
-            return crate::span::fail(
-                ErrorKind::TlvNesting {
-                    parent: Some(r.kind.name()),
-                    child: c.kind.name(),
-                },
-                c.offset,
-            );
+            return crate::span::fail_of(ErrorKind::TlvNesting, c.kind.field(), c.offset);
         }
         if c.kind == TlvType::MultipleResource {
             let mut inner = c.value_span();
             while !inner.is_empty() {
                 let (ri, n) = record(inner)?;
                 if ri.kind != TlvType::ResourceInstance {
-                    return crate::span::fail(
-                        ErrorKind::TlvNesting {
-                            parent: Some(TlvType::MultipleResource.name()),
-                            child: ri.kind.name(),
-                        },
-                        ri.offset,
-                    );
+                    return crate::span::fail_of(ErrorKind::TlvNesting, ri.kind.field(), ri.offset);
                 }
                 inner = n;
             }
@@ -514,8 +490,8 @@ pub(crate) mod value {
 
 #[cold]
 #[inline(never)]
-fn value_error<T>(expected: &'static str, found: usize, offset: usize) -> Result<T> {
-    tlv_fail(ErrorKind::TlvValueLength { expected, found }, offset)
+fn value_error<T>(expected: Field, offset: usize) -> Result<T> {
+    Err(Error::of(ErrorKind::TlvValueLength, expected, offset).within(Structure::Tlv, None))
 }
 
 impl<'a> TlvRecord<'a> {
@@ -585,7 +561,7 @@ impl<'a> TlvRecord<'a> {
     pub fn as_integer(&self) -> Result<i64> {
         match value::integer(self.value) {
             Some(v) => Ok(v),
-            None => value_error("1, 2, 4 or 8", self.value.len(), self.value_offset()),
+            None => value_error(Field::Integer, self.value_offset()),
         }
     }
 
@@ -601,7 +577,7 @@ impl<'a> TlvRecord<'a> {
             [a, b] => u64::from(u16::from_be_bytes([a, b])),
             [a, b, c, d] => u64::from(u32::from_be_bytes([a, b, c, d])),
             [a, b, c, d, e, f, g, h] => u64::from_be_bytes([a, b, c, d, e, f, g, h]),
-            _ => return value_error("1, 2, 4 or 8", self.value.len(), self.value_offset()),
+            _ => return value_error(Field::Integer, self.value_offset()),
         })
     }
 
@@ -610,7 +586,7 @@ impl<'a> TlvRecord<'a> {
         Ok(match *self.value {
             [a, b, c, d] => f64::from(f32::from_be_bytes([a, b, c, d])),
             [a, b, c, d, e, f, g, h] => f64::from_be_bytes([a, b, c, d, e, f, g, h]),
-            _ => return value_error("4 or 8", self.value.len(), self.value_offset()),
+            _ => return value_error(Field::Float, self.value_offset()),
         })
     }
 
@@ -618,8 +594,8 @@ impl<'a> TlvRecord<'a> {
     pub fn as_bool(&self) -> Result<bool> {
         match (value::boolean(self.value), self.value) {
             (Some(b), _) => Ok(b),
-            (None, &[b]) => tlv_fail(ErrorKind::InvalidBoolean(b), self.value_offset()),
-            (None, _) => value_error("1", self.value.len(), self.value_offset()),
+            (None, &[_]) => tlv_fail(ErrorKind::InvalidBoolean, self.value_offset()),
+            (None, _) => value_error(Field::Boolean, self.value_offset()),
         }
     }
 
@@ -639,7 +615,7 @@ impl<'a> TlvRecord<'a> {
     pub fn as_objlnk(&self) -> Result<ObjLnk> {
         match value::objlnk(self.value) {
             Some(o) => Ok(o),
-            None => value_error("4", self.value.len(), self.value_offset()),
+            None => value_error(Field::ObjectLink, self.value_offset()),
         }
     }
 }

@@ -61,8 +61,18 @@ impl TlvType {
 }
 
 impl TlvType {
-    /// `Object Instance`, `Resource Instance`, `Multiple Resource`, `Resource`:
-    /// how errors name the type.
+    /// The error component naming this type.
+    pub(crate) const fn field(self) -> crate::error::Field {
+        use crate::error::Field;
+        match self {
+            TlvType::ObjectInstance => Field::ObjectInstance,
+            TlvType::ResourceInstance => Field::ResourceInstance,
+            TlvType::MultipleResource => Field::MultipleResource,
+            TlvType::Resource => Field::Resource,
+        }
+    }
+
+    /// `Object Instance`, `Resource Instance`, `Multiple Resource`, `Resource`.
     pub const fn name(self) -> &'static str {
         match self {
             TlvType::ObjectInstance => "Object Instance",
