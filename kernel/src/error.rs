@@ -627,3 +627,211 @@ impl fmt::Display for Field {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use std::string::ToString;
+
+    const KINDS: [ErrorKind; 40] = [
+        ErrorKind::Truncated,
+        ErrorKind::LengthExceedsParent,
+        ErrorKind::IndefiniteLength,
+        ErrorKind::LengthTooLong,
+        ErrorKind::ReservedLength,
+        ErrorKind::TagNumberTooLarge,
+        ErrorKind::NonMinimalTag,
+        ErrorKind::DepthExceeded,
+        ErrorKind::UnexpectedTag,
+        ErrorKind::MissingField,
+        ErrorKind::DuplicateField,
+        ErrorKind::TrailingData,
+        ErrorKind::UnsupportedChoice,
+        ErrorKind::TooLong,
+        ErrorKind::TooShort,
+        ErrorKind::OddPathLength,
+        ErrorKind::IndexWithoutLength,
+        ErrorKind::EmptyInteger,
+        ErrorKind::NonMinimalInteger,
+        ErrorKind::IntegerTooLarge,
+        ErrorKind::IntegerOutOfRange,
+        ErrorKind::EmptyBitString,
+        ErrorKind::InvalidUnusedBits,
+        ErrorKind::InvalidUtf8,
+        ErrorKind::InvalidCharacter,
+        ErrorKind::EmptyOid,
+        ErrorKind::NonMinimalOidArc,
+        ErrorKind::OidArcOverflow,
+        ErrorKind::TruncatedOid,
+        ErrorKind::ObjectCountMismatch,
+        ErrorKind::SizeExceedsFile,
+        ErrorKind::InvalidPadding,
+        ErrorKind::TlvLengthExceedsParent,
+        ErrorKind::TlvNesting,
+        ErrorKind::TlvValueLength,
+        ErrorKind::InvalidBoolean,
+        ErrorKind::WrongResourceType,
+        ErrorKind::DuplicateResource,
+        ErrorKind::WrongObject,
+        ErrorKind::UnsupportedKey,
+    ];
+
+    const FIELDS: [Field; 67] = [
+        Field::PrimitiveInteger,
+        Field::PrimitiveBitString,
+        Field::PrimitiveString,
+        Field::PrimitiveOid,
+        Field::GeneralizedTime,
+        Field::ApplicationTemplate,
+        Field::Aid,
+        Field::Label,
+        Field::Path,
+        Field::DiscretionaryData,
+        Field::PathSequence,
+        Field::EfidOrPath,
+        Field::PathIndex,
+        Field::PathLength,
+        Field::PathOrObjects,
+        Field::CommonObjectAttributes,
+        Field::CommonDataObjectAttributes,
+        Field::TypeAttributes,
+        Field::ObjectValue,
+        Field::OidDo,
+        Field::OidDoId,
+        Field::ApplicationName,
+        Field::AuthId,
+        Field::DirectValue,
+        Field::Url,
+        Field::UserConsent,
+        Field::TokenInfo,
+        Field::Version,
+        Field::SerialNumber,
+        Field::ManufacturerId,
+        Field::TokenFlags,
+        Field::IssuerId,
+        Field::HolderId,
+        Field::LastUpdate,
+        Field::PreferredLanguage,
+        Field::BootstrapData,
+        Field::FcpTemplate,
+        Field::FileDescriptor,
+        Field::ObjectInstance,
+        Field::ResourceInstance,
+        Field::MultipleResource,
+        Field::Resource,
+        Field::Boolean,
+        Field::Integer,
+        Field::Float,
+        Field::ObjectLink,
+        Field::SecurityMode,
+        Field::ShortServerId,
+        Field::AlgorithmIdentifier,
+        Field::AlgorithmOid,
+        Field::NamedCurve,
+        Field::SubjectPublicKey,
+        Field::CommonKeyAttributes,
+        Field::CommonSecretKeyAttributes,
+        Field::KeyAttributes,
+        Field::KeyId,
+        Field::KeyUsage,
+        Field::Native,
+        Field::KeyReference,
+        Field::FieldSize,
+        Field::KeyLen,
+        Field::UnusedBitsInKey,
+        Field::CompressedPoint,
+        Field::OtherCurve,
+        Field::KeyEncoding,
+        Field::EcPoint,
+        Field::KeyAlgorithm,
+    ];
+
+    /// Every kind and every component has its own words: two that read
+    /// the same would make two errors look alike.
+    #[test]
+    fn kinds_and_fields_have_distinct_names() {
+        let kinds: HashSet<&str> = KINDS.iter().map(|k| k.describe()).collect();
+        assert_eq!(kinds.len(), KINDS.len());
+        assert!(kinds.iter().all(|d| d.len() > 8), "{kinds:?}");
+        let fields: HashSet<&str> = FIELDS.iter().map(|f| f.name()).collect();
+        assert_eq!(fields.len(), FIELDS.len());
+        assert!(fields.iter().all(|n| !n.is_empty()));
+        for f in FIELDS {
+            assert_eq!(f.to_string(), f.name());
+        }
+    }
+
+    /// The message: structure, entry, offset, then the kind in words,
+    /// with the component where the error names one.
+    #[test]
+    fn messages_name_structure_offset_kind_and_component() {
+        let e = Error::new(ErrorKind::Truncated, 7);
+        assert_eq!(
+            e.to_string(),
+            "element at offset 7: input ends inside a header or fixed-size field"
+        );
+        let e =
+            Error::of(ErrorKind::TooLong, Field::Path, 41).within(Structure::DodfEntry, Some(2));
+        assert_eq!(
+            (e.structure(), e.index(), e.field()),
+            (Structure::DodfEntry, Some(2), Some(Field::Path))
+        );
+        assert_eq!(
+            e.to_string(),
+            "DODF entry 2 at offset 41: path is longer than its bound"
+        );
+        // An inner structure's claim stands.
+        let e = e.within(Structure::Dodf, None);
+        assert_eq!((e.structure(), e.index()), (Structure::DodfEntry, Some(2)));
+        let cases = [
+            (
+                ErrorKind::UnexpectedTag,
+                "expected AID (4F), found another tag",
+            ),
+            (ErrorKind::MissingField, "AID (4F) is missing"),
+            (ErrorKind::DuplicateField, "AID (4F) appears twice"),
+            (
+                ErrorKind::UnsupportedChoice,
+                "AID (4F): unsupported alternative",
+            ),
+            (ErrorKind::TooLong, "AID (4F) is longer than its bound"),
+            (ErrorKind::TooShort, "AID (4F) is shorter than its bound"),
+            (ErrorKind::IntegerOutOfRange, "AID (4F) is out of range"),
+            (
+                ErrorKind::InvalidCharacter,
+                "AID (4F) contains a forbidden byte",
+            ),
+            (ErrorKind::TlvNesting, "AID (4F) not allowed here"),
+            (
+                ErrorKind::TlvValueLength,
+                "value length not allowed for AID (4F)",
+            ),
+            (ErrorKind::UnsupportedKey, "unsupported key: AID (4F)"),
+            (
+                ErrorKind::InvalidUtf8,
+                "string is not valid UTF-8 (AID (4F))",
+            ),
+        ];
+        for (kind, words) in cases {
+            let e = Error::of(kind, Field::Aid, 3);
+            assert_eq!(e.to_string(), std::format!("element at offset 3: {words}"));
+        }
+        for k in KINDS {
+            let e = Error::new(k, 0);
+            assert_eq!(
+                e.to_string(),
+                std::format!("element at offset 0: {}", k.describe())
+            );
+            assert_eq!(k.to_string(), k.describe());
+        }
+    }
+
+    /// Small enough to return through every parser: 16 bytes on a 32-bit
+    /// target, 24 on a 64-bit one.
+    #[test]
+    fn an_error_is_small() {
+        let words = core::mem::size_of::<usize>() / 4;
+        assert_eq!(core::mem::size_of::<Error>(), 8 + 8 * words);
+    }
+}
