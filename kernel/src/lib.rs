@@ -77,7 +77,7 @@
 //! * `extended-length`: READ BINARY above 256 bytes. Without it the
 //!   procedure's response buffer is sized for short APDUs.
 //! * `fast-paths`: the parsers' fast paths beside their precise walks.
-//!   Without it results and errors are the same, parses take up to 3.8
+//!   Without it results and errors are the same, parses take up to 3.5
 //!   times the instructions, and a Cortex-M4 image is 3.8 KB smaller.
 #![no_std]
 #![forbid(unsafe_code)]
