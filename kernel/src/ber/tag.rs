@@ -6,6 +6,11 @@ use core::fmt;
 /// High tag numbers are bounded to this many subsequent octets (numbers < 2^21).
 pub const MAX_TAG_SUBSEQUENT_OCTETS: usize = 3;
 
+/// The largest tag number a [`Tag`] holds: `Tag::new` keeps a larger one
+/// as this (no tag this crate reads or writes comes near: it reads numbers
+/// below 2^21, [`MAX_TAG_SUBSEQUENT_OCTETS`]).
+const MAX_NUMBER: u32 = 0x00FF_FFFF;
+
 /// Tag class (X.690 8.1.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TagClass {
@@ -21,10 +26,11 @@ pub enum TagClass {
 
 /// A BER tag: class, primitive/constructed, number.
 ///
-/// Packed in one word (class and constructed bits of the first identifier
-/// octet above the number), so comparing two tags is one comparison.
+/// Packed in one 32-bit word (the class and constructed bits of the first
+/// identifier octet above a 24-bit number), so comparing two tags is one
+/// comparison, on a 32-bit target too.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Tag(u64);
+pub struct Tag(u32);
 
 impl Tag {
     /// BOOLEAN.
@@ -53,19 +59,26 @@ impl Tag {
     /// The tag of a one-octet identifier (low tag number, bits 5..1 not all ones).
     #[inline]
     pub(crate) const fn low(b: u8) -> Tag {
-        Tag(((b & 0xE0) as u64) << 32 | (b & 0x1F) as u64)
+        Tag(((b & 0xE0) as u32) << 24 | (b & 0x1F) as u32)
     }
 
-    /// A tag from its parts.
+    /// A tag from its parts. A number above 2^24 - 1 is kept as
+    /// 2^24 - 1, which no BER tag this crate writes may carry
+    /// ([`Tag::is_encodable`] is false for both).
     pub const fn new(class: TagClass, constructed: bool, number: u32) -> Tag {
-        let c: u64 = match class {
+        let c: u32 = match class {
             TagClass::Universal => 0x00,
             TagClass::Application => 0x40,
             TagClass::ContextSpecific => 0x80,
             TagClass::Private => 0xC0,
         };
         let c = if constructed { c | 0x20 } else { c };
-        Tag(c << 32 | number as u64)
+        let number = if number > MAX_NUMBER {
+            MAX_NUMBER
+        } else {
+            number
+        };
+        Tag(c << 24 | number)
     }
 
     const fn universal(number: u32, constructed: bool) -> Tag {
@@ -99,12 +112,12 @@ impl Tag {
 
     /// The tag number.
     pub const fn number(&self) -> u32 {
-        self.0 as u32
+        self.0 & MAX_NUMBER
     }
 
     /// Class and constructed bits, as in the first identifier octet.
     const fn class_bits(&self) -> u8 {
-        (self.0 >> 32) as u8
+        (self.0 >> 24) as u8
     }
 
     /// The identifier octets of this tag and how many of the 4 are used.

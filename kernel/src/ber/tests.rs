@@ -38,12 +38,29 @@ fn tag_parts_round_trip() {
         TagClass::Private,
     ] {
         for constructed in [false, true] {
-            for number in [0u32, 1, 30, 31, 127, 128, 16_383, (1 << 21) - 1, u32::MAX] {
+            for number in [
+                0u32,
+                1,
+                30,
+                31,
+                127,
+                128,
+                16_383,
+                (1 << 21) - 1,
+                1 << 21,
+                (1 << 24) - 1,
+                1 << 24,
+                u32::MAX,
+            ] {
                 let t = Tag::new(class, constructed, number);
+                // Numbers above 2^24 - 1 are kept as 2^24 - 1: still not
+                // encodable, and the class and constructed bit intact.
+                let kept = number.min((1 << 24) - 1);
                 assert_eq!(
                     (t.class(), t.is_constructed(), t.number()),
-                    (class, constructed, number)
+                    (class, constructed, kept)
                 );
+                assert_eq!(t.is_encodable(), number < (1 << 21));
                 if number < 31 {
                     assert_eq!(Tag::low(t.first_byte()), t);
                 }
