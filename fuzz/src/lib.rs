@@ -23,6 +23,8 @@ fn encode<T: Encode>(v: &T) -> Vec<u8> {
     out
 }
 
+use scboot::ErrorKind;
+
 /// Every error formats (the CLI prints them), with its parts.
 fn show(e: &scboot::Error) {
     let s = e.to_string();
@@ -33,6 +35,10 @@ fn show(e: &scboot::Error) {
         e.index(),
         e.kind().to_string(),
     );
+    // The component, where the error names one, is in the message.
+    if let Some(f) = e.field() {
+        assert!(s.contains(&f.to_string()), "{s}");
+    }
 }
 
 /// The generic BER API over the same bytes: element, children, walker.
@@ -46,16 +52,40 @@ fn generic_ber(data: &[u8]) {
                 e.tag().first_byte(),
                 e.tag().class(),
             );
+            // The identifier octets as a number are the first
+            // `encoded_len` octets of the input, big-endian.
+            let id = data[..e.tag().encoded_len()]
+                .iter()
+                .fold(0u32, |v, &b| (v << 8) | u32::from(b));
+            assert_eq!(e.tag().identifier(), id);
             for c in e.children().take(64) {
                 match c {
                     Ok(c) => {
                         let _ = (
-                            c.integer(),
-                            c.bit_string().map(|b| (b.len(), b.is_empty(), b.bit(3))),
-                            c.utf8(),
+                            c.integer().map_err(|e| show(&e)),
+                            c.bit_string()
+                                .map(|b| (b.len(), b.is_empty(), b.bit(3)))
+                                .map_err(|e| show(&e)),
+                            c.utf8().map_err(|e| show(&e)),
                         );
-                        if let Ok(o) = c.oid() {
-                            let _ = format!("{o} {o:?}");
+                        // The bounded readers: a bound at the value's
+                        // length passes, one below it fails at the element.
+                        let n = c.value().len();
+                        assert_eq!(c.check_max(n), Ok(()));
+                        assert_eq!(c.check_min(n), Ok(()));
+                        if n > 0 {
+                            let e = c.check_max(n - 1).unwrap_err();
+                            assert_eq!((e.kind(), e.offset()), (ErrorKind::TooLong, c.offset()));
+                        }
+                        let e = c.check_min(n + 1).unwrap_err();
+                        assert_eq!((e.kind(), e.offset()), (ErrorKind::TooShort, c.offset()));
+                        assert_eq!(c.bounded_utf8(n), c.utf8());
+                        if let (Ok(v), Ok(u)) = (c.integer(), c.unsigned(u32::MAX)) {
+                            assert_eq!(i64::from(u), v);
+                        }
+                        match c.oid() {
+                            Ok(o) => drop(format!("{o} {o:?}")),
+                            Err(e) => show(&e),
                         }
                     }
                     Err(e) => show(&e),
@@ -69,6 +99,36 @@ fn generic_ber(data: &[u8]) {
     }
     for e in scboot::ber::Elements::new(data).take(64).flatten() {
         let _ = e.tag().is_encodable();
+    }
+    // A tag built from parts: the number kept (at most 2^24 - 1), the
+    // class and constructed bit intact; an encodable one reads back.
+    if let [a, b, c, d, ..] = *data {
+        use scboot::ber::{Tag, TagClass};
+        let number = u32::from_be_bytes([a, b, c, d]);
+        let class = [
+            TagClass::Universal,
+            TagClass::Application,
+            TagClass::ContextSpecific,
+            TagClass::Private,
+        ][usize::from(a >> 6)];
+        let constructed = a & 0x20 != 0;
+        let t = Tag::new(class, constructed, number);
+        assert_eq!(
+            (t.class(), t.is_constructed(), t.number()),
+            (class, constructed, number.min(0x00FF_FFFF))
+        );
+        assert_eq!(t.is_encodable(), number < 1 << 21);
+        assert_eq!(
+            Tag::application(number, constructed).class(),
+            TagClass::Application
+        );
+        if t.is_encodable() {
+            let (octets, n) = t.to_bytes();
+            let mut enc = octets[..n].to_vec();
+            enc.push(0);
+            let (e, _) = scboot::ber::Element::parse(&enc).expect("an encodable tag parses");
+            assert_eq!(e.tag(), t);
+        }
     }
 }
 

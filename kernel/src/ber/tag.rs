@@ -166,7 +166,7 @@ impl Tag {
 
 impl Tag {
     /// The identifier octets as one big-endian number (`0x30`, `0xA1`,
-    /// `0x9F1F`): how errors name a tag.
+    /// `0x9F1F`): how a person reads a tag.
     pub const fn identifier(&self) -> u32 {
         let (b, n) = self.to_bytes();
         let mut v = 0u32;

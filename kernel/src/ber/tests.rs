@@ -69,7 +69,7 @@ fn tag_parts_round_trip() {
     }
 }
 
-/// How errors name a tag: its identifier octets as one big-endian number,
+/// How a person reads a tag: its identifier octets as one big-endian number,
 /// one octet for a low tag number, more for a high one.
 #[test]
 fn tag_identifiers_are_the_identifier_octets() {
