@@ -142,36 +142,19 @@ impl<'a> Walker<'a> {
 
     fn single(&self, r: &TlvRecord<'_>) -> Result<()> {
         if r.kind() != TlvType::Resource {
-            return err(
-                ErrorKind::WrongResourceType,
-                None,
-                r.offset(),
-                self.structure,
-                self.instance,
-            );
+            return self.wrong_type(r);
         }
         Ok(())
     }
 
-    fn integer(&self, r: &TlvRecord<'_>) -> Result<i64> {
-        self.single(r)?;
-        self.fix(r.as_integer())
-    }
-
-    fn short_server_id(&self, r: &TlvRecord<'_>) -> Result<u16> {
-        let v = self.integer(r)?;
-        match u16::try_from(v) {
-            Ok(id @ 1..=65534) => Ok(id),
-            _ => self.out_of_range(r, Field::ShortServerId),
-        }
-    }
-
-    fn security_mode(&self, r: &TlvRecord<'_>) -> Result<SecurityMode> {
-        let v = self.integer(r)?;
-        match SecurityMode::from_value(v) {
-            Some(m) => Ok(m),
-            None => self.out_of_range(r, Field::SecurityMode),
-        }
+    fn wrong_type<T>(&self, r: &TlvRecord<'_>) -> Result<T> {
+        err(
+            ErrorKind::WrongResourceType,
+            None,
+            r.offset(),
+            self.structure,
+            self.instance,
+        )
     }
 
     fn out_of_range<T>(&self, r: &TlvRecord<'_>, field: Field) -> Result<T> {
@@ -184,25 +167,94 @@ impl<'a> Walker<'a> {
         )
     }
 
-    fn boolean(&self, r: &TlvRecord<'_>) -> Result<bool> {
+    /// Decode the single Resource `r` as `kind`, every error named: one
+    /// decoder for every resource of both objects (the precise walk is
+    /// code a device carries once, not once per resource).
+    #[inline(never)]
+    fn decode(&self, kind: Kind, r: &TlvRecord<'a>) -> Result<Value<'a>> {
+        if let Kind::Integers = kind {
+            if r.kind() != TlvType::MultipleResource {
+                return self.wrong_type(r);
+            }
+            for ri in r.children() {
+                self.fix(ri.as_integer())?;
+            }
+            return Ok(Value::Integers(*r));
+        }
         self.single(r)?;
-        self.fix(r.as_bool())
+        let v = match kind {
+            Kind::Text => Value::Text(self.fix(r.as_str())?),
+            Kind::Boolean => Value::Boolean(self.fix(r.as_bool())?),
+            Kind::Opaque => Value::Opaque(r.as_opaque()),
+            Kind::Objlnk => Value::Objlnk(self.fix(r.as_objlnk())?),
+            Kind::Integer | Kind::ShortServerId | Kind::SecurityMode => {
+                let i = self.fix(r.as_integer())?;
+                match kind {
+                    Kind::ShortServerId => match u16::try_from(i) {
+                        Ok(id @ 1..=65534) => Value::ShortServerId(id),
+                        _ => return self.out_of_range(r, Field::ShortServerId),
+                    },
+                    Kind::SecurityMode => match SecurityMode::from_value(i) {
+                        Some(m) => Value::SecurityMode(m),
+                        None => return self.out_of_range(r, Field::SecurityMode),
+                    },
+                    _ => Value::Integer(i),
+                }
+            }
+            // Taken above: a Multiple Resource is no single Resource.
+            Kind::Integers => return self.wrong_type(r),
+        };
+        Ok(v)
     }
+}
 
-    fn text(&self, r: &TlvRecord<'a>) -> Result<&'a str> {
-        self.single(r)?;
-        self.fix(r.as_str())
-    }
+/// The kinds of value in the resource tables: each names a decoder in
+/// [`fast`] and an arm of [`Walker::decode`].
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Boolean,
+    Integer,
+    Opaque,
+    ShortServerId,
+    SecurityMode,
+    Objlnk,
+    /// A Multiple Resource of integers.
+    Integers,
+}
 
-    fn opaque(&self, r: &TlvRecord<'a>) -> Result<&'a [u8]> {
-        self.single(r)?;
-        Ok(r.as_opaque())
-    }
+/// A resource's decoded value, as the precise walk hands it to the
+/// instance.
+#[derive(Clone, Copy)]
+enum Value<'a> {
+    Text(&'a str),
+    Boolean(bool),
+    Integer(i64),
+    Opaque(&'a [u8]),
+    ShortServerId(u16),
+    SecurityMode(SecurityMode),
+    Objlnk(ObjLnk),
+    /// The Multiple Resource, every instance an integer.
+    Integers(TlvRecord<'a>),
+}
 
-    fn objlnk(&self, r: &TlvRecord<'_>) -> Result<ObjLnk> {
-        self.single(r)?;
-        self.fix(r.as_objlnk())
+/// The precise walk of an Object Instance: each resource `kind_of` knows
+/// is decoded ([`Walker::decode`]) and handed to `store`; the first error
+/// is returned with its offset and reason. One walk for both objects.
+#[inline(never)]
+fn walk_precise<'a>(
+    rec: &TlvRecord<'a>,
+    structure: Structure,
+    kind_of: fn(u16) -> Option<Kind>,
+    store: &mut dyn FnMut(u16, Value<'a>),
+) -> Result<()> {
+    let mut w = Walker::new(rec, structure)?;
+    while let Some(r) = w.next()? {
+        if let Some(kind) = kind_of(r.id()) {
+            store(r.id(), w.decode(kind, &r)?);
+        }
     }
+    Ok(())
 }
 
 /// The fast decoders, one per kind of the resource tables: the value bytes
@@ -234,7 +286,7 @@ mod fast {
 /// The single-value resources of an object, each with its field and its
 /// kind: the fast decode (`set_fast`) and the precise one (`set_precise`)
 /// are both generated from this one table, so they cannot list different
-/// resources. A kind names a decoder in [`fast`] and a method of `Walker`.
+/// resources. A kind names a decoder in [`fast`], a [`Kind`] and a [`Value`].
 macro_rules! single_resources {
     ($object:ident { $($id:literal => $field:ident: $kind:ident,)* }) => {
         impl<'a> $object<'a> {
@@ -268,16 +320,77 @@ macro_rules! single_resources {
                 Some(true)
             }
 
-            /// Decode resource `r` into its field, with every error named;
-            /// a resource not in the table is left alone.
-            fn set_precise(&mut self, w: &Walker<'a>, r: &TlvRecord<'a>) -> Result<()> {
-                match r.id() {
-                    $($id => self.$field = Some(w.$kind(r)?),)*
+            /// The kind of resource `id` for the precise walk; `None`: not
+            /// in the table, left alone.
+            #[inline(always)]
+            fn precise_kind(id: u16) -> Option<Kind> {
+                Some(match id {
+                    $($id => kind!($kind),)*
+                    _ => return None,
+                })
+            }
+
+            /// Store the value the precise walk decoded for resource `id`
+            /// (of its table kind) in its field.
+            #[inline(always)]
+            fn store(&mut self, id: u16, v: Value<'a>) {
+                match (id, v) {
+                    $(($id, value!($kind, x)) => self.$field = Some(x),)*
+                    // A value always has its resource's kind.
                     _ => {}
                 }
-                Ok(())
             }
         }
+    };
+}
+
+/// The [`Kind`] of a kind in the resource tables.
+macro_rules! kind {
+    (text) => {
+        Kind::Text
+    };
+    (boolean) => {
+        Kind::Boolean
+    };
+    (integer) => {
+        Kind::Integer
+    };
+    (opaque) => {
+        Kind::Opaque
+    };
+    (short_server_id) => {
+        Kind::ShortServerId
+    };
+    (security_mode) => {
+        Kind::SecurityMode
+    };
+    (objlnk) => {
+        Kind::Objlnk
+    };
+}
+
+/// The [`Value`] pattern of a kind in the resource tables, binding `$x`.
+macro_rules! value {
+    (text, $x:ident) => {
+        Value::Text($x)
+    };
+    (boolean, $x:ident) => {
+        Value::Boolean($x)
+    };
+    (integer, $x:ident) => {
+        Value::Integer($x)
+    };
+    (opaque, $x:ident) => {
+        Value::Opaque($x)
+    };
+    (short_server_id, $x:ident) => {
+        Value::ShortServerId($x)
+    };
+    (security_mode, $x:ident) => {
+        Value::SecurityMode($x)
+    };
+    (objlnk, $x:ident) => {
+        Value::Objlnk($x)
     };
 }
 
@@ -460,27 +573,19 @@ impl<'a> SecurityInstance<'a> {
     #[cold]
     #[inline(never)]
     fn fill_precise(&mut self) -> Result<()> {
-        let mut w = Walker::new(&self.record, Structure::SecurityInstance)?;
-        while let Some(r) = w.next()? {
-            if r.id() != 16 {
-                self.set_precise(&w, &r)?;
-                continue;
-            }
-            if r.kind() != TlvType::MultipleResource {
-                return err(
-                    ErrorKind::WrongResourceType,
-                    None,
-                    r.offset(),
-                    w.structure,
-                    w.instance,
-                );
-            }
-            for ri in r.children() {
-                w.fix(ri.as_integer())?;
-            }
-            self.ciphersuites = Some(r);
-        }
-        Ok(())
+        let record = self.record;
+        walk_precise(
+            &record,
+            Structure::SecurityInstance,
+            |id| match id {
+                16 => Some(Kind::Integers),
+                _ => Self::precise_kind(id),
+            },
+            &mut |id, v| match v {
+                Value::Integers(r) => self.ciphersuites = Some(r),
+                _ => self.store(id, v),
+            },
+        )
     }
 
     /// The instance id.
@@ -602,11 +707,13 @@ impl<'a> ServerInstance<'a> {
     #[cold]
     #[inline(never)]
     fn fill_precise(&mut self) -> Result<()> {
-        let mut w = Walker::new(&self.record, Structure::ServerInstance)?;
-        while let Some(r) = w.next()? {
-            self.set_precise(&w, &r)?;
-        }
-        Ok(())
+        let record = self.record;
+        walk_precise(
+            &record,
+            Structure::ServerInstance,
+            Self::precise_kind,
+            &mut |id, v| self.store(id, v),
+        )
     }
 
     /// The instance id.
