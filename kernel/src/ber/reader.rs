@@ -97,16 +97,25 @@ impl<'a> Parser<Span<'a>> for Required {
 
     #[inline(always)]
     fn process<OM: OutputMode>(&mut self, input: Span<'a>) -> NomResult<'a, OM, Element<'a>> {
-        emit::<OM, _>(if input.is_empty() {
-            fail_of(ErrorKind::MissingField, self.what, input.end())
-        } else {
-            next_element(input).and_then(|(e, rest)| {
-                if e.tag() == self.tag {
-                    Ok((rest, e))
-                } else {
-                    fail_of(ErrorKind::UnexpectedTag, self.what, e.offset())
-                }
-            })
+        emit::<OM, _>(required_element(self.tag, self.what, input))
+    }
+}
+
+/// [`Required`]'s read: inline with the `fast-paths` feature, where it is
+/// the straight-line read of a component; without it, one copy that every
+/// component shares (smaller code on a device).
+#[cfg_attr(feature = "fast-paths", inline(always))]
+#[cfg_attr(not(feature = "fast-paths"), inline(never))]
+fn required_element(tag: Tag, what: Field, input: Span<'_>) -> Result<(Span<'_>, Element<'_>)> {
+    if input.is_empty() {
+        fail_of(ErrorKind::MissingField, what, input.end())
+    } else {
+        next_element(input).and_then(|(e, rest)| {
+            if e.tag() == tag {
+                Ok((rest, e))
+            } else {
+                fail_of(ErrorKind::UnexpectedTag, what, e.offset())
+            }
         })
     }
 }
@@ -128,17 +137,27 @@ impl<'a> Parser<Span<'a>> for Present {
 
     #[inline(always)]
     fn process<OM: OutputMode>(&mut self, input: Span<'a>) -> NomResult<'a, OM, Element<'a>> {
-        emit::<OM, _>(if input.is_empty() {
-            fail_of(ErrorKind::MissingField, self.what, input.offset())
-        } else {
-            next_element(input).map(|(e, rest)| (rest, e))
-        })
+        emit::<OM, _>(present_element(self.what, input))
+    }
+}
+
+/// [`Present`]'s read, shared out of line without the `fast-paths`
+/// feature, as [`required_element`].
+#[cfg_attr(feature = "fast-paths", inline(always))]
+#[cfg_attr(not(feature = "fast-paths"), inline(never))]
+fn present_element(what: Field, input: Span<'_>) -> Result<(Span<'_>, Element<'_>)> {
+    if input.is_empty() {
+        fail_of(ErrorKind::MissingField, what, input.offset())
+    } else {
+        next_element(input).map(|(e, rest)| (rest, e))
     }
 }
 
 /// The next element if it has `tag`: one identifier octet decides (a
-/// low-number tag), so another element is left unread.
-#[inline(always)]
+/// low-number tag), so another element is left unread. Shared out of line
+/// without the `fast-paths` feature, as [`required_element`].
+#[cfg_attr(feature = "fast-paths", inline(always))]
+#[cfg_attr(not(feature = "fast-paths"), inline(never))]
 fn take_if<'a>(tag: Tag, input: Span<'a>) -> Result<(Span<'a>, Option<Element<'a>>)> {
     match input.bytes().first() {
         Some(&b) if b == tag.first_byte() => next_element(input).map(|(e, rest)| (rest, Some(e))),
