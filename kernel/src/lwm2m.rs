@@ -284,9 +284,10 @@ mod fast {
 }
 
 /// The single-value resources of an object, each with its field and its
-/// kind: the fast decode (`set_fast`) and the precise one (`set_precise`)
-/// are both generated from this one table, so they cannot list different
-/// resources. A kind names a decoder in [`fast`], a [`Kind`] and a [`Value`].
+/// kind: the fast decode (`set_fast`) and the precise one (`precise_kind`
+/// and `store`, around [`walk_precise`]) are both generated from this one
+/// table, so they cannot list different resources. A kind names a decoder
+/// in [`fast`], a [`Kind`] and a [`Value`].
 macro_rules! single_resources {
     ($object:ident { $($id:literal => $field:ident: $kind:ident,)* }) => {
         impl<'a> $object<'a> {
