@@ -8,6 +8,9 @@
 #![no_std]
 #![no_main]
 
+// The interrupt vectors: your device's PAC provides them (here the
+// emulated board's, `src/board.rs`).
+use board as _;
 use cortex_m_rt::entry;
 use embedded_io::{Read, Write};
 

@@ -17,6 +17,9 @@ use scboot::monitor::{Monitor, Verdict};
 use scboot::procedure::{run, Bootstrap, Card, Config, Fault, RunError};
 use scboot::scp03::StaticKeyBytes;
 
+// The board's interrupt vectors (`src/board.rs`, what a PAC provides).
+use board as _;
+
 /// Two recorded runs: a bootstrap, then a check.
 static TRANSCRIPT: &[u8] = include_bytes!("../transcript.bin");
 
