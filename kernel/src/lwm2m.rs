@@ -286,10 +286,11 @@ mod fast {
 /// The single-value resources of an object, each with its field and its
 /// kind: the fast decode (`set_fast`) and the precise one (`precise_kind`
 /// and `store`, around [`walk_precise`]) are both generated from this one
-/// table, so they cannot list different resources. A kind names a decoder
-/// in [`fast`], a [`Kind`] and a [`Value`].
+/// table, so they cannot list different resources. An entry `id => field:
+/// Kind(decoder)` names the [`Kind`] (and so the [`Value`]) of the precise
+/// walk and the decoder in [`fast`].
 macro_rules! single_resources {
-    ($object:ident { $($id:literal => $field:ident: $kind:ident,)* }) => {
+    ($object:ident { $($id:literal => $field:ident: $Kind:ident($kind:ident),)* }) => {
         impl<'a> $object<'a> {
             /// Decode the resources of `self.record` into `self`, in place:
             /// the fast path first (with the `fast-paths` feature); should
@@ -326,7 +327,7 @@ macro_rules! single_resources {
             #[inline(always)]
             fn precise_kind(id: u16) -> Option<Kind> {
                 Some(match id {
-                    $($id => kind!($kind),)*
+                    $($id => Kind::$Kind,)*
                     _ => return None,
                 })
             }
@@ -336,7 +337,7 @@ macro_rules! single_resources {
             #[inline(always)]
             fn store(&mut self, id: u16, v: Value<'a>) {
                 match (id, v) {
-                    $(($id, value!($kind, x)) => self.$field = Some(x),)*
+                    $(($id, Value::$Kind(x)) => self.$field = Some(x),)*
                     // A value always has its resource's kind.
                     _ => {}
                 }
@@ -345,99 +346,49 @@ macro_rules! single_resources {
     };
 }
 
-/// The [`Kind`] of a kind in the resource tables.
-macro_rules! kind {
-    (text) => {
-        Kind::Text
-    };
-    (boolean) => {
-        Kind::Boolean
-    };
-    (integer) => {
-        Kind::Integer
-    };
-    (opaque) => {
-        Kind::Opaque
-    };
-    (short_server_id) => {
-        Kind::ShortServerId
-    };
-    (security_mode) => {
-        Kind::SecurityMode
-    };
-    (objlnk) => {
-        Kind::Objlnk
-    };
-}
-
-/// The [`Value`] pattern of a kind in the resource tables, binding `$x`.
-macro_rules! value {
-    (text, $x:ident) => {
-        Value::Text($x)
-    };
-    (boolean, $x:ident) => {
-        Value::Boolean($x)
-    };
-    (integer, $x:ident) => {
-        Value::Integer($x)
-    };
-    (opaque, $x:ident) => {
-        Value::Opaque($x)
-    };
-    (short_server_id, $x:ident) => {
-        Value::ShortServerId($x)
-    };
-    (security_mode, $x:ident) => {
-        Value::SecurityMode($x)
-    };
-    (objlnk, $x:ident) => {
-        Value::Objlnk($x)
-    };
-}
-
 single_resources!(SecurityInstance {
-    0 => server_uri: text,
-    1 => bootstrap_server: boolean,
-    2 => security_mode: security_mode,
-    3 => public_key_or_identity: opaque,
-    4 => server_public_key: opaque,
-    5 => secret_key: opaque,
-    6 => sms_security_mode: integer,
-    7 => sms_binding_key_parameters: opaque,
-    8 => sms_binding_secret_keys: opaque,
-    9 => server_sms_number: text,
-    10 => short_server_id: short_server_id,
-    11 => client_hold_off_time: integer,
-    12 => bootstrap_server_account_timeout: integer,
-    13 => matching_type: integer,
-    14 => sni: text,
-    15 => certificate_usage: integer,
-    17 => oscore_security_mode: objlnk,
+    0 => server_uri: Text(text),
+    1 => bootstrap_server: Boolean(boolean),
+    2 => security_mode: SecurityMode(security_mode),
+    3 => public_key_or_identity: Opaque(opaque),
+    4 => server_public_key: Opaque(opaque),
+    5 => secret_key: Opaque(opaque),
+    6 => sms_security_mode: Integer(integer),
+    7 => sms_binding_key_parameters: Opaque(opaque),
+    8 => sms_binding_secret_keys: Opaque(opaque),
+    9 => server_sms_number: Text(text),
+    10 => short_server_id: ShortServerId(short_server_id),
+    11 => client_hold_off_time: Integer(integer),
+    12 => bootstrap_server_account_timeout: Integer(integer),
+    13 => matching_type: Integer(integer),
+    14 => sni: Text(text),
+    15 => certificate_usage: Integer(integer),
+    17 => oscore_security_mode: Objlnk(objlnk),
 });
 
 // 4, 8 and 9 are executable resources: no value to read.
 single_resources!(ServerInstance {
-    0 => short_server_id: short_server_id,
-    1 => lifetime: integer,
-    2 => default_min_period: integer,
-    3 => default_max_period: integer,
-    5 => disable_timeout: integer,
-    6 => notification_storing: boolean,
-    7 => binding: text,
-    10 => apn_link: objlnk,
-    11 => tls_dtls_alert_code: integer,
-    12 => last_bootstrapped: integer,
-    13 => registration_priority_order: integer,
-    14 => initial_registration_delay_timer: integer,
-    15 => registration_failure_block: boolean,
-    16 => bootstrap_on_registration_failure: boolean,
-    17 => communication_retry_count: integer,
-    18 => communication_retry_timer: integer,
-    19 => communication_sequence_delay_timer: integer,
-    20 => communication_sequence_retry_count: integer,
-    21 => trigger: boolean,
-    22 => preferred_transport: text,
-    23 => mute_send: boolean,
+    0 => short_server_id: ShortServerId(short_server_id),
+    1 => lifetime: Integer(integer),
+    2 => default_min_period: Integer(integer),
+    3 => default_max_period: Integer(integer),
+    5 => disable_timeout: Integer(integer),
+    6 => notification_storing: Boolean(boolean),
+    7 => binding: Text(text),
+    10 => apn_link: Objlnk(objlnk),
+    11 => tls_dtls_alert_code: Integer(integer),
+    12 => last_bootstrapped: Integer(integer),
+    13 => registration_priority_order: Integer(integer),
+    14 => initial_registration_delay_timer: Integer(integer),
+    15 => registration_failure_block: Boolean(boolean),
+    16 => bootstrap_on_registration_failure: Boolean(boolean),
+    17 => communication_retry_count: Integer(integer),
+    18 => communication_retry_timer: Integer(integer),
+    19 => communication_sequence_delay_timer: Integer(integer),
+    20 => communication_sequence_retry_count: Integer(integer),
+    21 => trigger: Boolean(boolean),
+    22 => preferred_transport: Text(text),
+    23 => mute_send: Boolean(boolean),
 });
 
 /// A Security object (0) instance.
