@@ -140,13 +140,6 @@ impl<'a> Walker<'a> {
         })
     }
 
-    fn single(&self, r: &TlvRecord<'_>) -> Result<()> {
-        if r.kind() != TlvType::Resource {
-            return self.wrong_type(r);
-        }
-        Ok(())
-    }
-
     fn wrong_type<T>(&self, r: &TlvRecord<'_>) -> Result<T> {
         err(
             ErrorKind::WrongResourceType,
@@ -167,22 +160,20 @@ impl<'a> Walker<'a> {
         )
     }
 
-    /// Decode the single Resource `r` as `kind`, every error named: one
+    /// Decode the resource `r` as `kind`, every error named: one
     /// decoder for every resource of both objects (the precise walk is
     /// code a device carries once, not once per resource).
     #[inline(never)]
     fn decode(&self, kind: Kind, r: &TlvRecord<'a>) -> Result<Value<'a>> {
-        if let Kind::Integers = kind {
-            if r.kind() != TlvType::MultipleResource {
-                return self.wrong_type(r);
-            }
-            for ri in r.children() {
-                self.fix(ri.as_integer())?;
-            }
-            return Ok(Value::Integers(*r));
+        // A single Resource, or for a list of integers a Multiple Resource.
+        let record_type = match kind {
+            Kind::Integers => TlvType::MultipleResource,
+            _ => TlvType::Resource,
+        };
+        if r.kind() != record_type {
+            return self.wrong_type(r);
         }
-        self.single(r)?;
-        let v = match kind {
+        Ok(match kind {
             Kind::Text => Value::Text(self.fix(r.as_str())?),
             Kind::Boolean => Value::Boolean(self.fix(r.as_bool())?),
             Kind::Opaque => Value::Opaque(r.as_opaque()),
@@ -201,10 +192,13 @@ impl<'a> Walker<'a> {
                     _ => Value::Integer(i),
                 }
             }
-            // Taken above: a Multiple Resource is no single Resource.
-            Kind::Integers => return self.wrong_type(r),
-        };
-        Ok(v)
+            Kind::Integers => {
+                for ri in r.children() {
+                    self.fix(ri.as_integer())?;
+                }
+                Value::Integers(*r)
+            }
+        })
     }
 }
 
