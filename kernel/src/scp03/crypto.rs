@@ -13,7 +13,7 @@
 use aes::cipher::consts::U16;
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::inout::InOutBuf;
-use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+use aes::cipher::{BlockBackend, BlockClosure, BlockDecrypt, BlockEncrypt, BlockSizeUser, KeyInit};
 use aes::{Aes128, Aes128Enc};
 #[cfg(feature = "aes192")]
 use aes::{Aes192, Aes192Enc};
@@ -35,20 +35,31 @@ fn key_sized<C: KeyInit, T>(slot: &mut Option<T>, key: &[u8], wrap: impl FnOnce(
     *slot = Some(wrap(C::new(GenericArray::from_slice(key))));
 }
 
-/// CBC encryption in place over whole blocks with the block cipher `c`:
-/// each block is XORed with the previous ciphertext (`iv` first) and
-/// enciphered.
-#[inline]
-fn cbc_encrypt_with<C: BlockEncrypt<BlockSize = U16>>(c: &C, iv: &[u8; 16], buf: &mut [u8]) {
-    let mut prev = GenericArray::from(*iv);
-    for chunk in buf.chunks_exact_mut(16) {
-        for (p, x) in prev.iter_mut().zip(chunk.iter()) {
-            *p ^= x;
+/// CBC encryption in place over whole blocks, run inside one call to the
+/// cipher's backend (the CPU's AES instructions are detected once per
+/// message, not once per block): each block is XORed with the previous
+/// ciphertext (the IV first) and enciphered.
+struct CbcEncrypt<'a> {
+    iv: &'a [u8; 16],
+    buf: &'a mut [u8],
+}
+
+impl BlockSizeUser for CbcEncrypt<'_> {
+    type BlockSize = U16;
+}
+
+impl BlockClosure for CbcEncrypt<'_> {
+    #[inline(always)]
+    fn call<B: BlockBackend<BlockSize = U16>>(self, backend: &mut B) {
+        let mut block = GenericArray::from(*self.iv);
+        for chunk in self.buf.chunks_exact_mut(16) {
+            for (b, x) in block.iter_mut().zip(chunk.iter()) {
+                *b ^= x;
+            }
+            backend.proc_block_inplace(&mut block);
+            chunk.copy_from_slice(&block);
         }
-        c.encrypt_block(&mut prev);
-        chunk.copy_from_slice(&prev);
     }
-    prev.zeroize();
 }
 
 /// CBC decryption in place over whole blocks with the block cipher `c`.
@@ -71,6 +82,36 @@ fn cbc_decrypt_with<C: BlockDecrypt<BlockSize = U16>>(c: &C, iv: &[u8; 16], buf:
             }
             prev.copy_from_slice(ct);
         }
+    }
+}
+
+/// CBC decryption of the whole blocks of `input` into `out` (of the same
+/// length; a longer one is left as it is past `input`'s length): every
+/// block is deciphered where it goes (in parallel on AES-NI), then XORed
+/// with the ciphertext block before it, read from `input`. Nothing is
+/// copied aside.
+#[inline]
+fn cbc_decrypt_into_with<C: BlockDecrypt<BlockSize = U16>>(
+    c: &C,
+    iv: &[u8; 16],
+    input: &[u8],
+    out: &mut [u8],
+) {
+    let n = input.len() / 16 * 16;
+    let (Some(input), Some(out)) = (input.get(..n), out.get_mut(..n)) else {
+        return;
+    };
+    if let Ok(buf) = InOutBuf::new(input, &mut *out) {
+        let (blocks, _) = buf.into_chunks::<U16>();
+        c.decrypt_blocks_inout(blocks);
+    }
+    let mut prev = u128::from_ne_bytes(*iv);
+    for (o, ct) in out.chunks_exact_mut(16).zip(input.chunks_exact(16)) {
+        let (mut x, mut c) = ([0u8; 16], [0u8; 16]);
+        x.copy_from_slice(o);
+        c.copy_from_slice(ct);
+        o.copy_from_slice(&(u128::from_ne_bytes(x) ^ prev).to_ne_bytes());
+        prev = u128::from_ne_bytes(c);
     }
 }
 
@@ -128,12 +169,26 @@ impl Cipher {
     /// once, not per block: the loop runs on the concrete cipher.
     #[inline(never)]
     pub(crate) fn cbc_encrypt(&self, iv: &[u8; 16], buf: &mut [u8]) {
+        let cbc = CbcEncrypt { iv, buf };
         match self {
-            Cipher::A128(c) => cbc_encrypt_with(c, iv, buf),
+            Cipher::A128(c) => c.encrypt_with_backend(cbc),
             #[cfg(feature = "aes192")]
-            Cipher::A192(c) => cbc_encrypt_with(c, iv, buf),
+            Cipher::A192(c) => c.encrypt_with_backend(cbc),
             #[cfg(feature = "aes256")]
-            Cipher::A256(c) => cbc_encrypt_with(c, iv, buf),
+            Cipher::A256(c) => c.encrypt_with_backend(cbc),
+        }
+    }
+
+    /// CBC decryption of `input`'s whole blocks into `out` (the key size
+    /// matched once, as for encryption): no copy of the ciphertext first.
+    #[inline(never)]
+    pub(crate) fn cbc_decrypt_into(&self, iv: &[u8; 16], input: &[u8], out: &mut [u8]) {
+        match self {
+            Cipher::A128(c) => cbc_decrypt_into_with(c, iv, input, out),
+            #[cfg(feature = "aes192")]
+            Cipher::A192(c) => cbc_decrypt_into_with(c, iv, input, out),
+            #[cfg(feature = "aes256")]
+            Cipher::A256(c) => cbc_decrypt_into_with(c, iv, input, out),
         }
     }
 
@@ -406,7 +461,8 @@ mod tests {
         }
     }
 
-    /// CBC in place against the textbook chaining of single blocks.
+    /// CBC (in place, and deciphered into another buffer) against the
+    /// textbook chaining of single blocks.
     #[test]
     fn cbc_round_trip_in_place() {
         let c = Cipher::new(&[7; 16]).unwrap();
@@ -430,6 +486,12 @@ mod tests {
                 assert_eq!(&buf[16 * k..16 * k + 16], &b);
                 prev = b;
             }
+            // Out of place: into a longer buffer, past which nothing is
+            // written.
+            let mut out = std::vec![0xEE; buf.len() + 16];
+            c.cbc_decrypt_into(&iv, &buf, &mut out);
+            assert_eq!(&out[..buf.len()], &plain[..], "{blocks} blocks, into");
+            assert_eq!(&out[buf.len()..], &[0xEE; 16]);
             c.cbc_decrypt_in_place(&iv, &mut buf);
             assert_eq!(buf, plain, "{blocks} blocks");
         }

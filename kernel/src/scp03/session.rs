@@ -504,7 +504,14 @@ impl Session {
         }
         let tail = out.get_mut(hdr_len + plan.data_len..).unwrap_or(&mut []);
         let (mac_out, le_out) = tail.split_at_mut(m);
-        mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[]));
+        // The MAC is 8 or 16 bytes: fixed-size moves, no `memcpy` call.
+        match (
+            <&mut [u8; 8]>::try_from(&mut *mac_out),
+            mac.first_chunk::<8>(),
+        ) {
+            (Ok(d), Some(s)) => *d = *s,
+            _ => mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[])),
+        }
         le_out.copy_from_slice(plan.le.get(..plan.le_len).unwrap_or(&[]));
         Ok(plan.total)
     }
@@ -519,8 +526,7 @@ impl Session {
         let dst = out
             .get_mut(..data_len)
             .ok_or(Scp03Error::BufferTooSmall { needed: data_len })?;
-        dst.copy_from_slice(resp.get(..data_len).unwrap_or(&[]));
-        self.open_response(dst, sw)
+        self.open_response(resp.get(..data_len), dst, sw)
     }
 
     /// [`Session::unwrap_response`] in place: `buf` holds the whole wire
@@ -531,7 +537,7 @@ impl Session {
     ) -> Result<Response, Scp03Error> {
         let (data_len, sw) = self.check_response(buf)?;
         let data = buf.get_mut(..data_len).unwrap_or(&mut []);
-        self.open_response(data, sw)
+        self.open_response(None, data, sw)
     }
 
     /// Check a wire response's form and R-MAC (constant time); the length
@@ -569,9 +575,21 @@ impl Session {
         Ok((data.len(), sw))
     }
 
-    /// Decrypt (R-ENC) verified response data in place and remove its padding.
-    fn open_response(&mut self, data: &mut [u8], sw: StatusWord) -> Result<Response, Scp03Error> {
+    /// Decrypt (R-ENC) verified response data into `data` and remove its
+    /// padding: from `from` (the wire's data, as long as `data`), or in
+    /// place when there is none. Without R-ENC the data is only copied.
+    fn open_response(
+        &mut self,
+        from: Option<&[u8]>,
+        data: &mut [u8],
+        sw: StatusWord,
+    ) -> Result<Response, Scp03Error> {
         if !self.level.r_enc() || data.is_empty() {
+            if let Some(from) = from {
+                for (d, s) in data.iter_mut().zip(from) {
+                    *d = *s;
+                }
+            }
             return Ok(Response {
                 len: data.len(),
                 sw,
@@ -582,7 +600,11 @@ impl Session {
         }
         let counter = self.counter;
         let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
-        k.enc.cbc_decrypt_in_place(&icv(k.enc, counter, true), data);
+        let iv = icv(k.enc, counter, true);
+        match from {
+            Some(from) => k.enc.cbc_decrypt_into(&iv, from, data),
+            None => k.enc.cbc_decrypt_in_place(&iv, data),
+        }
         let Some(len) = unpadded_len(data) else {
             data.zeroize();
             return self.fail(Scp03Error::BadPadding);
@@ -640,9 +662,13 @@ impl Session {
         let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
         let (header, hdr_len) = framing.header(mac_cla, cmd.ins, cmd.p1, cmd.p2, cmd.data.len());
         let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
-        let mut expected = k
-            .cmac
-            .mac(&[&self.chain, header.get(..hdr_len).unwrap_or(&[]), data]);
+        // The chain and the header as one run of bytes: one part fewer for
+        // the MAC's buffer to gather.
+        let mut lead = [0u8; 23];
+        lead[..16].copy_from_slice(&self.chain);
+        lead[16..].copy_from_slice(&header);
+        let lead = lead.get(..16 + hdr_len).unwrap_or(&[]);
+        let mut expected = k.cmac.mac(&[lead, data]);
         let ok = ct_equal(expected.get(..m).unwrap_or(&[]), mac);
         if !ok {
             expected.zeroize();
@@ -651,31 +677,35 @@ impl Session {
         self.chain = expected;
         self.next_counter()?;
         let counter = self.counter;
+        // The plain data goes where the plain command has it: behind a
+        // 5-byte header (7 with extended lengths); with no data the header
+        // is 4 bytes and nothing is there to move.
+        let at = if cmd.extended { 7 } else { 5 };
+        let Some(dst) = out.get_mut(at..at + data.len()) else {
+            return Err(Scp03Error::BufferTooSmall { needed });
+        };
         let plain_len = if decrypt {
             if data.len() % 16 != 0 {
                 return self.fail(Scp03Error::BadPadding);
             }
-            let dst = out.get_mut(7..7 + data.len()).unwrap_or(&mut []);
-            dst.copy_from_slice(data);
             let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
-            k.enc.cbc_decrypt_in_place(&icv(k.enc, counter, false), dst);
+            k.enc
+                .cbc_decrypt_into(&icv(k.enc, counter, false), data, dst);
             let Some(len) = unpadded_len(dst) else {
                 out.zeroize();
                 return self.fail(Scp03Error::BadPadding);
             };
+            // Nothing of the padding may remain past the command.
             dst.get_mut(len..).unwrap_or(&mut []).fill(0);
             len
         } else {
-            if let Some(dst) = out.get_mut(7..7 + data.len()) {
-                dst.copy_from_slice(data);
-            }
+            dst.copy_from_slice(data);
             data.len()
         };
         // The plain command keeps the wire's form. (A short wire cannot carry
         // more than 255 - m plain bytes, since the MAC adds m to Lc.)
         let (h, hn) = framing.header(plain_cla, cmd.ins, cmd.p1, cmd.p2, plain_len);
         let (le, ln) = framing.le(cmd.le, plain_len);
-        out.copy_within(7..7 + plain_len, hn);
         if let Some(dst) = out.get_mut(..hn) {
             dst.copy_from_slice(h.get(..hn).unwrap_or(&[]));
         }
@@ -683,8 +713,6 @@ impl Session {
         if let Some(dst) = out.get_mut(hn + plain_len..n) {
             dst.copy_from_slice(le.get(..ln).unwrap_or(&[]));
         }
-        // Nothing of the decryption scratch area may remain past the command.
-        out.get_mut(n..needed).unwrap_or(&mut []).fill(0);
         Ok(n)
     }
 

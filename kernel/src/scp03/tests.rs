@@ -606,6 +606,48 @@ fn card_unwrap_output_room() {
     assert_eq!(&p[..25], &cmd[..]);
 }
 
+/// The card deciphers a C-DEC command where its plain form has the data
+/// (behind a 5-byte header, 7 with extended lengths): the plain command
+/// comes out whole, and the padding it removed is zeros in the buffer,
+/// not left behind the command.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn card_unwrap_deciphers_in_place_and_clears_the_padding() {
+    let (mut host, mut card) = pair(SecurityLevel::C_DEC);
+    for (len, extended, le) in [
+        (1usize, false, None),
+        (15, false, Some(0u8)),
+        (16, false, None),
+        (17, false, Some(0x20)),
+        (200, false, None),
+        (40, true, None),
+    ] {
+        let data: std::vec::Vec<u8> = (0..len).map(|i| (i as u8) | 1).collect();
+        let mut cmd = std::vec![0x80, 0xE2, 0x00, 0x00];
+        if extended {
+            cmd.extend_from_slice(&[0, (len >> 8) as u8, len as u8]);
+        } else {
+            cmd.push(len as u8);
+        }
+        cmd.extend_from_slice(&data);
+        cmd.extend(le);
+        let mut w = [0u8; 320];
+        let n = host.wrap(&cmd, &mut w).unwrap();
+        let mut p = [0xEEu8; 320];
+        let got = card.unwrap_command(&w[..n], &mut p).unwrap();
+        assert_eq!(&p[..got], &cmd[..], "{len} bytes, extended {extended}");
+        // Where the padding was deciphered (up to the padded length behind
+        // the header): zeros past the command, nothing of the plaintext.
+        let at = if extended { 7 } else { 5 };
+        let padded_end = at + (len / 16 + 1) * 16;
+        assert!(
+            p[got..padded_end].iter().all(|&b| b == 0),
+            "{len} bytes: {:02x?}",
+            &p[got..padded_end]
+        );
+    }
+}
+
 #[test]
 fn level_rules() {
     for p1 in 0..=255u8 {
