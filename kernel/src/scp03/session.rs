@@ -150,8 +150,9 @@ struct WrapPlan {
     /// The header as the MAC sees it, with Lc.
     header: [u8; 7],
     hdr_len: usize,
+    /// The Le field: its first bytes, as many as `total` leaves after the
+    /// MAC (0 to 3).
     le: [u8; 3],
-    le_len: usize,
     total: usize,
 }
 
@@ -415,7 +416,6 @@ impl Session {
                 header: [0; 7],
                 hdr_len: 0,
                 le: [0; 3],
-                le_len: 0,
                 total: plain.len(),
             });
         }
@@ -443,7 +443,6 @@ impl Session {
             header,
             hdr_len,
             le,
-            le_len,
             total: hdr_len + lc + le_len,
         })
     }
@@ -495,7 +494,10 @@ impl Session {
         // The header as the MAC sees it goes where the wire header goes, so
         // that header and data reach the MAC as one run of bytes; then the
         // wire's class byte replaces the MAC's.
-        head.copy_from_slice(plan.header.get(..hdr_len).unwrap_or(&[]));
+        // (Byte by byte: 4 to 7 bytes, no `memcpy` call.)
+        for (d, s) in head.iter_mut().zip(plan.header) {
+            *d = s;
+        }
         let signed = out.get(..hdr_len + plan.data_len).unwrap_or(&[]);
         let mac = k.cmac.mac(&[&self.chain, signed]);
         self.chain = mac;
@@ -512,7 +514,10 @@ impl Session {
             (Ok(d), Some(s)) => *d = *s,
             _ => mac_out.copy_from_slice(mac.get(..m).unwrap_or(&[])),
         }
-        le_out.copy_from_slice(plan.le.get(..plan.le_len).unwrap_or(&[]));
+        // Le: at most 3 bytes, moved one by one.
+        for (d, s) in le_out.iter_mut().zip(plan.le) {
+            *d = s;
+        }
         Ok(plan.total)
     }
 
@@ -659,15 +664,19 @@ impl Session {
         let framing = Framing {
             extended: cmd.extended,
         };
-        let mac_cla = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
-        let (header, hdr_len) = framing.header(mac_cla, cmd.ins, cmd.p1, cmd.p2, cmd.data.len());
-        let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
-        // The chain and the header as one run of bytes: one part fewer for
-        // the MAC's buffer to gather.
+        // The header as the MAC sees it is the wire's (Lc counts the MAC,
+        // so there is one), with the channel taken out of the class byte;
+        // it goes to the MAC with the chain as one run of bytes: one part
+        // fewer for the MAC's buffer to gather.
+        let hdr_len = if cmd.extended { 7 } else { 5 };
         let mut lead = [0u8; 23];
         lead[..16].copy_from_slice(&self.chain);
-        lead[16..].copy_from_slice(&header);
+        if let Some(h) = wire.first_chunk::<7>() {
+            lead[16..].copy_from_slice(h);
+        }
+        lead[16] = class_on_channel(cmd.cla, 0, true).unwrap_or(0x84);
         let lead = lead.get(..16 + hdr_len).unwrap_or(&[]);
+        let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
         let mut expected = k.cmac.mac(&[lead, data]);
         let ok = ct_equal(expected.get(..m).unwrap_or(&[]), mac);
         if !ok {
