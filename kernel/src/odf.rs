@@ -214,6 +214,75 @@ pub struct Odf<'a> {
 impl<'a> Odf<'a> {
     /// Parse and validate an ODF.
     pub fn parse(bytes: &'a [u8]) -> Result<Odf<'a>> {
+        if cfg!(feature = "fast-paths") {
+            if let Some(odf) = Odf::parse_paths_only(bytes) {
+                return Ok(odf);
+            }
+        }
+        Odf::parse_precise(bytes)
+    }
+
+    /// The ODF of the field, read directly: every entry a known class
+    /// holding a file's path alone, all lengths in short form
+    /// (`A7 06 30 04 04 02 64 30`), with `00`/`FF` padding anywhere
+    /// between entries. `None` for anything else, which
+    /// [`Odf::parse_precise`] then reads (and names the error of, if it
+    /// has one); where both succeed they build the same `Odf`
+    /// (`fast_and_precise_agree`).
+    #[inline]
+    fn parse_paths_only(bytes: &'a [u8]) -> Option<Odf<'a>> {
+        let mut count = 0;
+        let mut first_dodf = None;
+        let mut dodf_count = 0;
+        let mut at = 0;
+        while let Some(rest) = bytes.get(at..) {
+            let [class, len, ref tail @ ..] = *rest else {
+                // One byte left: padding, or an entry cut short.
+                return match *rest {
+                    [] | [0x00 | 0xFF] => Some(Odf {
+                        bytes,
+                        count,
+                        first_dodf,
+                        dodf_count,
+                    }),
+                    _ => None,
+                };
+            };
+            if class == 0x00 || class == 0xFF {
+                at += 1;
+                continue;
+            }
+            // [class] { SEQUENCE { OCTET STRING path } }: the class tag
+            // A0..A8, each length the rest of its parent.
+            let [0x30, seq_len, 0x04, path_len, ref tail @ ..] = *tail else {
+                return None;
+            };
+            let n = usize::from(path_len);
+            let path = tail.get(..n)?;
+            if !(0xA0..=0xA8).contains(&class)
+                || len != seq_len.wrapping_add(2)
+                || seq_len != path_len.wrapping_add(2)
+                || !(crate::path::MIN_PATH_LEN..=crate::path::MAX_PATH_LEN).contains(&n)
+                || n % 2 != 0
+            {
+                return None;
+            }
+            at += 6 + n;
+            count += 1;
+            if class == 0xA7 {
+                if first_dodf.is_none() {
+                    let rest = Span::at(bytes.get(at..)?, at);
+                    first_dodf = Some((Path::new(path), rest));
+                }
+                dodf_count += 1;
+            }
+        }
+        None
+    }
+
+    /// The parse that reads every form BER allows and names every error.
+    #[inline(never)]
+    fn parse_precise(bytes: &'a [u8]) -> Result<Odf<'a>> {
         let mut span = Span::new(bytes);
         let mut count = 0;
         let mut first_dodf = None;
@@ -326,5 +395,114 @@ impl<'a> Iterator for OdfEntries<'a> {
         let (e, rest) = next_entry(self.rest, 0).ok()??;
         self.rest = rest;
         Some(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::format;
+    use std::vec::Vec;
+
+    /// A piece of an ODF: an entry in the fast path's shape, or one of the
+    /// forms it leaves to the precise parse, or padding.
+    fn piece() -> impl Strategy<Value = (bool, Vec<u8>)> {
+        let path = prop::collection::vec(any::<u8>(), 0..20);
+        (0u8..12, 0xA0u8..0xAB, path, any::<u8>()).prop_map(|(form, class, p, x)| {
+            let n = p.len() as u8;
+            let mut v = Vec::new();
+            let shaped = match form {
+                // A path alone, short form (of any length: bad ones too).
+                0..=5 => {
+                    v.extend([class, n + 4, 0x30, n + 2, 0x04, n]);
+                    v.extend(&p);
+                    (0xA0..=0xA8).contains(&class) && (2..=16).contains(&n) && n % 2 == 0
+                }
+                // The path's length in long form.
+                6 => {
+                    v.extend([class, n + 5, 0x30, n + 3, 0x04, 0x81, n]);
+                    v.extend(&p);
+                    false
+                }
+                // With index and length.
+                7 => {
+                    v.extend([class, n + 10, 0x30, n + 8, 0x04, n]);
+                    v.extend(&p);
+                    v.extend([0x02, 0x01, x & 0x7F, 0x80, 0x01, 0x10]);
+                    false
+                }
+                // Objects held directly.
+                8 => {
+                    v.extend([class, 0x04, 0xA0, 0x02, 0x05, 0x00]);
+                    false
+                }
+                // Padding.
+                9 => {
+                    v.push(if x & 1 == 0 { 0x00 } else { 0xFF });
+                    true
+                }
+                // Lengths that disagree.
+                10 => {
+                    v.extend([class, n + 4 + (x & 3), 0x30, n + 2, 0x04, n]);
+                    v.extend(&p);
+                    x & 3 == 0
+                        && (0xA0..=0xA8).contains(&class)
+                        && (2..=16).contains(&n)
+                        && n % 2 == 0
+                }
+                // Any byte.
+                _ => {
+                    v.push(x);
+                    x == 0x00 || x == 0xFF
+                }
+            };
+            (shaped, v)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// The direct read and the precise parse agree: where the direct
+        /// read takes an ODF, the precise parse builds the same `Odf`;
+        /// an ODF of the direct read's shape alone is always taken by it.
+        #[test]
+        #[cfg_attr(miri, ignore = "safe code only; natively it runs 4000 cases")]
+        fn fast_and_precise_agree(
+            pieces in prop::collection::vec(piece(), 0..8),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let shaped = pieces.iter().all(|(s, _)| *s);
+            let bytes: Vec<u8> = pieces.into_iter().flat_map(|(_, v)| v).collect();
+            let precise = Odf::parse_precise(&bytes);
+            match Odf::parse_paths_only(&bytes) {
+                Some(fast) => prop_assert_eq!(Ok(fast), precise),
+                None => prop_assert!(!shaped, "refused an ODF of its shape: {:02X?}", bytes),
+            }
+            // Cut short anywhere: never taken where the precise parse fails.
+            let short = &bytes[..cut.index(bytes.len() + 1)];
+            if let Some(fast) = Odf::parse_paths_only(short) {
+                prop_assert_eq!(Ok(fast), Odf::parse_precise(short));
+            }
+        }
+    }
+
+    /// The DODF paths after the first are found from where the direct read
+    /// left them, as from the precise parse.
+    #[test]
+    fn dodf_paths_after_the_direct_read() {
+        let bytes = [
+            0xA0, 0x06, 0x30, 0x04, 0x04, 0x02, 0x44, 0x01, //
+            0xA7, 0x06, 0x30, 0x04, 0x04, 0x02, 0x64, 0x30, //
+            0x00, //
+            0xA7, 0x08, 0x30, 0x06, 0x04, 0x04, 0x3F, 0x00, 0x64, 0x31, //
+            0xFF, 0xFF,
+        ];
+        let fast = Odf::parse_paths_only(&bytes).unwrap();
+        assert_eq!(Ok(fast), Odf::parse_precise(&bytes));
+        let paths: Vec<&[u8]> = fast.data_object_paths().map(|p| p.path).collect();
+        assert_eq!(paths, [&[0x64, 0x30][..], &[0x3F, 0x00, 0x64, 0x31]]);
+        assert_eq!(fast.len(), 3);
     }
 }
