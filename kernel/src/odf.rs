@@ -280,8 +280,9 @@ impl<'a> Odf<'a> {
         None
     }
 
-    /// The parse that reads every form BER allows and names every error.
-    #[inline(never)]
+    /// The parse that reads every form BER allows and names every error
+    /// (out of line beside the direct read; without it, the parse).
+    #[cfg_attr(feature = "fast-paths", inline(never))]
     fn parse_precise(bytes: &'a [u8]) -> Result<Odf<'a>> {
         let mut span = Span::new(bytes);
         let mut count = 0;
