@@ -40,15 +40,14 @@
 //! ```
 
 use crate::ber::BerWriter;
-use nom::Parser;
 
 use crate::ber::{
-    self, contents, decoded, end, extensions, optional_with, present, required, Element, Encode,
-    Oid, Tag, Writer, MAX_DEPTH,
+    self, contents, decoded, end, present, required, Components, Element, Encode, Oid, Tag,
+    Writer, MAX_DEPTH,
 };
 use crate::error::{EncodeError, ErrorKind, Field, Result, Structure};
 use crate::path::Path;
-use crate::span::{PResult, Span};
+use crate::span::Span;
 
 /// `pkcs15-ub-label`: the longest label.
 pub const MAX_LABEL_LEN: usize = 255;
@@ -237,13 +236,28 @@ impl<'a> DataObject<'a> {
         }
     }
 
+    /// `PKCS15Object ::= SEQUENCE { commonObjectAttributes,
+    /// classAttributes, subClassAttributes [0] OPTIONAL, typeAttributes
+    /// [1] }` (the `[0]` and `[1]` are EXPLICIT: they tag a parameter,
+    /// X.680 31.2.7), the type attributes read by the entry's DataType
+    /// (`kind_tag`). Each component is decoded where it lives in the entry.
     fn from_element(e: &Element<'a>, kind_tag: Tag) -> Result<DataObject<'a>> {
-        let (common, data, sub_class, t) = contents(e, pkcs15_object)?;
+        let mut parts = Components::of(e);
+        let c = parts.required(Tag::SEQUENCE, Field::CommonObjectAttributes)?;
+        let common = common_object_attributes_of(&c)?;
+        let d = parts.required(Tag::SEQUENCE, Field::CommonDataObjectAttributes)?;
+        let data = common_data_object_attributes_of(&d)?;
+        let sub_class = match parts.optional(TAG_SUBCLASS)? {
+            Some(s) => {
+                ber::validate_span(s.span(), MAX_DEPTH - 3)?;
+                Some(s.value())
+            }
+            None => None,
+        };
+        let t = parts.required(TAG_TYPE_ATTRS, Field::TypeAttributes)?;
+        parts.end()?;
         let (kind, value) = if kind_tag == TAG_OIDDO {
-            let oid_do = decoded(required(Tag::SEQUENCE, Field::OidDo), |s| {
-                contents(s, oid_do)
-            });
-            contents(&t, (oid_do, end).map(|(o, ())| o))?
+            oid_do(&t)?
         } else {
             other_type_attributes(&t, kind_tag)?
         };
@@ -284,45 +298,16 @@ fn other_type_attributes<'a>(
     t: &Element<'a>,
     kind_tag: Tag,
 ) -> Result<(DataObjectKind<'a>, ObjectValue<'a>)> {
-    if kind_tag == TAG_EXTERNAL {
-        let v = contents(t, (object_value(false), end).map(|(v, ())| v))?;
-        Ok((DataObjectKind::External, v))
+    let opaque = kind_tag != TAG_EXTERNAL;
+    let mut parts = Components::of(t);
+    let v = object_value_of(&parts.present(Field::ObjectValue)?, opaque)?;
+    parts.end()?;
+    let kind = if opaque {
+        DataObjectKind::Opaque
     } else {
-        let v = contents(t, (object_value(true), end).map(|(v, ())| v))?;
-        Ok((DataObjectKind::Opaque, v))
-    }
-}
-
-/// The parts of a data object's `PKCS15Object` SEQUENCE, type attributes
-/// left for the caller (they depend on the entry's DataType).
-type ObjectParts<'a> = (
-    CommonObjectAttributes<'a>,
-    CommonDataObjectAttributes<'a>,
-    Option<&'a [u8]>,
-    Element<'a>,
-);
-
-/// `PKCS15Object ::= SEQUENCE { commonObjectAttributes, classAttributes,
-/// subClassAttributes [0] OPTIONAL, typeAttributes [1] }` (the `[0]` and
-/// `[1]` are EXPLICIT: they tag a parameter, X.680 31.2.7).
-fn pkcs15_object(input: Span<'_>) -> PResult<'_, ObjectParts<'_>> {
-    (
-        decoded(
-            required(Tag::SEQUENCE, Field::CommonObjectAttributes),
-            |c| contents(c, common_object_attributes),
-        ),
-        decoded(
-            required(Tag::SEQUENCE, Field::CommonDataObjectAttributes),
-            |d| contents(d, common_data_object_attributes),
-        ),
-        optional_with(TAG_SUBCLASS, |s| {
-            ber::validate_span(s.span(), MAX_DEPTH - 3).map(|()| s.value())
-        }),
-        required(TAG_TYPE_ATTRS, Field::TypeAttributes),
-        end,
-    )
-        .map(|(common, data, sub_class, t, ())| (common, data, sub_class, t))
-        .parse(input)
+        DataObjectKind::External
+    };
+    Ok((kind, v))
 }
 
 /// `userConsent INTEGER (1..pkcs15-ub-userConsent)`.
@@ -335,80 +320,66 @@ fn user_consent(u: &Element<'_>) -> Result<u8> {
 
 /// `CommonObjectAttributes ::= SEQUENCE { label Label OPTIONAL, flags
 /// CommonObjectFlags OPTIONAL, authId Identifier OPTIONAL, userConsent
-/// INTEGER OPTIONAL, accessControlRules SEQUENCE OF ... OPTIONAL, ... }`
-pub(crate) fn common_object_attributes(input: Span<'_>) -> PResult<'_, CommonObjectAttributes<'_>> {
-    (
-        optional_with(Tag::UTF8_STRING, |l| {
-            l.bounded_utf8_of(Field::Label, MAX_LABEL_LEN)
-        }),
-        optional_with(Tag::BIT_STRING, |f| {
-            Ok(ObjectFlags(f.bit_string()?.flags(32)))
-        }),
-        optional_with(Tag::OCTET_STRING, |a| {
-            a.check_max_of(Field::AuthId, MAX_IDENTIFIER_LEN)
-                .map(|()| a.value())
-        }),
-        optional_with(Tag::INTEGER, user_consent),
-        optional_with(Tag::SEQUENCE, |s| {
-            ber::validate_span(s.span(), MAX_DEPTH - 4).map(|()| s.value())
-        }),
-        extensions,
-    )
-        .map(
-            |(label, flags, auth_id, user_consent, access_control_rules, ())| {
-                CommonObjectAttributes {
-                    label,
-                    flags,
-                    auth_id,
-                    user_consent,
-                    access_control_rules,
-                }
-            },
-        )
-        .parse(input)
+/// INTEGER OPTIONAL, accessControlRules SEQUENCE OF ... OPTIONAL, ... }`,
+/// the value of `e`.
+pub(crate) fn common_object_attributes_of<'a>(
+    e: &Element<'a>,
+) -> Result<CommonObjectAttributes<'a>> {
+    let mut parts = Components::of(e);
+    let mut c = CommonObjectAttributes::default();
+    if let Some(l) = parts.optional(Tag::UTF8_STRING)? {
+        c.label = Some(l.bounded_utf8_of(Field::Label, MAX_LABEL_LEN)?);
+    }
+    if let Some(f) = parts.optional(Tag::BIT_STRING)? {
+        c.flags = Some(ObjectFlags(f.bit_string()?.flags(32)));
+    }
+    if let Some(a) = parts.optional(Tag::OCTET_STRING)? {
+        a.check_max_of(Field::AuthId, MAX_IDENTIFIER_LEN)?;
+        c.auth_id = Some(a.value());
+    }
+    if let Some(u) = parts.optional(Tag::INTEGER)? {
+        c.user_consent = Some(user_consent(&u)?);
+    }
+    if let Some(r) = parts.optional(Tag::SEQUENCE)? {
+        ber::validate_span(r.span(), MAX_DEPTH - 4)?;
+        c.access_control_rules = Some(r.value());
+    }
+    parts.extensions()?;
+    Ok(c)
 }
 
 /// `CommonDataObjectAttributes ::= SEQUENCE { applicationName Label
-/// OPTIONAL, applicationOID OBJECT IDENTIFIER OPTIONAL, ... }`
-fn common_data_object_attributes(input: Span<'_>) -> PResult<'_, CommonDataObjectAttributes<'_>> {
-    (
-        optional_with(Tag::UTF8_STRING, |l| {
-            l.bounded_utf8_of(Field::ApplicationName, MAX_LABEL_LEN)
-        }),
-        optional_with(Tag::OID, Element::oid),
-        extensions,
-    )
-        .map(
-            |(application_name, application_oid, ())| CommonDataObjectAttributes {
-                application_name,
-                application_oid,
-            },
-        )
-        .parse(input)
+/// OPTIONAL, applicationOID OBJECT IDENTIFIER OPTIONAL, ... }`, the value
+/// of `e`.
+fn common_data_object_attributes_of<'a>(e: &Element<'a>) -> Result<CommonDataObjectAttributes<'a>> {
+    let mut parts = Components::of(e);
+    let mut d = CommonDataObjectAttributes::default();
+    if let Some(l) = parts.optional(Tag::UTF8_STRING)? {
+        d.application_name = Some(l.bounded_utf8_of(Field::ApplicationName, MAX_LABEL_LEN)?);
+    }
+    if let Some(o) = parts.optional(Tag::OID)? {
+        d.application_oid = Some(o.oid()?);
+    }
+    parts.extensions()?;
+    Ok(d)
 }
 
-/// `OidDO ::= SEQUENCE { id OBJECT IDENTIFIER, value ObjectValue }`
-fn oid_do(input: Span<'_>) -> PResult<'_, (DataObjectKind<'_>, ObjectValue<'_>)> {
-    (
-        decoded(required(Tag::OID, Field::OidDoId), Element::oid),
-        object_value(false),
-        end,
-    )
-        .map(|(id, v, ())| (DataObjectKind::Oid(id), v))
-        .parse(input)
+/// The type attributes of an oidDO: `[1] { OidDO }`, where `OidDO ::=
+/// SEQUENCE { id OBJECT IDENTIFIER, value ObjectValue }`.
+fn oid_do<'a>(t: &Element<'a>) -> Result<(DataObjectKind<'a>, ObjectValue<'a>)> {
+    let mut outer = Components::of(t);
+    let s = outer.required(Tag::SEQUENCE, Field::OidDo)?;
+    let mut parts = Components::of(&s);
+    let id = parts.required(Tag::OID, Field::OidDoId)?.oid()?;
+    let v = object_value_of(&parts.present(Field::ObjectValue)?, false)?;
+    parts.end()?;
+    outer.end()?;
+    Ok((DataObjectKind::Oid(id), v))
 }
 
 /// `ObjectValue ::= CHOICE { indirect ReferencedValue (a Path or a URL),
-/// direct [0] ..., indirect-protected [1] ..., direct-protected [2] ... }`;
-/// the direct value of an opaqueDO is an OCTET STRING.
-pub(crate) fn object_value<'a>(
-    opaque: bool,
-) -> impl Parser<Span<'a>, Output = ObjectValue<'a>, Error = crate::Error> {
-    decoded(present(Field::ObjectValue), move |v| {
-        object_value_of(v, opaque)
-    })
-}
-
+/// direct [0] ..., indirect-protected [1] ..., direct-protected [2] ... }`,
+/// the element `v`; the direct value of an opaqueDO is an OCTET STRING.
 pub(crate) fn object_value_of<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValue<'a>> {
     if v.tag() == Tag::SEQUENCE {
         return Ok(ObjectValue::Path(Path::from_element(v)?));

@@ -42,6 +42,7 @@ pub use primitives::BitString;
 pub(crate) use primitives::{decode_generalized_time, decode_ia5, decode_printable};
 pub(crate) use reader::{
     contents, decoded, end, extensions, optional, optional_with, present, required, skip_padding,
+    Components,
     validate_span,
 };
 pub use reader::{validate, MAX_DEPTH};

@@ -287,6 +287,61 @@ pub(crate) fn contents<'a, O>(
     finish(p.process::<Plain>(e.span())).map(|(_, o)| o)
 }
 
+/// The components of a constructed value, read one after the other
+/// without nom: each read returns the element (or `None` for an absent
+/// OPTIONAL one), and the caller decodes it where its result lives. The
+/// reads and their errors are those of [`required`], [`present`],
+/// [`optional`], [`end`] and [`extensions`]; a grammar written on it moves
+/// no tuple of results, which keeps the code small where the BER readers
+/// are shared out of line (a device build).
+pub(crate) struct Components<'a> {
+    rest: Span<'a>,
+}
+
+impl<'a> Components<'a> {
+    /// The components in the value of `e`.
+    #[inline(always)]
+    pub(crate) const fn of(e: &Element<'a>) -> Self {
+        Components { rest: e.span() }
+    }
+
+    /// A component that must be there, with `tag`.
+    #[inline(always)]
+    pub(crate) fn required(&mut self, tag: Tag, what: Field) -> Result<Element<'a>> {
+        let (rest, e) = required_element(tag, what, self.rest)?;
+        self.rest = rest;
+        Ok(e)
+    }
+
+    /// A component that must be there, whatever its tag (a CHOICE).
+    #[inline(always)]
+    pub(crate) fn present(&mut self, what: Field) -> Result<Element<'a>> {
+        let (rest, e) = present_element(what, self.rest)?;
+        self.rest = rest;
+        Ok(e)
+    }
+
+    /// An OPTIONAL component with `tag`.
+    #[inline(always)]
+    pub(crate) fn optional(&mut self, tag: Tag) -> Result<Option<Element<'a>>> {
+        let (rest, e) = take_if(tag, self.rest)?;
+        self.rest = rest;
+        Ok(e)
+    }
+
+    /// The end of a value without extensions: nothing may follow.
+    #[inline(always)]
+    pub(crate) fn end(self) -> Result<()> {
+        finish(end(self.rest)).map(|_| ())
+    }
+
+    /// The extension marker: whatever follows must be well-formed.
+    #[inline(always)]
+    pub(crate) fn extensions(self) -> Result<()> {
+        finish(extensions(self.rest)).map(|_| ())
+    }
+}
+
 /// Skip directory-file padding (`00` and `FF` bytes).
 pub(crate) fn skip_padding(span: Span<'_>) -> Span<'_> {
     let n = span

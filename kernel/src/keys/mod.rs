@@ -53,7 +53,7 @@ use crate::ber::{
     Tag, MAX_DEPTH,
 };
 use crate::dodf::{
-    common_object_attributes, object_value_of, CommonObjectAttributes, ObjectValue,
+    common_object_attributes_of, object_value_of, CommonObjectAttributes, ObjectValue,
     MAX_IDENTIFIER_LEN,
 };
 use crate::error::{Field, Result, Structure};
@@ -290,7 +290,7 @@ impl<'a> KeyObject<'a> {
             (
                 decoded(
                     required(Tag::SEQUENCE, Field::CommonObjectAttributes),
-                    |c| contents(c, common_object_attributes),
+                    common_object_attributes_of,
                 ),
                 decoded(required(Tag::SEQUENCE, Field::CommonKeyAttributes), |k| {
                     contents(k, common_key_attributes)
