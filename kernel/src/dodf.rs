@@ -41,10 +41,7 @@
 
 use crate::ber::BerWriter;
 
-use crate::ber::{
-    self, contents, decoded, end, present, required, Components, Element, Encode, Oid, Tag,
-    Writer, MAX_DEPTH,
-};
+use crate::ber::{self, Components, Element, Encode, Oid, Tag, Writer, MAX_DEPTH};
 use crate::error::{EncodeError, ErrorKind, Field, Result, Structure};
 use crate::path::Path;
 use crate::span::Span;
@@ -412,12 +409,14 @@ fn object_value_not_path<'a>(v: &Element<'a>, opaque: bool) -> Result<ObjectValu
                 }
                 Ok(())
             };
-            if opaque {
-                let direct = decoded(required(Tag::OCTET_STRING, Field::DirectValue), checked);
-                contents(v, (direct, end))?;
+            let mut parts = Components::of(v);
+            let inner = if opaque {
+                parts.required(Tag::OCTET_STRING, Field::DirectValue)?
             } else {
-                contents(v, (decoded(present(Field::DirectValue), checked), end))?;
-            }
+                parts.present(Field::DirectValue)?
+            };
+            checked(&inner)?;
+            parts.end()?;
             Ok(ObjectValue::Direct(v.value()))
         }
         _ => crate::span::fail_of(ErrorKind::UnsupportedChoice, Field::ObjectValue, v.offset()),

@@ -21,13 +21,11 @@
 //! assert_eq!(odf.entries().next().unwrap().class, ObjectClass::DataObjects);
 //! ```
 
-use nom::Parser;
-
 use crate::ber::BerWriter;
-use crate::ber::{self, contents, end, present, Element, Encode, Tag, TagClass, Writer, MAX_DEPTH};
+use crate::ber::{self, Components, Element, Encode, Tag, TagClass, Writer, MAX_DEPTH};
 use crate::error::{EncodeError, ErrorKind, Field, Result, Structure};
 use crate::path::Path;
-use crate::span::{PResult, Span};
+use crate::span::Span;
 
 /// The nine classes of PKCS15Objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -114,30 +112,31 @@ pub struct OdfEntry<'a> {
 const TAG_OBJECTS: Tag = Tag::context(0, true);
 
 /// `PathOrObjects ::= CHOICE { path Path, objects [0] SEQUENCE OF ..., ... }`,
-/// the value of an ODF entry's class tag (EXPLICIT: it tags a CHOICE).
-fn path_or_objects(input: Span<'_>) -> PResult<'_, OdfLocation<'_>> {
-    let (rest, inner) = present(Field::PathOrObjects).parse(input)?;
+/// the value of an ODF entry's class tag `e` (EXPLICIT: it tags a CHOICE).
+fn path_or_objects<'a>(e: &Element<'a>) -> Result<OdfLocation<'a>> {
+    let mut parts = Components::of(e);
+    let inner = parts.present(Field::PathOrObjects)?;
     let location = match inner.tag() {
-        Tag::SEQUENCE => OdfLocation::Path(Path::from_element(&inner).map_err(nom::Err::Error)?),
+        Tag::SEQUENCE => OdfLocation::Path(Path::from_element(&inner)?),
         TAG_OBJECTS => {
-            ber::validate_span(inner.span(), MAX_DEPTH - 2).map_err(nom::Err::Error)?;
+            ber::validate_span(inner.span(), MAX_DEPTH - 2)?;
             OdfLocation::Direct(inner.value())
         }
         _ => {
-            return Err(nom::Err::Error(crate::Error::of(
+            return Err(crate::Error::of(
                 ErrorKind::UnsupportedChoice,
                 Field::PathOrObjects,
                 inner.offset(),
-            )))
+            ))
         }
     };
-    let (rest, ()) = end(rest)?;
-    Ok((rest, location))
+    parts.end()?;
+    Ok(location)
 }
 
 impl<'a> OdfEntry<'a> {
     fn from_element(e: &Element<'a>, class: ObjectClass) -> Result<OdfEntry<'a>> {
-        let location = contents(e, path_or_objects)?;
+        let location = path_or_objects(e)?;
         Ok(OdfEntry { class, location })
     }
 

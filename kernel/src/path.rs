@@ -22,10 +22,10 @@
 use nom::Parser;
 
 use crate::ber::{
-    self, contents, decoded, end, optional, required, BerWriter, Element, Encode, Tag, Writer,
+    self, decoded, end, required, BerWriter, Components, Element, Encode, Tag, Writer,
 };
 use crate::error::{EncodeError, ErrorKind, Field, Result, Structure};
-use crate::span::{finish, nom_fail, PResult, Span};
+use crate::span::{finish, Span};
 
 /// The longest path accepted, in bytes (8 file identifiers).
 pub const MAX_PATH_LEN: usize = 16;
@@ -54,40 +54,28 @@ pub struct Path<'a> {
 
 /// `Path ::= SEQUENCE { efidOrPath OCTET STRING, index INTEGER OPTIONAL,
 /// length [0] INTEGER OPTIONAL }`, index and length both or neither; the
-/// value of the SEQUENCE.
-fn path(input: Span<'_>) -> PResult<'_, Path<'_>> {
-    let (rest, path) = decoded(required(Tag::OCTET_STRING, Field::EfidOrPath), |e| {
-        check_path(e, Field::Path).map(|()| e.value())
-    })
-    .parse(input)?;
-    if rest.is_empty() {
-        // The common Path: a file, no index and length.
-        return Ok((
-            rest,
-            Path {
-                path,
-                index_length: None,
-            },
-        ));
-    }
-    let (rest, (index, length)) =
-        (optional(Tag::INTEGER), optional(Tag::context(0, false))).parse(rest)?;
+/// SEQUENCE `e`.
+fn path<'a>(e: &Element<'a>) -> Result<Path<'a>> {
+    let mut parts = Components::of(e);
+    let p = parts.required(Tag::OCTET_STRING, Field::EfidOrPath)?;
+    check_path(&p, Field::Path)?;
+    let index = parts.optional(Tag::INTEGER)?;
+    let length = parts.optional(Tag::context(0, false))?;
     let index_length = match (index, length) {
         (None, None) => None,
         (Some(i), Some(l)) => Some(IndexLength {
-            index: i
-                .unsigned_of(Field::PathIndex, MAX_INDEX)
-                .map_err(nom::Err::Error)?,
-            length: l
-                .unsigned_of(Field::PathLength, MAX_INDEX)
-                .map_err(nom::Err::Error)?,
+            index: i.unsigned_of(Field::PathIndex, MAX_INDEX)?,
+            length: l.unsigned_of(Field::PathLength, MAX_INDEX)?,
         }),
         (Some(x), None) | (None, Some(x)) => {
-            return nom_fail(ErrorKind::IndexWithoutLength, x.offset())
+            return crate::span::fail(ErrorKind::IndexWithoutLength, x.offset())
         }
     };
-    let (rest, ()) = end(rest)?;
-    Ok((rest, Path { path, index_length }))
+    parts.end()?;
+    Ok(Path {
+        path: p.value(),
+        index_length,
+    })
 }
 
 /// The value of a Path SEQUENCE that holds a file's path and nothing
@@ -165,7 +153,7 @@ impl<'a> Path<'a> {
                 path,
                 index_length: None,
             }),
-            None => contents(e, path),
+            None => path(e),
         }
     }
 

@@ -42,8 +42,7 @@ pub use primitives::BitString;
 pub(crate) use primitives::{decode_generalized_time, decode_ia5, decode_printable};
 pub(crate) use reader::{
     contents, decoded, end, extensions, optional, optional_with, present, required, skip_padding,
-    Components,
-    validate_span,
+    validate_span, Components,
 };
 pub use reader::{validate, MAX_DEPTH};
 pub use tag::{Tag, TagClass, MAX_TAG_SUBSEQUENT_OCTETS};
