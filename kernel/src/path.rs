@@ -205,9 +205,13 @@ mod tests {
         ];
         for value in taken {
             assert_eq!(file_path_only(value), value.get(2..));
-            let (rest, parsed) = finish(path(Span::new(value))).unwrap();
+            let mut seq = [0u8; 20];
+            seq[0] = 0x30;
+            seq[1] = value.len() as u8;
+            seq[2..2 + value.len()].copy_from_slice(value);
+            let (e, rest) = Element::parse(&seq[..2 + value.len()]).unwrap();
             assert!(rest.is_empty());
-            assert_eq!(parsed, Path::new(&value[2..]));
+            assert_eq!(path(&e), Ok(Path::new(&value[2..])));
         }
         let left: [&[u8]; 9] = [
             &[],

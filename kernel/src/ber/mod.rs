@@ -41,7 +41,7 @@ pub use oid::{encode_oid_arcs, Oid, OidArcs};
 pub use primitives::BitString;
 pub(crate) use primitives::{decode_generalized_time, decode_ia5, decode_printable};
 pub(crate) use reader::{
-    contents, decoded, end, extensions, optional, optional_with, present, required, skip_padding,
+    contents, decoded, end, extensions, optional_with, present, required, skip_padding,
     validate_span, Components,
 };
 pub use reader::{validate, MAX_DEPTH};

@@ -165,30 +165,6 @@ fn take_if<'a>(tag: Tag, input: Span<'a>) -> Result<(Span<'a>, Option<Element<'a
     }
 }
 
-/// An OPTIONAL component with `tag` ([`optional`]).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Optional {
-    tag: Tag,
-}
-
-/// An OPTIONAL component with `tag`.
-pub(crate) const fn optional(tag: Tag) -> Optional {
-    Optional { tag }
-}
-
-impl<'a> Parser<Span<'a>> for Optional {
-    type Output = Option<Element<'a>>;
-    type Error = Error;
-
-    #[inline(always)]
-    fn process<OM: OutputMode>(
-        &mut self,
-        input: Span<'a>,
-    ) -> NomResult<'a, OM, Option<Element<'a>>> {
-        emit::<OM, _>(take_if(self.tag, input))
-    }
-}
-
 /// An OPTIONAL component with `tag`, decoded by a function ([`optional_with`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct OptionalWith<F> {
@@ -291,7 +267,7 @@ pub(crate) fn contents<'a, O>(
 /// without nom: each read returns the element (or `None` for an absent
 /// OPTIONAL one), and the caller decodes it where its result lives. The
 /// reads and their errors are those of [`required`], [`present`],
-/// [`optional`], [`end`] and [`extensions`]; a grammar written on it moves
+/// [`optional_with`], [`end`] and [`extensions`]; a grammar written on it moves
 /// no tuple of results, which keeps the code small where the BER readers
 /// are shared out of line (a device build).
 pub(crate) struct Components<'a> {

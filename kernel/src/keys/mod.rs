@@ -46,19 +46,14 @@
 //! # Ok::<(), scboot::Error>(())
 //! ```
 
-use nom::Parser;
-
-use crate::ber::{
-    self, contents, decoded, end, extensions, optional, optional_with, present, required, Element,
-    Tag, MAX_DEPTH,
-};
+use crate::ber::{self, Components, Element, Tag, MAX_DEPTH};
 use crate::dodf::{
     common_object_attributes_of, object_value_of, CommonObjectAttributes, ObjectValue,
     MAX_IDENTIFIER_LEN,
 };
 use crate::error::{Field, Result, Structure};
 use crate::odf::ObjectClass;
-use crate::span::{PResult, Span};
+use crate::span::Span;
 
 const TAG_SUBCLASS: Tag = Tag::context(0, true);
 const TAG_TYPE_ATTRS: Tag = Tag::context(1, true);
@@ -285,22 +280,14 @@ impl<'a> KeyObject<'a> {
     }
 
     fn from_element(e: &Element<'a>, class: KeyClass, key_type: KeyType) -> Result<Self> {
-        let (common, key, sub_class, t) = contents(
-            e,
-            (
-                decoded(
-                    required(Tag::SEQUENCE, Field::CommonObjectAttributes),
-                    common_object_attributes_of,
-                ),
-                decoded(required(Tag::SEQUENCE, Field::CommonKeyAttributes), |k| {
-                    contents(k, common_key_attributes)
-                }),
-                optional(TAG_SUBCLASS),
-                required(TAG_TYPE_ATTRS, Field::TypeAttributes),
-                end,
-            )
-                .map(|(c, k, s, t, ())| (c, k, s, t)),
-        )?;
+        let mut parts = Components::of(e);
+        let c = parts.required(Tag::SEQUENCE, Field::CommonObjectAttributes)?;
+        let common = common_object_attributes_of(&c)?;
+        let k = parts.required(Tag::SEQUENCE, Field::CommonKeyAttributes)?;
+        let key = common_key_attributes(&k)?;
+        let sub_class = parts.optional(TAG_SUBCLASS)?;
+        let t = parts.required(TAG_TYPE_ATTRS, Field::TypeAttributes)?;
+        parts.end()?;
         ber::validate_span(t.span(), MAX_DEPTH - 2)?;
         let key_len = match sub_class {
             Some(s) => {
@@ -315,13 +302,11 @@ impl<'a> KeyObject<'a> {
         };
         let (value, field_size) = match key_type {
             KeyType::Ec | KeyType::Rsa | KeyType::GenericSecret => {
-                let attrs = decoded(required(Tag::SEQUENCE, Field::KeyAttributes), |a| {
-                    contents(
-                        a,
-                        key_value_attributes(class == KeyClass::Private && key_type == KeyType::Ec),
-                    )
-                });
-                let (v, f) = contents(&t, (attrs, end).map(|(a, ())| a))?;
+                let mut parts = Components::of(&t);
+                let a = parts.required(Tag::SEQUENCE, Field::KeyAttributes)?;
+                let ec_private = class == KeyClass::Private && key_type == KeyType::Ec;
+                let (v, f) = key_value_attributes(&a, ec_private)?;
+                parts.end()?;
                 (Some(v), f)
             }
             KeyType::Other(_) => (None, None),
@@ -341,35 +326,24 @@ impl<'a> KeyObject<'a> {
 }
 
 /// `CommonKeyAttributes ::= SEQUENCE { iD, usage, native DEFAULT TRUE,
-/// accessFlags OPTIONAL, keyReference OPTIONAL, ... }`
-fn common_key_attributes(input: Span<'_>) -> PResult<'_, CommonKeyAttributes<'_>> {
-    (
-        decoded(required(Tag::OCTET_STRING, Field::KeyId), |i| {
-            i.check_max_of(Field::KeyId, MAX_IDENTIFIER_LEN)
-                .map(|()| i.value())
-        }),
-        decoded(required(Tag::BIT_STRING, Field::KeyUsage), |u| {
-            Ok(KeyUsage(u.bit_string()?.flags(32)))
-        }),
-        optional_with(Tag::BOOLEAN, boolean),
-        optional_with(Tag::BIT_STRING, |a| {
-            Ok(KeyAccess(a.bit_string()?.flags(32)))
-        }),
-        optional_with(Tag::INTEGER, |r| {
-            r.unsigned_of(Field::KeyReference, MAX_KEY_NUMBER)
-        }),
-        extensions,
-    )
-        .map(
-            |(id, usage, native, access, key_reference, ())| CommonKeyAttributes {
-                id,
-                usage,
-                native,
-                access,
-                key_reference,
-            },
-        )
-        .parse(input)
+/// accessFlags OPTIONAL, keyReference OPTIONAL, ... }`, the value of `e`.
+fn common_key_attributes<'a>(e: &Element<'a>) -> Result<CommonKeyAttributes<'a>> {
+    let mut parts = Components::of(e);
+    let i = parts.required(Tag::OCTET_STRING, Field::KeyId)?;
+    i.check_max_of(Field::KeyId, MAX_IDENTIFIER_LEN)?;
+    let u = parts.required(Tag::BIT_STRING, Field::KeyUsage)?;
+    let mut key = CommonKeyAttributes::new(i.value(), KeyUsage(u.bit_string()?.flags(32)));
+    if let Some(b) = parts.optional(Tag::BOOLEAN)? {
+        key.native = Some(boolean(&b)?);
+    }
+    if let Some(a) = parts.optional(Tag::BIT_STRING)? {
+        key.access = Some(KeyAccess(a.bit_string()?.flags(32)));
+    }
+    if let Some(r) = parts.optional(Tag::INTEGER)? {
+        key.key_reference = Some(r.unsigned_of(Field::KeyReference, MAX_KEY_NUMBER)?);
+    }
+    parts.extensions()?;
+    Ok(key)
 }
 
 /// `BOOLEAN`: one octet, `00` false, anything else true (BER).
@@ -380,50 +354,43 @@ fn boolean(b: &Element<'_>) -> Result<bool> {
 }
 
 /// `value ObjectValue` first, then (EC private keys, OpenSC) `fieldSize
-/// INTEGER OPTIONAL`, then anything.
+/// INTEGER OPTIONAL`, then anything: the key attributes SEQUENCE `a`.
 fn key_value_attributes<'a>(
+    a: &Element<'a>,
     ec_private: bool,
-) -> impl Parser<Span<'a>, Output = (ObjectValue<'a>, Option<u32>), Error = crate::Error> {
-    move |input: Span<'a>| {
-        let (rest, v) = present(Field::ObjectValue).parse(input)?;
-        // A key on the card is often named by its key reference alone, with
-        // an empty path (`30 02 04 00`, as OpenSC writes it).
-        let value = if v.tag() == Tag::SEQUENCE && v.value() == [0x04, 0x00] {
-            ObjectValue::Path(crate::path::Path::new(&v.value()[2..]))
-        } else {
-            object_value_of(&v, false).map_err(nom::Err::Failure)?
-        };
-        let (rest, field_size) = if ec_private {
-            optional_with(Tag::INTEGER, |f| {
-                f.unsigned_of(Field::FieldSize, MAX_KEY_NUMBER)
-            })
-            .parse(rest)?
-        } else {
-            (rest, None)
-        };
-        let (rest, ()) = extensions(rest)?;
-        Ok((rest, (value, field_size)))
-    }
+) -> Result<(ObjectValue<'a>, Option<u32>)> {
+    let mut parts = Components::of(a);
+    let v = parts.present(Field::ObjectValue)?;
+    // A key on the card is often named by its key reference alone, with
+    // an empty path (`30 02 04 00`, as OpenSC writes it).
+    let value = if v.tag() == Tag::SEQUENCE && v.value() == [0x04, 0x00] {
+        ObjectValue::Path(crate::path::Path::new(&v.value()[2..]))
+    } else {
+        object_value_of(&v, false)?
+    };
+    let field_size = match ec_private {
+        true => parts
+            .optional(Tag::INTEGER)?
+            .map(|f| f.unsigned_of(Field::FieldSize, MAX_KEY_NUMBER))
+            .transpose()?,
+        false => None,
+    };
+    parts.extensions()?;
+    Ok((value, field_size))
 }
 
 /// `[0] { CommonSecretKeyAttributes ::= SEQUENCE { keyLen INTEGER OPTIONAL, ... } }`
 fn secret_key_len(s: &Element<'_>) -> Result<Option<u32>> {
-    let inner = decoded(
-        required(Tag::SEQUENCE, Field::CommonSecretKeyAttributes),
-        |a| {
-            contents(
-                a,
-                (
-                    optional_with(Tag::INTEGER, |k| {
-                        k.unsigned_of(Field::KeyLen, MAX_KEY_NUMBER)
-                    }),
-                    extensions,
-                )
-                    .map(|(k, ())| k),
-            )
-        },
-    );
-    contents(s, (inner, extensions).map(|(k, ())| k))
+    let mut outer = Components::of(s);
+    let a = outer.required(Tag::SEQUENCE, Field::CommonSecretKeyAttributes)?;
+    let mut parts = Components::of(&a);
+    let key_len = parts
+        .optional(Tag::INTEGER)?
+        .map(|k| k.unsigned_of(Field::KeyLen, MAX_KEY_NUMBER))
+        .transpose()?;
+    parts.extensions()?;
+    outer.extensions()?;
+    Ok(key_len)
 }
 
 mod encode;
@@ -580,24 +547,14 @@ pub fn ec_point(bytes: &[u8]) -> Result<&[u8]> {
             _ => bad(Field::UnusedBitsInKey, at),
         },
         Tag::SEQUENCE => {
-            let (alg, key) = contents(
-                &e,
-                (
-                    required(Tag::SEQUENCE, Field::AlgorithmIdentifier),
-                    required(Tag::BIT_STRING, Field::SubjectPublicKey),
-                    end,
-                )
-                    .map(|(a, k, ())| (a, k)),
-            )?;
-            let (kind, curve) = contents(
-                &alg,
-                (
-                    required(Tag::OID, Field::AlgorithmOid),
-                    required(Tag::OID, Field::NamedCurve),
-                    end,
-                )
-                    .map(|(a, c, ())| (a, c)),
-            )?;
+            let mut parts = Components::of(&e);
+            let alg = parts.required(Tag::SEQUENCE, Field::AlgorithmIdentifier)?;
+            let key = parts.required(Tag::BIT_STRING, Field::SubjectPublicKey)?;
+            parts.end()?;
+            let mut parts = Components::of(&alg);
+            let kind = parts.required(Tag::OID, Field::AlgorithmOid)?;
+            let curve = parts.required(Tag::OID, Field::NamedCurve)?;
+            parts.end()?;
             if kind.value() != ID_EC_PUBLIC_KEY {
                 return bad(Field::KeyAlgorithm, kind.offset());
             }
