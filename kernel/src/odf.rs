@@ -111,6 +111,12 @@ pub struct OdfEntry<'a> {
 
 const TAG_OBJECTS: Tag = Tag::context(0, true);
 
+/// The identifier octets of the known classes' tags (`A0` to `A8`), and
+/// of dataObjects (`A7`), as the direct read compares them.
+const FIRST_CLASS: u8 = Tag::context(ObjectClass::PrivateKeys.tag_number(), true).first_byte();
+const LAST_CLASS: u8 = Tag::context(ObjectClass::AuthObjects.tag_number(), true).first_byte();
+const DATA_OBJECTS: u8 = Tag::context(ObjectClass::DataObjects.tag_number(), true).first_byte();
+
 /// `PathOrObjects ::= CHOICE { path Path, objects [0] SEQUENCE OF ..., ... }`,
 /// the value of an ODF entry's class tag `e` (EXPLICIT: it tags a CHOICE).
 fn path_or_objects<'a>(e: &Element<'a>) -> Result<OdfLocation<'a>> {
@@ -251,24 +257,22 @@ impl<'a> Odf<'a> {
                 at += 1;
                 continue;
             }
-            // [class] { SEQUENCE { OCTET STRING path } }: the class tag
-            // A0..A8, each length the rest of its parent.
-            let [0x30, seq_len, 0x04, path_len, ref tail @ ..] = *tail else {
+            // [class] { SEQUENCE { OCTET STRING path } }: a known class
+            // whose value is the SEQUENCE, whose value is the path alone
+            // (`path::file_path_only`, as the precise parse takes it). A
+            // path is at most 16 bytes, so a length that fills its parent
+            // is in short form.
+            let entry = tail.get(..usize::from(len))?;
+            let [0x30, seq_len, ref seq @ ..] = *entry else {
                 return None;
             };
-            let n = usize::from(path_len);
-            let path = tail.get(..n)?;
-            if !(0xA0..=0xA8).contains(&class)
-                || len != seq_len.wrapping_add(2)
-                || seq_len != path_len.wrapping_add(2)
-                || !(crate::path::MIN_PATH_LEN..=crate::path::MAX_PATH_LEN).contains(&n)
-                || n % 2 != 0
-            {
+            if !(FIRST_CLASS..=LAST_CLASS).contains(&class) || usize::from(seq_len) != seq.len() {
                 return None;
             }
-            at += 6 + n;
+            let path = crate::path::file_path_only(seq)?;
+            at += 2 + entry.len();
             count += 1;
-            if class == 0xA7 {
+            if class == DATA_OBJECTS {
                 if first_dodf.is_none() {
                     let rest = Span::at(bytes.get(at..)?, at);
                     first_dodf = Some((Path::new(path), rest));
@@ -409,7 +413,7 @@ mod tests {
     /// forms it leaves to the precise parse, or padding.
     fn piece() -> impl Strategy<Value = (bool, Vec<u8>)> {
         let path = prop::collection::vec(any::<u8>(), 0..20);
-        (0u8..12, 0xA0u8..0xAB, path, any::<u8>()).prop_map(|(form, class, p, x)| {
+        (0u8..13, 0xA0u8..0xAB, path, any::<u8>()).prop_map(|(form, class, p, x)| {
             let n = p.len() as u8;
             let mut v = Vec::new();
             let shaped = match form {
@@ -450,6 +454,19 @@ mod tests {
                         && (0xA0..=0xA8).contains(&class)
                         && (2..=16).contains(&n)
                         && n % 2 == 0
+                }
+                // The SEQUENCE's length short of the entry's.
+                11 => {
+                    v.extend([
+                        class,
+                        n + 4,
+                        0x30,
+                        (n + 2).saturating_sub(1 + (x & 1)),
+                        0x04,
+                        n,
+                    ]);
+                    v.extend(&p);
+                    false
                 }
                 // Any byte.
                 _ => {

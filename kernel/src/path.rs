@@ -83,7 +83,7 @@ fn path<'a>(e: &Element<'a>) -> Result<Path<'a>> {
 /// bytes in whole file identifiers. `None` for any other content, which
 /// the parser then reads (and names the error of, if it has one).
 #[inline]
-fn file_path_only(value: &[u8]) -> Option<&[u8]> {
+pub(crate) fn file_path_only(value: &[u8]) -> Option<&[u8]> {
     match *value {
         [0x04, len, ref path @ ..]
             if usize::from(len) == path.len()
