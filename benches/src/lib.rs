@@ -161,12 +161,53 @@ fn parser_cases(out: &mut Vec<Case>) {
         ("reference", work::reference_bootstrap),
     ];
     parsers(out, "bootstrap_1k", &fixtures::bootstrap_1k(), &bootstrap);
+    out.push(accounts_limit(fixtures::bootstrap_1k()));
     let tlv: [(&'static str, Parse); 2] = [
         ("scboot", work::scboot_tlv),
         ("reference", work::reference_tlv),
     ];
     parsers(out, "tlv_small", &fixtures::tlv_small(), &tlv);
     parsers(out, "tlv_32k", &fixtures::tlv_32k(), &tlv);
+}
+
+/// The least any typed accounts of `file` can cost, for a limit beside
+/// `scboot+accounts`: the file's TLV-level parse plus `core::str::from_utf8`
+/// on each of its text resources (found before the run), which is the only
+/// safe way to hand out a `&str`. It walks no record, decodes no other value
+/// and pairs nothing, so a real implementation costs more.
+fn accounts_limit(file: Vec<u8>) -> Case {
+    let texts: Vec<std::ops::Range<usize>> = {
+        let parsed = scboot::bootstrap::BootstrapFile::parse(&file).unwrap();
+        let start = file.as_ptr() as usize;
+        scboot::lwm2m::accounts(&parsed)
+            .map(Result::unwrap)
+            .flat_map(|a| {
+                let sec = a.security;
+                let srv = a.server.map(|s| [s.binding, s.preferred_transport]);
+                [sec.server_uri, sec.server_sms_number, sec.sni]
+                    .into_iter()
+                    .chain(srv.into_iter().flatten())
+                    .flatten()
+            })
+            .map(|t| {
+                let at = t.as_ptr() as usize - start;
+                at..at + t.len()
+            })
+            .collect()
+    };
+    assert!(!texts.is_empty(), "the fixture has text resources");
+    case("bootstrap_1k", "limit-parse+utf8", file.len(), move || {
+        let b = black_box(&file[..]);
+        let parsed = scboot::bootstrap::BootstrapFile::parse(b).unwrap();
+        let mut n = usize::from(parsed.object_count());
+        for r in black_box(&texts) {
+            n += usize::from(
+                b.get(r.clone())
+                    .is_some_and(|t| core::str::from_utf8(t).is_ok()),
+            );
+        }
+        n
+    })
 }
 
 /// The parse cost against the input: LwM2M TLV from 64 B to 64 KB, a DODF

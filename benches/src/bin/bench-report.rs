@@ -298,6 +298,25 @@ fn ratios_table(c: &BTreeMap<String, Counts>, bytes: &BTreeMap<String, usize>) -
         unit: "x",
         target: Some((2.0, true)),
     });
+    // The least any typed accounts can cost: the parse and the UTF-8 checks
+    // of the strings alone. What 2x leaves beyond it is all the walk of
+    // every record, the other values and the pairing may take.
+    let limit = "bootstrap_1k/limit-parse+utf8";
+    rows.push(Row {
+        what: "its limit (the parse and the strings' UTF-8 checks, nothing else) ÷ the parse"
+            .into(),
+        cycles: ratio(limit, b),
+        instructions: div(ir(limit), ir(b)),
+        unit: "x",
+        target: None,
+    });
+    rows.push(Row {
+        what: "typed accounts ÷ that limit".into(),
+        cycles: ratio(a, limit),
+        instructions: div(ir(a), ir(limit)),
+        unit: "x",
+        target: None,
+    });
     for f in ["dodf", "odf", "ef_dir", "tokeninfo"] {
         for (peer, limit) in [
             ("der", Some((2.5, false))),
