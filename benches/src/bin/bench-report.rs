@@ -272,6 +272,14 @@ fn ratios_table(c: &BTreeMap<String, Counts>, bytes: &BTreeMap<String, usize>) -
     let cy = |id: &str| interleaved(id, id).map(|r| r.0);
     let ratio = |a: &str, b: &str| interleaved(a, b).map(|r| r.2);
     let div = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
+    // `a` ÷ `b` by interleaved TSC and by instructions.
+    let ratio_row = |what: String, a: &str, b: &str, target: Option<(f64, bool)>| Row {
+        what,
+        cycles: ratio(a, b),
+        instructions: div(ir(a), ir(b)),
+        unit: "x",
+        target,
+    };
     let mut rows: Vec<Row> = Vec::new();
     for (id, what, limit) in [
         (
@@ -291,32 +299,28 @@ fn ratios_table(c: &BTreeMap<String, Counts>, bytes: &BTreeMap<String, usize>) -
         });
     }
     let (a, b) = ("bootstrap_1k/scboot+accounts", "bootstrap_1k/scboot");
-    rows.push(Row {
-        what: "typed accounts of the 1 KB file ÷ its TLV-level parse".into(),
-        cycles: ratio(a, b),
-        instructions: div(ir(a), ir(b)),
-        unit: "x",
-        target: Some((2.0, true)),
-    });
+    rows.push(ratio_row(
+        "typed accounts of the 1 KB file ÷ its TLV-level parse".into(),
+        a,
+        b,
+        Some((2.0, true)),
+    ));
     // The least any typed accounts can cost: the parse and the UTF-8 checks
     // of the strings alone. What 2x leaves beyond it is all the walk of
     // every record, the other values and the pairing may take.
     let limit = "bootstrap_1k/limit-parse+utf8";
-    rows.push(Row {
-        what: "its limit (the parse and the strings' UTF-8 checks, nothing else) ÷ the parse"
-            .into(),
-        cycles: ratio(limit, b),
-        instructions: div(ir(limit), ir(b)),
-        unit: "x",
-        target: None,
-    });
-    rows.push(Row {
-        what: "typed accounts ÷ that limit".into(),
-        cycles: ratio(a, limit),
-        instructions: div(ir(a), ir(limit)),
-        unit: "x",
-        target: None,
-    });
+    rows.push(ratio_row(
+        "its limit (the parse and the strings' UTF-8 checks, nothing else) ÷ the parse".into(),
+        limit,
+        b,
+        None,
+    ));
+    rows.push(ratio_row(
+        "typed accounts ÷ that limit".into(),
+        a,
+        limit,
+        None,
+    ));
     for f in ["dodf", "odf", "ef_dir", "tokeninfo"] {
         for (peer, limit) in [
             ("der", Some((2.5, false))),
@@ -324,13 +328,7 @@ fn ratios_table(c: &BTreeMap<String, Counts>, bytes: &BTreeMap<String, usize>) -
             ("reference", None),
         ] {
             let (a, b) = (format!("{f}/{peer}"), format!("{f}/scboot"));
-            rows.push(Row {
-                what: format!("{f}: {peer} ÷ scboot"),
-                cycles: ratio(&a, &b),
-                instructions: div(ir(&a), ir(&b)),
-                unit: "x",
-                target: limit,
-            });
+            rows.push(ratio_row(format!("{f}: {peer} ÷ scboot"), &a, &b, limit));
         }
     }
     for (g, size, encrypt, limit) in [
@@ -341,13 +339,12 @@ fn ratios_table(c: &BTreeMap<String, Counts>, bytes: &BTreeMap<String, usize>) -
         ("scp03_cmd_255_01_s8", 255, false, None),
     ] {
         let (a, b) = (format!("{g}/scboot"), format!("{g}/floor-aes-work"));
-        rows.push(Row {
-            what: format!("{g}: scboot ÷ its AES work (floor)"),
-            cycles: ratio(&a, &b),
-            instructions: div(ir(&a), ir(&b)),
-            unit: "x",
-            target: limit,
-        });
+        rows.push(ratio_row(
+            format!("{g}: scboot ÷ its AES work (floor)"),
+            &a,
+            &b,
+            limit,
+        ));
         // The computed limit: AES block operations at the measured cost of one.
         let hlen = if size > 247 { 7 } else { 5 };
         let ops = scboot_benches::RawFloor::block_operations(hlen, size, encrypt) as f64;
@@ -381,13 +378,12 @@ fn ratios_table(c: &BTreeMap<String, Counts>, bytes: &BTreeMap<String, usize>) -
             "scp03_setup/scboot".to_string(),
             format!("scp03_setup/{floor}"),
         );
-        rows.push(Row {
-            what: format!("SCP03 session setup: scboot ÷ {what}"),
-            cycles: ratio(&a, &b),
-            instructions: div(ir(&a), ir(&b)),
-            unit: "x",
-            target: limit,
-        });
+        rows.push(ratio_row(
+            format!("SCP03 session setup: scboot ÷ {what}"),
+            &a,
+            &b,
+            limit,
+        ));
     }
     rows.push(Row {
         what: "whole procedure vs in-process virtual card (13 APDUs), per run".into(),
