@@ -46,8 +46,8 @@ for conf in aes128 fast full keys; do
   case $conf in
     aes128) feats=(); label="aes128" ;;
     fast) feats=(--features fast-paths); label="aes128,fast-paths" ;;
-    full) feats=(--features full); label="aes128,aes192,aes256" ;;
-    keys) feats=(--features keys); label="aes128,aes192,aes256,keys" ;;
+    full) feats=(--features full); label="aes128,aes192,aes256,s16" ;;
+    keys) feats=(--features keys); label="aes128,aes192,aes256,s16,keys" ;;
   esac
   (cd embedded && cargo build -q --release "${feats[@]}" --target-dir "target/$conf")
   elf="embedded/target/$conf/thumbv7em-none-eabihf/release/scboot-mcu"

@@ -116,7 +116,8 @@ typedef struct {
   uint8_t policy;
   // Non-zero: stay on the basic channel (no MANAGE CHANNEL).
   uint8_t basic_channel;
-  // Non-zero: S16 mode.
+  // Non-zero: S16 mode (with the `s16` feature; without it the run
+  // fails at INITIALIZE UPDATE with a secure-channel error).
   uint8_t s16;
 } scboot_config;
 

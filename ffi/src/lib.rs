@@ -165,7 +165,8 @@ pub struct scboot_config {
     pub policy: u8,
     /// Non-zero: stay on the basic channel (no MANAGE CHANNEL).
     pub basic_channel: u8,
-    /// Non-zero: S16 mode.
+    /// Non-zero: S16 mode (with the `s16` feature; without it the run
+    /// fails at INITIALIZE UPDATE with a secure-channel error).
     pub s16: u8,
 }
 

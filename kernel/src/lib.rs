@@ -71,6 +71,11 @@
 //!
 //! * `aes192`, `aes256`: SCP03 with AES-192 and AES-256 keys (AES-128 is
 //!   always there). Without them the sessions hold AES-128 schedules only.
+//! * `s16`: SCP03's S16 mode (16-byte challenges, cryptograms and MACs).
+//!   Without it sessions run S8 only ([`scp03::Mode::is_available`]): S16
+//!   is refused where a session starts, with
+//!   [`scp03::Scp03Error::ModeNotAvailable`], and the lengths S8 uses are
+//!   constants of the build (240 B less on a Cortex-M4).
 //! * `keys`: the card-key operations of DM-SC-GEN-9 (key directories,
 //!   MANAGE SECURITY ENVIRONMENT, PERFORM SECURITY OPERATION).
 //! * `p256`: ECDSA P-256 verification on the device ([`anchor`]).

@@ -24,22 +24,25 @@ const WRAPPED_DATA_MAX: usize = 255;
 /// without `keys`, a path, an AID or a PIN, each at most 16 bytes.
 #[cfg(not(feature = "keys"))]
 const WRAPPED_DATA_MAX: usize = 16;
+/// The longest C-MAC, host cryptogram and challenge: 16 bytes with the
+/// `s16` feature, 8 in a build that runs S8 only.
+const MODE_MAX: usize = if cfg!(feature = "s16") { 16 } else { 8 };
 /// The largest data field of a command staged: a wrapped one's, or
 /// EXTERNAL AUTHENTICATE's host cryptogram and C-MAC (32 bytes with S16),
 /// which the handshake builds in its wire form.
-const DATA_MAX: usize = larger(WRAPPED_DATA_MAX, 32);
+const DATA_MAX: usize = larger(WRAPPED_DATA_MAX, 2 * MODE_MAX);
 /// The largest plain command staged: a short case-4 command (header, Lc,
 /// `DATA_MAX` bytes of data, Le).
 pub(crate) const CMD_MAX: usize = 5 + DATA_MAX + 1;
 /// The largest wrapped command on the wire: `WRAPPED_DATA_MAX` bytes padded
-/// for C-DECRYPTION (to 256 bytes with `keys`), with a 16-byte C-MAC (S16),
-/// in extended lengths when that needs them: header, 3-byte Lc, data,
-/// 2-byte Le.
-const WRAPPED_MAX: usize = 4 + 3 + (WRAPPED_DATA_MAX / 16 + 1) * 16 + 16 + 2;
+/// for C-DECRYPTION (to 256 bytes with `keys`), with the longest C-MAC
+/// (16 bytes with S16), in extended lengths when that needs them: header,
+/// 3-byte Lc, data, 2-byte Le.
+const WRAPPED_MAX: usize = 4 + 3 + (WRAPPED_DATA_MAX / 16 + 1) * 16 + MODE_MAX + 2;
 /// The command buffer: the largest plain command, or the largest wrapped
 /// one (wrapping is done where the plain command lies). 281 bytes with
-/// `keys`; 57 without, which keeps 224 bytes off a microcontroller's
-/// stack for the whole run.
+/// `keys` and S16; 57 without `keys` (49 without S16 too), which keeps 224
+/// bytes off a microcontroller's stack for the whole run.
 pub(crate) const WIRE_MAX: usize = larger(WRAPPED_MAX, CMD_MAX);
 
 /// The larger of two sizes, for the constants above (`Ord::max` is not
@@ -677,23 +680,34 @@ mod tests {
 
     /// The wire buffer `run` lends holds the largest command a session wraps
     /// (with `keys`: 255 bytes of data, encrypted and padded to 256 bytes,
-    /// with an S16 C-MAC, in extended lengths; without: 16 bytes), and
-    /// EXTERNAL AUTHENTICATE with S16; one byte less is refused.
+    /// in extended lengths; without: 16 bytes) with the longest C-MAC the
+    /// build runs (S16 with `s16`, else S8), and EXTERNAL AUTHENTICATE in
+    /// that mode; one byte less is refused.
     #[test]
     fn the_wire_buffer_fits_the_largest_wrapped_command() {
         use crate::scp03::{CardChannel, CardConfig, HostConfig, Mode, StaticKeys};
         let k = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
         let aid = [0xA0, 0x00, 0x00, 0x00, 0x63];
-        let mut card = CardChannel::new(k.clone(), CardConfig::new(0x71, &aid).unwrap());
+        let (mode, i) = if cfg!(feature = "s16") {
+            (Mode::S16, 0x71)
+        } else {
+            (Mode::S8, 0x70)
+        };
+        let mut card = CardChannel::new(k.clone(), CardConfig::new(i, &aid).unwrap());
         let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
-        let cfg = HostConfig::default().mode(Mode::S16);
-        let (hs, n) = HostHandshake::start(&k, &cfg, &[9; 16], &mut a).unwrap();
+        let cfg = HostConfig::default().mode(mode);
+        let challenge = [9; 16];
+        let (hs, n) = HostHandshake::start(&k, &cfg, &challenge[..MODE_MAX], &mut a).unwrap();
         let m = card.initialize_update(&a[..n], &[], &mut b).unwrap();
         let mut external_authenticate = [0u8; CMD_MAX];
         let (pending, n) = hs
             .authenticate(&k, &b[..m], &mut external_authenticate)
             .unwrap();
-        assert_eq!(n, 5 + 32, "EXTERNAL AUTHENTICATE: cryptogram and C-MAC");
+        assert_eq!(
+            n,
+            5 + 2 * MODE_MAX,
+            "EXTERNAL AUTHENTICATE: cryptogram and C-MAC"
+        );
         let mut host = pending.confirm(0x9000).unwrap();
         let data = [0x5A; WRAPPED_DATA_MAX];
         let mut plain = [0u8; CMD_MAX];
@@ -704,8 +718,10 @@ mod tests {
         let n = host.wrap(&plain[..len], &mut wire).unwrap();
         #[cfg(feature = "keys")]
         assert_eq!((len, n), (CMD_MAX, WIRE_MAX));
-        #[cfg(not(feature = "keys"))]
+        #[cfg(all(not(feature = "keys"), feature = "s16"))]
         assert_eq!((len, n, WIRE_MAX), (22, 54, 57), "short lengths");
+        #[cfg(all(not(feature = "keys"), not(feature = "s16")))]
+        assert_eq!((len, n, WIRE_MAX), (22, 46, 49), "short lengths, S8");
         assert!(matches!(
             host.wrap(&plain[..len], &mut wire[..n - 1]),
             Err(Scp03Error::BufferTooSmall { .. })

@@ -430,7 +430,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
             return self.fail(ProcedureError::OutOfOrder);
         };
         let total = op.stream_len();
-        let chunk = short_write(self.x.level(), self.cfg.mode.size());
+        let chunk = short_write(self.x.level(), self.cfg.mode.session_size());
         let n = (total - at).min(chunk);
         let last = at + n >= total;
         let mut buf = [0u8; 255];

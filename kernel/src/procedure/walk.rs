@@ -65,7 +65,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
 
     /// The most bytes one READ BINARY asks for.
     fn read_size(&self) -> usize {
-        let level_max = short_read(self.x.level(), self.cfg.mode.size());
+        let level_max = short_read(self.x.level(), self.cfg.mode.session_size());
         match usize::from(self.cfg.max_read.min(1024)) {
             0 => level_max,
             n if n <= 256 || cfg!(not(feature = "extended-length")) => n.min(level_max),
@@ -274,7 +274,7 @@ impl<'k, 'w> Procedure<'k, 'w> {
             .mode(self.cfg.mode)
             .channel(self.x.channel())
             .card_aid(Some(self.aid.as_bytes()));
-        let m = self.cfg.mode.size();
+        let m = self.cfg.mode.session_size();
         let hc = self.cfg.host_challenge;
         let mut scratch = [0u8; 32];
         let buf = if stage {

@@ -164,8 +164,8 @@ impl CardChannel {
         if cmd.ins != 0x50 || cmd.cla & 0x80 == 0 {
             return Err(Scp03Error::UnexpectedCommand("not INITIALIZE UPDATE"));
         }
-        let mode = self.mode();
-        let m = mode.size();
+        let mode = self.mode().available()?;
+        let m = mode.session_size();
         if cmd.data.len() != m {
             return Err(Scp03Error::WrongChallengeLength {
                 expected: m,
@@ -252,8 +252,8 @@ impl CardChannel {
         if cmd.ins != 0x82 {
             return Err(Scp03Error::UnexpectedCommand("not EXTERNAL AUTHENTICATE"));
         }
-        let mode = self.mode();
-        let m = mode.size();
+        let mode = self.mode().available()?;
+        let m = mode.session_size();
         let level = SecurityLevel::new(cmd.p1)?;
         if !level.offered_by(self.cfg.i) {
             return Err(Scp03Error::LevelNotOffered {

@@ -34,6 +34,8 @@ pub enum Scp03Error {
     UnsupportedProtocol(u8),
     /// The card's `i` says S8 where S16 was asked, or the reverse.
     ModeMismatch,
+    /// S16 was asked for in a build without the `s16` feature.
+    ModeNotAvailable,
     /// The card used another key version than the host's keys.
     KvnMismatch {
         /// The host's key version.
@@ -130,6 +132,7 @@ impl fmt::Display for Scp03Error {
             }
             UnsupportedProtocol(p) => write!(f, "card answered SCP {p:02x}, not 03"),
             ModeMismatch => f.write_str("card i disagrees with the host's S8/S16 mode"),
+            ModeNotAvailable => f.write_str("S16 is not in this build (feature s16)"),
             KvnMismatch { expected, found } => write!(
                 f,
                 "card used key version {found:02x}, host has {expected:02x}"

@@ -183,7 +183,7 @@ impl HostHandshake {
         out: &mut [u8],
     ) -> Result<(HostHandshake, usize), Scp03Error> {
         let keys = keys.into();
-        let m = cfg.mode.size();
+        let m = cfg.mode.available()?.session_size();
         if host_challenge.len() != m {
             return Err(Scp03Error::WrongChallengeLength {
                 expected: m,
@@ -227,7 +227,9 @@ impl HostHandshake {
 
     /// The host challenge sent.
     pub fn host_challenge(&self) -> &[u8] {
-        self.host_challenge.get(..self.mode.size()).unwrap_or(&[])
+        self.host_challenge
+            .get(..self.mode.session_size())
+            .unwrap_or(&[])
     }
 
     /// Check the INITIALIZE UPDATE response data (status word removed):
@@ -324,7 +326,7 @@ impl HostHandshake {
     ) -> Result<usize, Scp03Error> {
         self.accept_response(iu_response, &mut into.response)?;
         let r = &into.response;
-        let m = self.mode.size();
+        let m = self.mode.session_size();
         let cc = r.card_challenge();
         let sequence_counter = r.sequence_counter;
         let mut check = |enc: &Mac| {
@@ -384,7 +386,7 @@ impl HostHandshake {
         out: &mut [u8],
         keep: Option<&mut [u8; 16]>,
     ) -> Result<usize, Scp03Error> {
-        let m = self.mode.size();
+        let m = self.mode.session_size();
         let hc = self.host_challenge();
         let r = &into.response;
         let cc = r.card_challenge();
@@ -430,7 +432,7 @@ impl PendingSession {
     /// The host cryptogram sent.
     pub fn host_cryptogram(&self) -> &[u8] {
         self.host_cryptogram
-            .get(..self.host.session.mode.size())
+            .get(..self.host.session.mode.session_size())
             .unwrap_or(&[])
     }
 

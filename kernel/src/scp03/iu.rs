@@ -34,7 +34,7 @@ impl InitUpdateResponse {
 
     /// Parse strictly: lengths consistent with `i`, SCP 03, and the mode the host asked for.
     pub fn parse(data: &[u8], mode: Mode) -> Result<InitUpdateResponse, Scp03Error> {
-        let m = mode.size();
+        let m = mode.available()?.session_size();
         let bad = Scp03Error::MalformedInitializeUpdateResponse;
         let base = 13 + 2 * m;
         if data.len() != base && data.len() != base + 3 {
@@ -92,13 +92,15 @@ impl InitUpdateResponse {
 
     /// The card challenge (8 or 16 bytes).
     pub fn card_challenge(&self) -> &[u8] {
-        self.card_challenge.get(..self.mode().size()).unwrap_or(&[])
+        self.card_challenge
+            .get(..self.mode().session_size())
+            .unwrap_or(&[])
     }
 
     /// The card cryptogram (8 or 16 bytes).
     pub fn card_cryptogram(&self) -> &[u8] {
         self.card_cryptogram
-            .get(..self.mode().size())
+            .get(..self.mode().session_size())
             .unwrap_or(&[])
     }
 }

@@ -50,6 +50,40 @@ impl Mode {
         }
     }
 
+    /// Whether this build runs sessions in this mode: S8 always, S16 with
+    /// the `s16` feature. Where a session starts (the host's INITIALIZE
+    /// UPDATE and its response, the card's answer to it), a mode this
+    /// build does not run is refused with [`Scp03Error::ModeNotAvailable`].
+    ///
+    /// ```
+    /// use scboot::scp03::Mode;
+    /// assert!(Mode::S8.is_available());
+    /// assert_eq!(Mode::S16.is_available(), cfg!(feature = "s16"));
+    /// ```
+    pub const fn is_available(self) -> bool {
+        cfg!(feature = "s16") || matches!(self, Mode::S8)
+    }
+
+    /// `self` if this build runs it ([`Mode::is_available`]).
+    pub(crate) const fn available(self) -> Result<Mode, Scp03Error> {
+        if self.is_available() {
+            Ok(self)
+        } else {
+            Err(Scp03Error::ModeNotAvailable)
+        }
+    }
+
+    /// [`Mode::size`] in a session, whose mode was checked
+    /// ([`Mode::available`]) where it started: 8 without the `s16`
+    /// feature, a constant of the build.
+    pub(crate) const fn session_size(self) -> usize {
+        if cfg!(feature = "s16") {
+            self.size()
+        } else {
+            8
+        }
+    }
+
     /// The mode an `i` parameter names.
     pub const fn from_i(i: u8) -> Mode {
         if i & i_param::S16 != 0 {

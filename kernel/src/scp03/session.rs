@@ -313,7 +313,7 @@ impl Session {
         hc: &[u8],
         cc: &[u8],
     ) -> Result<[u8; 16], Scp03Error> {
-        let m = self.mode.size();
+        let m = self.mode.session_size();
         let k = self.keys.keyed().ok_or(Scp03Error::SessionTerminated)?;
         let mut out = [0u8; 16];
         kdf_with(
@@ -419,7 +419,7 @@ impl Session {
                 total: plain.len(),
             });
         }
-        let m = self.mode.size();
+        let m = self.mode.session_size();
         let encrypt = self.level.c_dec() && n > 0;
         let data_len = if encrypt { pad_len(n) } else { n };
         let lc = data_len + m;
@@ -457,7 +457,7 @@ impl Session {
             }
             return Ok(plan.total);
         }
-        let m = self.mode.size();
+        let m = self.mode.session_size();
         let hdr_len = plan.hdr_len;
         self.next_counter()?;
         let counter = self.counter;
@@ -563,7 +563,7 @@ impl Session {
             }
             return Ok((0, sw));
         }
-        let m = self.mode.size();
+        let m = self.mode.session_size();
         let Some(split) = body.len().checked_sub(m) else {
             return self.fail(Scp03Error::MalformedResponse(
                 "response shorter than its R-MAC",
@@ -650,7 +650,7 @@ impl Session {
                 "class byte: wrong channel or no secure messaging indication",
             ));
         }
-        let m = self.mode.size();
+        let m = self.mode.session_size();
         let Some(split) = cmd.data.len().checked_sub(m) else {
             return self.fail(Scp03Error::CMacMismatch);
         };
@@ -736,7 +736,7 @@ impl Session {
         out: &mut [u8],
     ) -> Result<usize, Scp03Error> {
         self.check_open()?;
-        let m = self.mode.size();
+        let m = self.mode.session_size();
         let n = blocks.len();
         if n % 16 != 0 {
             return Err(Scp03Error::MalformedResponse("not whole blocks"));
@@ -777,7 +777,7 @@ impl Session {
             s.copy_from_slice(&swb);
             return Ok(total);
         }
-        let m = self.mode.size();
+        let m = self.mode.session_size();
         let encrypt = self.level.r_enc() && !data.is_empty();
         let data_len = if encrypt {
             pad_len(data.len())
