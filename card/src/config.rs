@@ -180,6 +180,10 @@ pub struct CardKey {
     /// Using the key needs an open SCP03 session.
     #[serde(default)]
     pub secure_channel: bool,
+    /// EC: the public key is given in the PuKDF itself (`direct [0]`, its
+    /// SubjectPublicKeyInfo), not in a file of its own.
+    #[serde(default)]
+    pub public_direct: bool,
 }
 
 /// One more object instance in the bootstrap information.
@@ -538,6 +542,12 @@ impl CardConfig {
                     };
                     if k.private.is_some() {
                         return err(f("private"), "an aes-cmac key has no private scalar".into());
+                    }
+                    if k.public_direct {
+                        return err(
+                            f("public_direct"),
+                            "an aes-cmac key has no public key".into(),
+                        );
                     }
                     match from_hex(s) {
                         Ok(b) if [16, 24, 32].contains(&b.len()) => {}
@@ -1018,17 +1028,24 @@ fn key_files(cfg: &CardConfig) -> Result<KeyFiles, String> {
                     label: Some(&k.label),
                     ..Default::default()
                 };
+                let mut spki = SPKI_P256_PREFIX.to_vec();
+                spki.extend_from_slice(&point);
+                let value = if k.public_direct {
+                    ObjectValue::Direct(&spki)
+                } else {
+                    ObjectValue::Path(Path::new(&path))
+                };
                 let entry = KeyObject::new(
                     KeyClass::Public,
                     KeyType::Ec,
                     public_common,
                     CommonKeyAttributes::new(&id, KeyUsage::VERIFY),
-                    ObjectValue::Path(Path::new(&path)),
+                    value,
                 );
                 dirs[1].extend(encode(&entry)?);
-                let mut spki = SPKI_P256_PREFIX.to_vec();
-                spki.extend_from_slice(&point);
-                public.push((path, spki));
+                if !k.public_direct {
+                    public.push((path, spki));
+                }
                 (scalar, 0)
             }
             KeyKind::AesCmac => {

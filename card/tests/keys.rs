@@ -334,3 +334,54 @@ fn one_call_package_checks() {
         )))
     );
 }
+
+/// A public key given in the PuKDF itself (`direct [0]`; the card has no
+/// file for it, so a SELECT of one would fail): the device reads the same
+/// point as from a file and verifies the card's signature with it. The directory is read into a workspace sized to
+/// it, so the point moved to the workspace's front is taken from where
+/// it lies and nowhere else.
+#[test]
+fn a_public_key_given_directly_in_the_directory() {
+    let scalar = "33".repeat(32);
+    let mut text = DEMO_CONFIG.to_string();
+    text.push_str(&format!(
+        "\n[[key]]\nlabel = \"direct-signing\"\nkind = \"ec-p256\"\nprivate = \"{scalar}\"\npublic_direct = true\n"
+    ));
+    let cfg = CardConfig::parse(&text).unwrap();
+    let image = build(&cfg).unwrap();
+    let keys = cfg.static_keys().unwrap();
+    let sk = p256::SecretKey::from_slice(&[0x33; 32]).unwrap();
+    let point = sk.public_key().to_sec1_bytes().to_vec();
+    let digest: [u8; 32] = Sha256::digest(b"direct").into();
+    for level in [SecurityLevel::ALL, SecurityLevel::C_MAC] {
+        let cfg = Config::new([8; 16]).level(level);
+        let mut c = VirtualCard::new(image.clone()).unwrap();
+        let sig = sign(&mut c, &keys, cfg, "direct-signing", digest, None).unwrap();
+        // The smallest workspace that holds the PuKDF: the directory is
+        // the largest file this operation reads.
+        let mut ws = vec![0u8; 256];
+        let r = run_operation(
+            &mut c,
+            &keys,
+            cfg,
+            &mut ws,
+            KeyOperation::ReadPublicKey {
+                label: "direct-signing",
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.output, &point[..], "{level:?}");
+        assert_eq!(verify_p256(r.output, &digest, &sig), Ok(()));
+    }
+    // Only an EC key has a public key to give.
+    let aes = format!(
+        "{DEMO_CONFIG}\n[[key]]\nlabel = \"mac\"\nkind = \"aes-cmac\"\nsecret = \"{}\"\npublic_direct = true\n",
+        "00".repeat(16)
+    );
+    let e = CardConfig::parse(&aes).and_then(|c| build(&c).map(|_| ()));
+    assert!(
+        matches!(&e, Err(m) if m.contains("an aes-cmac key has no public key")),
+        "{e:?}"
+    );
+}
