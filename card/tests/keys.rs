@@ -69,8 +69,19 @@ fn op<'k>(
     o: KeyOperation<'k>,
     pin: Option<(u8, &[u8])>,
 ) -> Result<(Vec<u8>, Option<bool>), RunError<std::convert::Infallible>> {
-    let mut ws = [0u8; 2048];
-    run_operation(card, keys, cfg, &mut ws, o, pin).map(|r| (r.output.to_vec(), r.verified))
+    op_in(&mut [0u8; 2048], card, keys, cfg, o, pin)
+}
+
+/// [`op`] in the workspace `ws`.
+fn op_in<'k>(
+    ws: &mut [u8],
+    card: &mut VirtualCard,
+    keys: &'k StaticKeys,
+    cfg: Config,
+    o: KeyOperation<'k>,
+    pin: Option<(u8, &[u8])>,
+) -> Result<(Vec<u8>, Option<bool>), RunError<std::convert::Infallible>> {
+    run_operation(card, keys, cfg, ws, o, pin).map(|r| (r.output.to_vec(), r.verified))
 }
 
 type Outcome = Result<Vec<u8>, RunError<std::convert::Infallible>>;
@@ -337,9 +348,9 @@ fn one_call_package_checks() {
 
 /// A public key given in the PuKDF itself (`direct [0]`; the card has no
 /// file for it, so a SELECT of one would fail): the device reads the same
-/// point as from a file and verifies the card's signature with it. The directory is read into a workspace sized to
-/// it, so the point moved to the workspace's front is taken from where
-/// it lies and nowhere else.
+/// point as from a file and verifies the card's signature with it. The
+/// workspace is small (256 bytes, the PuKDF fits), so the point moved to
+/// its front must be taken from where it lies and nowhere else.
 #[test]
 fn a_public_key_given_directly_in_the_directory() {
     let scalar = "33".repeat(32);
@@ -357,22 +368,12 @@ fn a_public_key_given_directly_in_the_directory() {
         let cfg = Config::new([8; 16]).level(level);
         let mut c = VirtualCard::new(image.clone()).unwrap();
         let sig = sign(&mut c, &keys, cfg, "direct-signing", digest, None).unwrap();
-        // The smallest workspace that holds the PuKDF: the directory is
-        // the largest file this operation reads.
-        let mut ws = vec![0u8; 256];
-        let r = run_operation(
-            &mut c,
-            &keys,
-            cfg,
-            &mut ws,
-            KeyOperation::ReadPublicKey {
-                label: "direct-signing",
-            },
-            None,
-        )
-        .unwrap();
-        assert_eq!(r.output, &point[..], "{level:?}");
-        assert_eq!(verify_p256(r.output, &digest, &sig), Ok(()));
+        let o = KeyOperation::ReadPublicKey {
+            label: "direct-signing",
+        };
+        let (pk, _) = op_in(&mut [0u8; 256], &mut c, &keys, cfg, o, None).unwrap();
+        assert_eq!(pk, point, "{level:?}");
+        assert_eq!(verify_p256(&pk, &digest, &sig), Ok(()));
     }
     // Only an EC key has a public key to give.
     let aes = format!(

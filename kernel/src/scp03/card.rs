@@ -144,8 +144,9 @@ impl CardChannel {
         self.state = State::Idle;
     }
 
-    fn mode(&self) -> Mode {
-        Mode::from_i(self.cfg.i)
+    /// The mode the card's `i` names, if this build runs it.
+    fn mode(&self) -> Result<Mode, Scp03Error> {
+        Mode::from_i(self.cfg.i).available()
     }
 
     /// Answer an INITIALIZE UPDATE command (whole APDU). `random_challenge`
@@ -164,7 +165,7 @@ impl CardChannel {
         if cmd.ins != 0x50 || cmd.cla & 0x80 == 0 {
             return Err(Scp03Error::UnexpectedCommand("not INITIALIZE UPDATE"));
         }
-        let mode = self.mode().available()?;
+        let mode = self.mode()?;
         let m = mode.session_size();
         if cmd.data.len() != m {
             return Err(Scp03Error::WrongChallengeLength {
@@ -252,7 +253,7 @@ impl CardChannel {
         if cmd.ins != 0x82 {
             return Err(Scp03Error::UnexpectedCommand("not EXTERNAL AUTHENTICATE"));
         }
-        let mode = self.mode().available()?;
+        let mode = self.mode()?;
         let m = mode.session_size();
         let level = SecurityLevel::new(cmd.p1)?;
         if !level.offered_by(self.cfg.i) {
